@@ -1,0 +1,82 @@
+# Store Claims Portal. `make run` serves the portal on the embedded defaults;
+# `make test` runs every check CI runs. Each target installs what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DEBUG=true
+HOST ?= 0.0.0.0
+PORT ?= 8000
+SANDBOX_PORT ?= 8100
+
+# The newest Python 3.12+ on this machine: a working python3.X on PATH, or a pyenv build.
+find_python = $(shell for v in 3.14 3.13 3.12; do \
+	  if python$$v -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then echo python$$v; exit; fi; \
+	  for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v*/bin/python$$v; do [ -x "$$p" ] && { echo "$$p"; exit; }; done; \
+	done)
+
+.PHONY: help
+help:
+	@echo "make run     serve the portal on http://$(HOST):$(PORT) with the sandbox API and demo logins"
+	@echo "make test    lint, Django checks and the whole test suite (what CI runs)"
+	@echo "make bench   benchmarks under bench/"
+	@echo "make clean   remove the venv, node_modules, the dev database and media"
+
+$(VENV)/.python-ok:
+	@python="$(find_python)"; \
+	if [ -z "$$python" ]; then echo "Python 3.12 or newer is needed (Django 6.1). Install python3.12 or python3.13." >&2; exit 1; fi; \
+	echo "Using $$python ($$($$python --version))"; \
+	rm -rf $(VENV) && $$python -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip
+	@touch $@
+
+$(VENV)/.installed-run: $(VENV)/.python-ok requirements.txt
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: chromium
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium'." >&2; exit 1; \
+	  fi; \
+	fi
+
+.PHONY: run
+run: $(VENV)/.installed-run node_modules/.installed
+	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	@echo "Portal: http://$(HOST):$(PORT)/   (on a tablet, use this machine's address)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) & \
+	$(DEV_ENV) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	wait
+
+.PHONY: test
+test: $(VENV)/.installed-dev node_modules/.installed chromium
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(DEV_ENV) $(PY) manage.py check
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$status
+
+.PHONY: bench
+bench: $(VENV)/.installed-dev node_modules/.installed
+	$(PY) -m bench
+
+.PHONY: clean
+clean:
+	rm -rf $(VENV) node_modules staticfiles media db.sqlite3 test-artifacts

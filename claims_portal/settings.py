@@ -1,0 +1,185 @@
+"""Settings for the Store Claims Portal.
+
+Every value comes from the environment (or a `.env` file beside manage.py)
+through django-environ; `.env.example` documents each variable. The embedded
+defaults give a development setup: SQLite, local media and the sandbox API.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def env_choice(name: str, *, choices: tuple[str, ...], default: str) -> str:
+    value = env.str(name, default=default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}.")
+    return value
+
+
+DEBUG = env.bool("DEBUG", default=False)
+
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret")
+else:
+    SECRET_KEY = env.str("SECRET_KEY")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "kiosk",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "claims_portal.urls"
+WSGI_APPLICATION = "claims_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kiosk.context_processors.api_target",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "kiosk:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# Static files: our own under static/, Bootstrap and signature_pad from the npm
+# registry (installed into node_modules/ by `make`), all served by WhiteNoise.
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/signature_pad", BASE_DIR / "node_modules" / "signature_pad" / "dist"),
+]
+
+# Uploads. PUBLIC_MEDIA_BASE_URL is where OrderProtection's servers fetch them
+# from; with S3 the storage's own absolute URLs are used.
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+PUBLIC_MEDIA_BASE_URL = env.str("PUBLIC_MEDIA_BASE_URL", default="").rstrip("/")
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
+# Django's own request limit must let a full-size photo through.
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+
+MEDIA_STORAGE = env_choice("MEDIA_STORAGE", choices=("filesystem", "s3"), default="filesystem")
+if MEDIA_STORAGE == "s3":
+    default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "file_overwrite": False,
+        },
+    }
+else:
+    default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": default_storage,
+    "staticfiles": {
+        "BACKEND": env.str(
+            "STATICFILES_BACKEND",
+            default="whitenoise.storage.CompressedManifestStaticFilesStorage",
+        )
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# OrderProtection API. The default target is the local sandbox (`make run`
+# starts it); production is https://api.production.orderprotection.com.
+ORDERPROTECTION_PRODUCTION_URL = "https://api.production.orderprotection.com"
+ORDERPROTECTION_API_URL = env.str(
+    "ORDERPROTECTION_API_URL", default="http://127.0.0.1:8100"
+).rstrip("/")
+if DEBUG:
+    ORDERPROTECTION_API_TOKEN = env.str("ORDERPROTECTION_API_TOKEN", default="sandbox-token")
+else:
+    ORDERPROTECTION_API_TOKEN = env.str("ORDERPROTECTION_API_TOKEN")
+ORDERPROTECTION_CONNECT_TIMEOUT = env.float("ORDERPROTECTION_CONNECT_TIMEOUT", default=5.0)
+ORDERPROTECTION_READ_TIMEOUT = env.float("ORDERPROTECTION_READ_TIMEOUT", default=20.0)
+ORDERPROTECTION_SANDBOX = env.bool(
+    "ORDERPROTECTION_SANDBOX",
+    default=ORDERPROTECTION_API_URL != ORDERPROTECTION_PRODUCTION_URL,
+)
+# The docs show `state` both as a name and as a code ("NY"); the name is the default.
+ORDERPROTECTION_STATE_VALUE = env_choice(
+    "ORDERPROTECTION_STATE_VALUE", choices=("name", "code"), default="name"
+)
+# Audit rows keep at most this many characters of each response body.
+AUDIT_BODY_MAX_CHARS = env.int("AUDIT_BODY_MAX_CHARS", default=20_000)
+
+# What the form offers. A custom ISO-8601 duration is always accepted too.
+WARRANTY_PERIOD_CHOICES = env.list(
+    "WARRANTY_PERIOD_CHOICES", default=["P30D", "P90D", "P6M", "P1Y", "P2Y", "P3Y", "P5Y"]
+)
+# Only CONCIERGE is documented; the field also accepts any other value.
+ADDRESS_ORIGIN_SUGGESTIONS = env.list("ADDRESS_ORIGIN_SUGGESTIONS", default=["CONCIERGE"])
+
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"kiosk": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")}},
+}

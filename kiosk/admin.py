@@ -1,0 +1,184 @@
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+
+from kiosk.models import Claim, ClaimAttachment, Store, SubmissionAttempt
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "source_store_id",
+        "default_country",
+        "receipt_required",
+        "signature_required",
+    ]
+    search_fields = ["name", "source_store_id"]
+    filter_horizontal = ["members"]
+
+
+class ReadOnlyAdminMixin:
+    """The audit record: visible, never editable."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SubmissionAttempt
+    extra = 0
+    fields = [
+        "number",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "outcome",
+        "error_class",
+        "error_message",
+        "response_preview",
+    ]
+    readonly_fields = fields
+    ordering = ["number"]
+
+    @admin.display(description="Response body")
+    def response_preview(self, attempt: SubmissionAttempt) -> str:
+        return format_html("<pre class='audit-json'>{}</pre>", attempt.response_body[:2000])
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "claim_number",
+        "reference",
+        "status",
+        "store",
+        "customer_email",
+        "item_sku",
+        "issue_type",
+        "resolution",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "store", "issue_type", "resolution", "created_at"]
+    search_fields = [
+        "reference",
+        "source_order_id",
+        "customer_email",
+        "customer_phone",
+        "item_sku",
+        "item_name",
+        "ship_last_name",
+    ]
+    date_hierarchy = "created_at"
+    list_select_related = ["store", "created_by"]
+    show_full_result_count = False
+    inlines = [SubmissionAttemptInline]
+    fieldsets = [
+        (
+            "Claim",
+            {
+                "fields": [
+                    "reference",
+                    "source_order_id",
+                    "status",
+                    "store",
+                    "created_by",
+                    "created_at",
+                    "submitted_at",
+                    "filed_at",
+                    "last_error",
+                    "last_error_field",
+                ]
+            },
+        ),
+        ("Images", {"fields": ["signature_image", "photos"]}),
+        (
+            "Customer and item",
+            {
+                "fields": [
+                    "customer_email",
+                    "customer_phone",
+                    "item_name",
+                    "item_sku",
+                    "item_price",
+                    "item_details",
+                    "issue_type",
+                    "resolution",
+                ]
+            },
+        ),
+        ("Sent and received", {"fields": ["request_json", "response_status", "response_json"]}),
+    ]
+
+    @admin.display(description="Claim number", ordering="source_order_id")
+    def claim_number(self, claim: Claim) -> str:
+        return claim.source_order_id or "—"
+
+    @admin.display(description="Signature")
+    def signature_image(self, claim: Claim) -> str:
+        signatures = claim.attachments_of(ClaimAttachment.Kind.SIGNATURE)
+        if not signatures:
+            return "No signature"
+        return format_html(
+            "<img src='{}' alt='Signature' class='audit-signature'>", signatures[-1].file.url
+        )
+
+    @admin.display(description="Photos")
+    def photos(self, claim: Claim) -> str:
+        photos = [a for a in claim.attachments.all() if a.kind != ClaimAttachment.Kind.SIGNATURE]
+        if not photos:
+            return "No photos"
+        return format_html_join(
+            "",
+            "<a href='{0}' target='_blank' title='{1}'>"
+            "<img src='{0}' alt='{1}' class='audit-photo'></a>",
+            ((a.file.url, a.get_kind_display()) for a in photos),
+        )
+
+    @admin.display(description="Request sent")
+    def request_json(self, claim: Claim) -> str:
+        return _pretty_json(claim.request_payload)
+
+    @admin.display(description="Response received")
+    def response_json(self, claim: Claim) -> str:
+        return _pretty_json(claim.response_body)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("attachments")
+
+
+@admin.register(SubmissionAttempt)
+class SubmissionAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "claim",
+        "number",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "outcome",
+        "error_class",
+    ]
+    list_filter = ["outcome", "status_code"]
+    search_fields = ["claim__reference", "claim__source_order_id"]
+    date_hierarchy = "started_at"
+    list_select_related = ["claim"]
+    show_full_result_count = False
+
+
+def _pretty_json(value) -> str:
+    if value is None:
+        return "—"
+    return format_html(
+        "<pre class='audit-json'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False)
+    )

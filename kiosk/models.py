@@ -1,0 +1,213 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from kiosk.choices import ClaimCategory, ClaimFiledFrom, IssueType, Resolution, SalesChannel
+from kiosk.validators import validate_country_code, validate_iso_duration
+
+
+class Store(models.Model):
+    """A physical store, with the policy its claims are filed under."""
+
+    name = models.CharField(max_length=200)
+    source_store_id = models.CharField(
+        "OrderProtection storeId", max_length=100, unique=True, help_text="Sent as storeId."
+    )
+    default_country = models.CharField(
+        max_length=2,
+        default="US",
+        validators=[validate_country_code],
+        help_text="ISO 3166 code: the default region for phone numbers and addresses.",
+    )
+    receipt_required = models.BooleanField(default=True)
+    signature_required = models.BooleanField(default=True)
+    default_warranty_period = models.CharField(
+        max_length=32, default="P1Y", validators=[validate_iso_duration]
+    )
+    default_sales_channel = models.CharField(
+        max_length=16, choices=SalesChannel, default=SalesChannel.IN_STORE
+    )
+    default_claim_category = models.CharField(
+        max_length=16, choices=ClaimCategory, default=ClaimCategory.WARRANTY
+    )
+    default_claim_filed_from = models.CharField(
+        max_length=16, choices=ClaimFiledFrom, default=ClaimFiledFrom.EXTERNAL
+    )
+    default_address_origin = models.CharField(max_length=64, blank=True)
+    default_from_valet = models.BooleanField(default=False)
+    default_require_customer_signature = models.BooleanField(default=False)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="stores",
+        blank=True,
+        help_text="Associates and managers who work at this store.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_claim_reference() -> str:
+    # Short enough to read aloud at the counter; 32**8 values.
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "R-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Claim(models.Model):
+    """One warranty claim, from draft to filed, with everything collected."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTING = "submitting", "Submitting"
+        FILED = "filed", "Filed"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.REJECTED)
+
+    reference = models.CharField(max_length=12, unique=True, default=new_claim_reference)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="claims")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    filed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT, db_index=True)
+    source_order_id = models.CharField("claim number", max_length=64, blank=True, db_index=True)
+
+    # Customer
+    customer_email = models.EmailField(blank=True)
+    customer_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+
+    # Item
+    item_name = models.CharField(max_length=200, blank=True)
+    item_sku = models.CharField("SKU", max_length=100, blank=True)
+    item_source_product_id = models.CharField(max_length=100, blank=True)
+    item_source_variant_id = models.CharField(max_length=100, blank=True)
+    item_source_item_id = models.CharField(max_length=100, blank=True)
+    item_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    item_details = models.TextField(blank=True)
+    item_sub_issue_id = models.CharField(max_length=100, blank=True)
+
+    # Warranty
+    date_of_purchase = models.DateField(null=True, blank=True)
+    receipt_required = models.BooleanField(default=True)
+    warranty_period = models.CharField(max_length=32, blank=True)
+    product_description = models.TextField(blank=True)
+
+    # Shipping address
+    ship_first_name = models.CharField(max_length=100, blank=True)
+    ship_last_name = models.CharField(max_length=100, blank=True)
+    ship_address1 = models.CharField(max_length=200, blank=True)
+    ship_address2 = models.CharField(max_length=200, blank=True)
+    ship_city = models.CharField(max_length=100, blank=True)
+    ship_zip = models.CharField(max_length=20, blank=True)
+    ship_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    ship_state = models.CharField(max_length=10, blank=True, help_text="ISO 3166-2, e.g. US-NY")
+    ship_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    ship_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    address_origin = models.CharField(max_length=64, blank=True)
+
+    # Issue and resolution
+    sales_channel = models.CharField(max_length=16, choices=SalesChannel, blank=True)
+    claim_category = models.CharField(max_length=16, choices=ClaimCategory, blank=True)
+    issue_type = models.CharField(max_length=32, choices=IssueType, blank=True)
+    resolution = models.CharField(max_length=16, choices=Resolution, blank=True)
+    claim_filed_from = models.CharField(max_length=16, choices=ClaimFiledFrom, blank=True)
+    from_valet = models.BooleanField(default=False)
+    require_customer_signature = models.BooleanField(default=False)
+
+    # The draft's progress: steps completed, and input that did not validate
+    # yet, kept so that a reload shows it again.
+    completed_steps = models.JSONField(default=list, blank=True)
+    pending_input = models.JSONField(default=dict, blank=True)
+
+    # The exchange with the API.
+    request_payload = models.JSONField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_field = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["store", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.source_order_id or self.reference
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    def attachments_of(self, kind: str) -> list["ClaimAttachment"]:
+        return [a for a in self.attachments.all() if a.kind == kind]
+
+
+def attachment_upload_to(instance: "ClaimAttachment", filename: str) -> str:
+    # The stored name never comes from the uploaded file's name.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"claims/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class ClaimAttachment(models.Model):
+    """An image that travels to the API as a URL: signature, receipt, item or product photo."""
+
+    class Kind(models.TextChoices):
+        SIGNATURE = "signature", "Signature"
+        RECEIPT = "receipt", "Receipt photo"
+        ITEM = "item", "Item photo"
+        PRODUCT = "product", "Product image"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=16, choices=Kind)
+    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    content_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.claim}"
+
+
+class SubmissionAttempt(models.Model):
+    """One HTTP call to the API: written before the call, completed after it."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    url = models.URLField(max_length=300)
+    request_body = models.JSONField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="Capped at AUDIT_BODY_MAX_CHARS.")
+    outcome = models.CharField(max_length=16, blank=True)
+    error_class = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["claim", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "number"], name="unique_attempt_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} for {self.claim}"

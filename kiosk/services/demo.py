@@ -1,0 +1,57 @@
+"""The demo store and logins that `make run` sets up."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from kiosk.models import Store
+
+MANAGERS_GROUP = "Store managers"
+MANAGER_PERMISSIONS = ("view_claim", "view_claimattachment", "view_submissionattempt", "view_store")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("associate", "associate", "associate-demo-1"),
+    DemoLogin("manager", "manager", "manager-demo-1"),
+)
+
+
+@transaction.atomic
+def managers_group_ensure() -> Group:
+    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="kiosk", codename__in=MANAGER_PERMISSIONS
+        )
+    )
+    return group
+
+
+@transaction.atomic
+def demo_setup() -> tuple[Store, tuple[DemoLogin, ...]]:
+    """Create (or reset) the demo store and its associate and manager. Idempotent."""
+    store, _ = Store.objects.update_or_create(
+        source_store_id="store_demo_001",
+        defaults={"name": "Demo Store — Main Street", "default_country": "US"},
+    )
+    user_model = get_user_model()
+    for login in DEMO_LOGINS:
+        user, _ = user_model.objects.get_or_create(username=login.username)
+        user.first_name = login.role.title()
+        user.last_name = "Demo"
+        user.is_staff = login.role == "manager"
+        user.set_password(login.password)
+        user.save()
+        store.members.add(user)
+        if login.role == "manager":
+            user.groups.add(managers_group_ensure())
+    return store, DEMO_LOGINS

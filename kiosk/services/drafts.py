@@ -1,0 +1,80 @@
+"""Starting a claim and saving it step by step."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import QueryDict
+
+from kiosk.forms import ClaimStepForm, SignatureForm
+from kiosk.models import Claim, ClaimAttachment, Store
+from kiosk.services.attachments import attachment_create, attachment_delete, signature_store
+
+# Form data that is not the associate's input.
+NAVIGATION_KEYS = {"csrfmiddlewaretoken", "nav", "goto", "remove_attachment"}
+
+
+def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
+    """Open a draft claim at a store, prefilled from the store's policy."""
+    if not store.members.filter(pk=associate.pk).exists():
+        raise PermissionDenied("You do not work at this store.")
+    return Claim.objects.create(
+        store=store,
+        created_by=associate,
+        receipt_required=store.receipt_required,
+        warranty_period=store.default_warranty_period,
+        ship_country=store.default_country,
+        address_origin=store.default_address_origin,
+        sales_channel=store.default_sales_channel,
+        claim_category=store.default_claim_category,
+        claim_filed_from=store.default_claim_filed_from,
+        from_valet=store.default_from_valet,
+        require_customer_signature=store.default_require_customer_signature,
+    )
+
+
+@transaction.atomic
+def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm) -> bool:
+    """Save what a step's form holds and return whether the step is complete.
+
+    Photos that passed their checks are stored even when another field is
+    wrong, and input that does not validate is kept on the draft, so that
+    nothing the associate typed or photographed is lost.
+    """
+    valid = form.is_valid()
+    for kind, upload in form.accepted_uploads():
+        if kind == ClaimAttachment.Kind.PRODUCT:
+            for old in claim.attachments.filter(kind=kind):
+                attachment_delete(attachment=old)
+        attachment_create(claim=claim, kind=kind, upload=upload)
+    if valid:
+        form.save(commit=False)
+        if isinstance(form, SignatureForm):
+            _save_signature(claim=claim, form=form)
+        claim.pending_input.pop(slug, None)
+        if slug not in claim.completed_steps:
+            claim.completed_steps = [*claim.completed_steps, slug]
+    else:
+        claim.pending_input[slug] = _typed_input(form.data)
+    claim.save()
+    return valid
+
+
+def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> None:
+    """Remove a photo; the step that holds it must then be checked again."""
+    attachment = claim.attachments.filter(pk=attachment_id).first()
+    if attachment is not None:
+        attachment_delete(attachment=attachment)
+        claim.completed_steps = [s for s in claim.completed_steps if s != slug]
+        claim.save(update_fields=["completed_steps", "updated_at"])
+
+
+def _save_signature(*, claim: Claim, form: SignatureForm) -> None:
+    if form.signature_png:
+        signature_store(claim=claim, data=form.signature_png)
+    elif form.cleaned_data.get("clear_signature"):
+        for old in claim.attachments.filter(kind=ClaimAttachment.Kind.SIGNATURE):
+            attachment_delete(attachment=old)
+
+
+def _typed_input(data: QueryDict) -> dict[str, list[str]]:
+    return {key: data.getlist(key) for key in data if key not in NAVIGATION_KEYS}

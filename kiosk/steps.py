@@ -1,0 +1,59 @@
+"""The steps of a claim, in the order an associate goes through them."""
+
+from dataclasses import dataclass
+
+from kiosk import forms
+from kiosk.models import Claim
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+    form_class: type[forms.ClaimStepForm] | None
+    intro: str = ""
+
+    def is_complete(self, claim: Claim) -> bool:
+        if self.form_class is None:
+            return all_form_steps_complete(claim)
+        return self.slug in claim.completed_steps and self.slug not in claim.pending_input
+
+
+STEPS = (
+    Step("customer", "Customer", forms.CustomerForm, "How can we reach the customer?"),
+    Step("item", "Item", forms.ItemForm, "The item the claim is about, with photos."),
+    Step("warranty", "Warranty & receipt", forms.WarrantyForm, "When it was bought, and proof."),
+    Step("address", "Shipping address", forms.AddressForm, "Where a replacement or refund goes."),
+    Step("issue", "Issue & resolution", forms.IssueForm, "What went wrong, and what they want."),
+    Step("signature", "Signature", forms.SignatureForm, "Ask the customer to sign below."),
+    Step("review", "Review", None, "Check everything as it will be sent, then submit."),
+)
+STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+FORM_STEPS = tuple(step for step in STEPS if step.form_class is not None)
+
+
+def all_form_steps_complete(claim: Claim) -> bool:
+    return all(step.is_complete(claim) for step in FORM_STEPS)
+
+
+def step_after(step: Step) -> Step | None:
+    index = STEPS.index(step)
+    return STEPS[index + 1] if index + 1 < len(STEPS) else None
+
+
+def step_before(step: Step) -> Step | None:
+    index = STEPS.index(step)
+    return STEPS[index - 1] if index > 0 else None
+
+
+def first_incomplete_step(claim: Claim) -> Step:
+    return next((step for step in FORM_STEPS if not step.is_complete(claim)), STEPS[-1])
+
+
+def step_for_payload_field(field_path: str) -> tuple[Step, str] | None:
+    """The step and form field that collected an API key such as "item.images[0]"."""
+    key = field_path.split("[", 1)[0]
+    for step in FORM_STEPS:
+        if key in step.form_class.payload_fields:
+            return step, step.form_class.payload_fields[key]
+    return None

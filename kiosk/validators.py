@@ -1,0 +1,65 @@
+"""Validators and normalisers for what associates type in."""
+
+import datetime
+from decimal import Decimal
+
+import isodate
+import phonenumbers
+import pycountry
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+
+def validate_country_code(value: str) -> None:
+    if pycountry.countries.get(alpha_2=value) is None:
+        raise ValidationError("%(value)s is not an ISO 3166 country code.", params={"value": value})
+
+
+def validate_iso_duration(value: str) -> None:
+    """Accept an ISO-8601 duration such as P1Y, P6M, P90D or P1Y6M."""
+    try:
+        duration = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError):
+        raise ValidationError(
+            "Enter an ISO-8601 duration such as P90D, P6M or P1Y.", code="invalid_duration"
+        ) from None
+    if not value.startswith("P") or not duration:
+        raise ValidationError("Enter a duration longer than zero, such as P1Y.", code="zero")
+
+
+def normalise_phone_number(value: str, *, default_region: str) -> str:
+    """Parse a phone number typed at the counter and return it in E.164."""
+    try:
+        number = phonenumbers.parse(value, default_region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            "Enter a phone number, such as 212 555 0100 or +44 20 7946 0958.", code="unparsable"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            "This is not a valid phone number for %(region)s. Add the country code, "
+            "starting with +, if the number is from another country.",
+            code="invalid",
+            params={"region": default_region},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_not_in_future(value: datetime.date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("The date of purchase cannot be in the future.", code="future")
+
+
+def validate_two_decimals(value: Decimal) -> None:
+    if value.as_tuple().exponent < -2:
+        raise ValidationError("Use at most two decimals, such as 99.99.", code="decimals")
+
+
+def validate_latitude(value: Decimal) -> None:
+    if not Decimal(-90) <= value <= Decimal(90):
+        raise ValidationError("Latitude must be between -90 and 90.", code="range")
+
+
+def validate_longitude(value: Decimal) -> None:
+    if not Decimal(-180) <= value <= Decimal(180):
+        raise ValidationError("Longitude must be between -180 and 180.", code="range")

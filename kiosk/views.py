@@ -1,0 +1,200 @@
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from kiosk import geography
+from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.drafts import claim_remove_attachment, claim_save_step, claim_start
+from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
+from kiosk.steps import (
+    STEPS,
+    STEPS_BY_SLUG,
+    Step,
+    all_form_steps_complete,
+    first_incomplete_step,
+    step_after,
+    step_before,
+    step_for_payload_field,
+)
+
+
+def public_media_base_url(request: HttpRequest) -> str:
+    return settings.PUBLIC_MEDIA_BASE_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+def associate_claim(request: HttpRequest, reference: str) -> Claim:
+    """A claim of one of the associate's stores, or 404."""
+    return get_object_or_404(
+        Claim.objects.select_related("store").prefetch_related("attachments"),
+        reference=reference,
+        store__members=request.user,
+    )
+
+
+@never_cache
+def home(request: HttpRequest) -> HttpResponse:
+    stores = list(request.user.stores.all())
+    drafts = (
+        Claim.objects.filter(
+            created_by=request.user, status__in=Claim.EDITABLE_STATUSES, store__in=stores
+        )
+        .select_related("store")
+        .order_by("-updated_at")[:10]
+    )
+    return render(request, "kiosk/home.html", {"stores": stores, "drafts": drafts})
+
+
+@require_POST
+def claim_new(request: HttpRequest) -> HttpResponse:
+    store = get_object_or_404(request.user.stores, pk=request.POST.get("store"))
+    claim = claim_start(store=store, associate=request.user)
+    return redirect("kiosk:claim-step", reference=claim.reference, step=STEPS[0].slug)
+
+
+@never_cache
+def claim_resume(request: HttpRequest, reference: str) -> HttpResponse:
+    claim = associate_claim(request, reference)
+    if not claim.is_editable:
+        return redirect("kiosk:claim-result", reference=claim.reference)
+    return redirect("kiosk:claim-step", reference=claim.reference, step=_resume_step(claim).slug)
+
+
+@never_cache
+def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+    claim = associate_claim(request, reference)
+    current = STEPS_BY_SLUG.get(step) or _raise_404()
+    if not claim.is_editable:
+        return redirect("kiosk:claim-result", reference=claim.reference)
+    if current.form_class is None:
+        if request.method == "POST":
+            target = _navigation_target(request, current) or current
+            return redirect("kiosk:claim-step", reference=reference, step=target.slug)
+        return _review(request, claim, current)
+
+    if request.method == "POST":
+        form = current.form_class(request.POST, request.FILES, claim=claim)
+        complete = claim_save_step(claim=claim, slug=current.slug, form=form)
+        if remove := request.POST.get("remove_attachment"):
+            claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(remove))
+            return redirect("kiosk:claim-step", reference=reference, step=current.slug)
+        target = _navigation_target(request, current)
+        if target is not None and (complete or STEPS.index(target) < STEPS.index(current)):
+            return redirect("kiosk:claim-step", reference=reference, step=target.slug)
+        if complete:
+            return redirect("kiosk:claim-step", reference=reference, step=current.slug)
+        claim = associate_claim(request, reference)  # shows the photos just stored
+    else:
+        form = _form_for_display(claim, current)
+    return render(
+        request,
+        "kiosk/claim_step.html",
+        _step_context(claim, current) | {"form": form},
+    )
+
+
+@require_POST
+def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
+    claim = associate_claim(request, reference)
+    if claim.is_editable and not all_form_steps_complete(claim):
+        messages.error(request, "Some steps are not complete yet.")
+        return redirect("kiosk:claim-step", reference=reference, step=_resume_step(claim).slug)
+    result = claim_submit(claim=claim, media_base_url=public_media_base_url(request))
+    if result.outcome in (Outcome.REJECTED, Outcome.INCOMPLETE):
+        located = step_for_payload_field(claim.last_error_field)
+        step = located[0] if located else STEPS[-1]
+        return redirect("kiosk:claim-step", reference=reference, step=step.slug)
+    return redirect("kiosk:claim-result", reference=reference)
+
+
+@never_cache
+def claim_result(request: HttpRequest, reference: str) -> HttpResponse:
+    claim = associate_claim(request, reference)
+    if claim.is_editable:
+        return redirect("kiosk:claim-resume", reference=reference)
+    return render(request, "kiosk/claim_result.html", {"claim": claim})
+
+
+@require_GET
+def subdivisions(request: HttpRequest) -> JsonResponse:
+    """The states or provinces of a country, for the address step's select."""
+    country = request.GET.get("country", "")
+    choices = geography.subdivision_choices(country) if len(country) == 2 else []
+    return JsonResponse({"subdivisions": [{"code": c, "name": n} for c, n in choices]})
+
+
+def _review(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
+    payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url(request))
+    context = _step_context(claim, current) | {
+        "payload": payload,
+        "ready": all_form_steps_complete(claim),
+        "incomplete_steps": [s for s in STEPS[:-1] if not s.is_complete(claim)],
+    }
+    return render(request, "kiosk/claim_review.html", context)
+
+
+def _step_context(claim: Claim, current: Step) -> dict:
+    rejected_here = (
+        claim.last_error
+        and (located := step_for_payload_field(claim.last_error_field)) is not None
+        and located[0] == current
+    )
+    return {
+        "claim": claim,
+        "step": current,
+        "steps": [(s, s.is_complete(claim)) for s in STEPS],
+        "previous_step": step_before(current),
+        "next_step": step_after(current),
+        "api_error": claim.last_error if (rejected_here or current.form_class is None) else "",
+        "address_origins": settings.ADDRESS_ORIGIN_SUGGESTIONS,
+        "subdivisions_url": reverse("kiosk:subdivisions"),
+        "attachments_by_kind": {
+            kind: claim.attachments_of(kind) for kind in ClaimAttachment.Kind.values
+        },
+    }
+
+
+def _form_for_display(claim: Claim, current: Step):
+    """The step's form, showing unsaved input and the API's complaint, if any."""
+    if pending := claim.pending_input.get(current.slug):
+        data = QueryDict(mutable=True)
+        for key, values in pending.items():
+            data.setlist(key, values)
+        form = current.form_class(data, claim=claim)
+        form.is_valid()
+        return form
+    form = current.form_class(claim=claim)
+    located = step_for_payload_field(claim.last_error_field) if claim.last_error else None
+    if located and located[0] == current:
+        form = current.form_class(_initial_data(form), claim=claim)
+        form.is_valid()
+        form.add_error(located[1], claim.last_error)
+    return form
+
+
+def _initial_data(form) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, field in form.fields.items():
+        value = form.get_initial_for_field(field, name)
+        if value not in (None, "", False):
+            data[name] = value if isinstance(value, str) else str(value)
+    return data
+
+
+def _navigation_target(request: HttpRequest, current: Step) -> Step | None:
+    if goto := request.POST.get("goto"):
+        return STEPS_BY_SLUG.get(goto)
+    if request.POST.get("nav") == "back":
+        return step_before(current)
+    return step_after(current)
+
+
+def _resume_step(claim: Claim) -> Step:
+    return first_incomplete_step(claim)
+
+
+def _raise_404():
+    raise Http404("No such step.")

@@ -1,0 +1,86 @@
+"""Run the sandbox as its own process: ``python -m sandbox --port 8100 --token sandbox-token``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from sandbox.faults import FAULT_MODES
+from sandbox.server import SandboxServer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options; host, port and token default to SANDBOX_HOST/PORT/TOKEN."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="Local strict fake of OrderProtection's POST /v1/claims/offline.",
+    )
+    parser.add_argument("--host", default=os.environ.get("SANDBOX_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8100")))
+    parser.add_argument(
+        "--token",
+        action="append",
+        dest="tokens",
+        metavar="TOKEN",
+        help="bearer token to accept (repeatable; default $SANDBOX_TOKEN or sandbox-token)",
+    )
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay every claim request")
+    parser.add_argument("--fault", choices=FAULT_MODES, default="none", help="fault mode")
+    parser.add_argument("--retry-after", type=int, default=None, help="Retry-After for 429s")
+    parser.add_argument(
+        "--no-fetch-images",
+        dest="fetch_images",
+        action="store_false",
+        help="do not fetch and check the claim's image URLs",
+    )
+    parser.add_argument("--success-status", type=int, choices=(200, 201), default=201)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    tokens = args.tokens or [os.environ.get("SANDBOX_TOKEN") or "sandbox-token"]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+
+    server = SandboxServer(
+        host=args.host,
+        port=args.port,
+        tokens=tuple(tokens),
+        fetch_images=args.fetch_images,
+        success_status=args.success_status,
+    )
+    server.set_faults(latency_ms=args.latency_ms, mode=args.fault, retry_after=args.retry_after)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop_requested.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    label = "token" if len(tokens) == 1 else "tokens"
+    print(
+        f"OrderProtection sandbox listening on {server.url} ({label}: {', '.join(tokens)})",
+        flush=True,
+    )
+    while not stop_requested.wait(timeout=1.0):
+        pass
+    server.stop()
+    print("OrderProtection sandbox stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

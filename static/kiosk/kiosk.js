@@ -1,0 +1,77 @@
+// Progressive enhancement for the claim steps; every step also works without it.
+(function () {
+  "use strict";
+
+  // Signature pad: draws on a canvas, hands a PNG data URL to the hidden field.
+  const canvas = document.querySelector("[data-signature-canvas]");
+  if (canvas && window.SignaturePad) {
+    const field = document.getElementById("id_signature_data");
+    const clearFlag = document.getElementById("id_clear_signature");
+    const pad = new window.SignaturePad(canvas, { backgroundColor: "rgba(0,0,0,0)" });
+    const resize = () => {
+      const data = pad.isEmpty() ? null : pad.toData();
+      const ratio = Math.max(window.devicePixelRatio || 1, 1);
+      canvas.width = canvas.offsetWidth * ratio;
+      canvas.height = canvas.offsetHeight * ratio;
+      canvas.getContext("2d").scale(ratio, ratio);
+      pad.clear();
+      if (data) pad.fromData(data);
+    };
+    window.addEventListener("resize", resize);
+    resize();
+    if (field.value) pad.fromDataURL(field.value);
+    pad.addEventListener("endStroke", () => { field.value = pad.toDataURL("image/png"); });
+    document.querySelector("[data-signature-clear]").addEventListener("click", () => {
+      pad.clear();
+      field.value = "";
+    });
+    const resign = document.querySelector("[data-signature-resign]");
+    if (resign) {
+      resign.addEventListener("click", () => {
+        document.querySelector("[data-signature-stored]").hidden = true;
+        document.querySelector("[data-signature-area]").hidden = false;
+        clearFlag.value = "True";
+        resize();
+      });
+    }
+  }
+
+  // Warranty period: the custom field only matters when "Other…" is chosen.
+  const period = document.getElementById("id_warranty_period_choice");
+  const custom = document.querySelector("[data-other-period]");
+  if (period && custom) {
+    const sync = () => { custom.hidden = period.value !== "other"; };
+    period.addEventListener("change", sync);
+    sync();
+  }
+
+  // Address: refill the state list when the country changes.
+  const country = document.getElementById("id_ship_country");
+  const state = document.getElementById("id_ship_state");
+  const script = document.querySelector("script[data-subdivisions-url]");
+  if (country && state && script) {
+    country.addEventListener("change", async () => {
+      const url = script.dataset.subdivisionsUrl + "?country=" + encodeURIComponent(country.value);
+      const response = await fetch(url, { credentials: "same-origin" });
+      const { subdivisions } = await response.json();
+      state.replaceChildren(new Option("—", ""));
+      for (const s of subdivisions) state.add(new Option(s.name, s.code));
+      state.disabled = subdivisions.length === 0;
+    });
+  }
+
+  // Submit once: a second tap while the first is on its way does nothing.
+  for (const form of document.querySelectorAll("form[data-submit-once]")) {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.submitted) { event.preventDefault(); return; }
+      form.dataset.submitted = "1";
+      const button = form.querySelector("[type=submit]");
+      button.disabled = true;
+      button.textContent = "Submitting…";
+    });
+  }
+
+  // Move focus to the error summary so the associate sees what to fix.
+  const summary = document.querySelector("[data-testid=error-summary]");
+  if (summary) summary.focus();
+})();

@@ -1,0 +1,64 @@
+import os
+
+import pytest
+from django.core.files.base import ContentFile
+
+from kiosk.models import ClaimAttachment
+from kiosk.services.attachments import image_inspect
+from tests.factories import ClaimFactory, StoreFactory, UserFactory
+from tests.images import image_bytes, signature_png
+
+pytest_plugins = ["sandbox.pytest_plugin"]
+
+# pytest-playwright runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def associate(db):
+    return UserFactory(username="alex", first_name="Alex")
+
+
+@pytest.fixture
+def store(associate):
+    return StoreFactory(name="Main Street", source_store_id="store_123", members=[associate])
+
+
+@pytest.fixture
+def associate_client(client, associate):
+    client.force_login(associate)
+    return client
+
+
+@pytest.fixture
+def api_to_sandbox(settings, sandbox):
+    """Point the portal at the in-process sandbox, over real HTTP."""
+    settings.ORDERPROTECTION_API_URL = sandbox.url
+    settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
+    return sandbox
+
+
+def attach(claim, kind: str, data: bytes) -> ClaimAttachment:
+    inspected = image_inspect(data=data)
+    attachment = ClaimAttachment(
+        claim=claim,
+        kind=kind,
+        content_type=inspected.content_type,
+        width=inspected.width,
+        height=inspected.height,
+        size=len(data),
+        sha256="0" * 64,
+    )
+    attachment.file.save(f"x.{inspected.extension}", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
+
+
+@pytest.fixture
+def complete_claim(store, associate):
+    """A claim ready to submit: every step done, with item, receipt and signature images."""
+    claim = ClaimFactory(store=store, created_by=associate)
+    attach(claim, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
+    attach(claim, ClaimAttachment.Kind.RECEIPT, image_bytes("JPEG", color="white"))
+    attach(claim, ClaimAttachment.Kind.SIGNATURE, signature_png())
+    return claim

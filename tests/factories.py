@@ -1,0 +1,64 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from kiosk.models import Claim, Store
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"associate{n}")
+    password = factory.django.Password("correct horse battery")
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Store {n}")
+    source_store_id = factory.Sequence(lambda n: f"store_{n:03d}")
+    default_country = "US"
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A claim with every step's fields filled in (attachments are added separately)."""
+
+    class Meta:
+        model = Claim
+
+    store = factory.SubFactory(StoreFactory)
+    created_by = factory.SubFactory(UserFactory)
+    customer_email = "customer@example.com"
+    customer_phone = "+12125550100"
+    item_name = "Espresso machine"
+    item_sku = "SKU-12345"
+    item_price = Decimal("249.99")
+    item_details = "Leaks water from the base after two weeks."
+    date_of_purchase = datetime.date(2026, 10, 1)
+    receipt_required = True
+    warranty_period = "P1Y"
+    product_description = "Used daily, no visible damage."
+    ship_first_name = "Jane"
+    ship_last_name = "Doe"
+    ship_address1 = "123 Main St"
+    ship_city = "New York"
+    ship_zip = "10001"
+    ship_country = "US"
+    ship_state = "US-NY"
+    sales_channel = "IN_STORE"
+    claim_category = "WARRANTY"
+    issue_type = "DEFECTIVE_ITEM"
+    resolution = "REFUND"
+    claim_filed_from = "EXTERNAL"
+    completed_steps = ["customer", "item", "warranty", "address", "issue", "signature"]
