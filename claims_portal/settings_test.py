@@ -12,6 +12,7 @@ from claims_portal.settings import *  # noqa: F403
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="claims-portal-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="claims-portal-test-static-")
 SERVE_MEDIA = True
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

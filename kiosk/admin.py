@@ -5,6 +5,10 @@ from django.utils.html import format_html, format_html_join
 
 from kiosk.models import Claim, ClaimAttachment, Store, SubmissionAttempt
 
+admin.site.site_header = "Store Claims — manager desk"
+admin.site.site_title = "Store Claims"
+admin.site.index_title = "Claims filed at your stores"
+
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):

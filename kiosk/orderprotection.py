@@ -8,6 +8,8 @@ associate sees without looking at HTTP details.
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -164,7 +166,8 @@ class OrderProtectionClient:
                 exchange=exchange,
                 field_path=field_path,
             )
-        payload = body.get("payload") if isinstance(body, dict) else None
+        body = body if isinstance(body, dict) else {}
+        payload = body.get("payload")
         source_order_id = payload.get("sourceOrderId") if isinstance(payload, dict) else None
         if status not in (200, 201) or body.get("status") != "ok" or not source_order_id:
             # The request arrived but the answer is unreadable: the claim may
@@ -184,11 +187,19 @@ def _json_or_none(response: requests.Response) -> Any:
 
 
 def _retry_after_seconds(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
+    """Retry-After as seconds; it may be a number of seconds or an HTTP date."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _error_message_and_field(body: Any) -> tuple[str, str]:

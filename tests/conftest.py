@@ -62,3 +62,25 @@ def complete_claim(store, associate):
     attach(claim, ClaimAttachment.Kind.RECEIPT, image_bytes("JPEG", color="white"))
     attach(claim, ClaimAttachment.Kind.SIGNATURE, signature_png())
     return claim
+
+
+@pytest.fixture
+def media_server(settings):
+    """Serves MEDIA_ROOT over HTTP, as a web server would, so the sandbox can fetch uploads."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(settings.MEDIA_ROOT))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    settings.MEDIA_URL = "/"
+    settings.PUBLIC_MEDIA_BASE_URL = base
+    yield base
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,1 @@
+"""Benchmarks for the Store Claims Portal; run them with ``python -m bench``."""

@@ -1,0 +1,57 @@
+"""Run the benchmarks: ``python -m bench [--only NAME] [--claims N]``.
+
+Each result is printed and written to ``bench/results/<name>.json``. The exit status
+is non-zero only when a benchmark hit errors (lost claims, unexpected answers), not
+when it missed its target.
+"""
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from bench import harness, submit_overhead
+
+BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
+    submit_overhead.NAME: submit_overhead.run,
+}
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the selected benchmarks; returns the process exit status."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), help="run just this benchmark")
+    parser.add_argument(
+        "--claims",
+        type=positive_int,
+        default=submit_overhead.DEFAULT_CLAIMS,
+        help=f"claims per benchmark (default {submit_overhead.DEFAULT_CLAIMS})",
+    )
+    args = parser.parse_args(argv)
+
+    names = [args.only] if args.only else list(BENCHMARKS)
+    failed = False
+    harness.setup_django()
+    try:
+        for name in names:
+            started = time.perf_counter()
+            result = BENCHMARKS[name](claims=args.claims)
+            harness.print_result(result)
+            path = harness.write_result(result)
+            print(f"  ({time.perf_counter() - started:.1f} s; written to {path})")
+            failed = failed or bool(result.errors)
+    finally:
+        harness.teardown_django()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""An associate files a claim on the store tablet, in a real Chromium, against the sandbox."""
+
+import datetime
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+from playwright.sync_api import Locator, Page, expect
+
+from tests.factories import ClaimFactory
+from tests.images import image_bytes
+
+CLAIM_NUMBER = re.compile(r"^SB-\d{4}-\d{4}$")
+CLAIMS_PATH = "/v1/claims/offline"
+TOP_LEVEL_KEYS = {
+    "customer",
+    "item",
+    "warranty",
+    "shippingAddress",
+    "storeId",
+    "signature",
+    "salesChannel",
+    "claimCategory",
+    "issueType",
+    "resolution",
+    "claimFiledFrom",
+    "options",
+}
+
+
+@dataclass(frozen=True)
+class Photos:
+    item: Path
+    receipt: Path
+    not_an_image: Path
+
+    @staticmethod
+    def sha256(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Photos:
+    """Files as the tablet's camera roll would hand them over."""
+    item = tmp_path / "item-photo.jpg"
+    item.write_bytes(image_bytes("JPEG", size=(640, 480), color="navy"))
+    receipt = tmp_path / "receipt-photo.png"
+    receipt.write_bytes(image_bytes("PNG", size=(300, 600), color="white"))
+    not_an_image = tmp_path / "receipt.jpg"
+    not_an_image.write_text("Thank you for shopping at Main Street. Total: $249.99\n")
+    return Photos(item=item, receipt=receipt, not_an_image=not_an_image)
+
+
+def field_error(page: Page, name: str) -> Locator:
+    """The message crispy-forms shows under a field."""
+    return page.locator(f"#div_id_{name} .invalid-feedback")
+
+
+def expect_images_loaded(images: Locator, count: int) -> None:
+    expect(images).to_have_count(count)
+    for index in range(count):
+        image = images.nth(index)
+        expect(image).to_be_visible()
+        image.scroll_into_view_if_needed()
+        loaded = image.evaluate(
+            "img => img.decode().then(() => img.naturalWidth > 0, () => false)"
+        )
+        assert loaded, f"image {image.get_attribute('src')} did not load"
+
+
+def next_step(page: Page, slug: str) -> None:
+    page.get_by_test_id("next").click()
+    expect(page).to_have_url(re.compile(rf"/steps/{slug}/$"))
+
+
+def sign(page: Page) -> None:
+    """Draw a signature with the mouse, in three strokes."""
+    canvas = page.locator("canvas[data-signature-canvas]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    strokes = [
+        [(0.10, 0.70), (0.20, 0.30), (0.30, 0.70), (0.40, 0.35)],
+        [(0.45, 0.60), (0.55, 0.40), (0.65, 0.65), (0.75, 0.30)],
+        [(0.15, 0.80), (0.85, 0.78)],
+    ]
+    for stroke in strokes:
+        page.mouse.move(left + stroke[0][0] * width, top + stroke[0][1] * height)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(left + x * width, top + y * height, steps=8)
+        page.mouse.up()
+    expect(page.locator("#id_signature_data")).to_have_value(
+        re.compile(r"^data:image/png;base64,")
+    )
+
+
+def start_claim(page: Page) -> str:
+    """From the home page, start a claim; returns its reference."""
+    page.get_by_role("button", name="Start a new claim").click()
+    expect(page).to_have_url(re.compile(r"/steps/customer/$"))
+    return page.get_by_test_id("claim-reference").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_associate_files_claim_end_to_end_on_tablet(
+    associate_tablet: Page, api_to_sandbox, photos: Photos, screenshot, live_server
+):
+    page = associate_tablet
+    sandbox = api_to_sandbox
+    expect(page.get_by_test_id("sandbox-banner")).to_be_visible()
+    screenshot(page, "home")
+    start_claim(page)
+
+    # Customer: a phone number that cannot be right, then the right one.
+    screenshot(page, "customer-empty")
+    page.fill("#id_customer_email", "jane.doe@example.com")
+    page.fill("#id_customer_phone", "12345")
+    page.get_by_test_id("next").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Phone number")
+    expect(page).to_have_url(re.compile(r"/steps/customer/$"))
+    expect(page.locator("#id_customer_phone")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(field_error(page, "customer_phone")).to_contain_text("not a valid phone number")
+    expect(page.locator("#id_customer_email")).to_have_value("jane.doe@example.com")
+    expect(page.locator("#id_customer_phone")).to_have_value("12345")
+    screenshot(page, "customer-invalid-phone")
+    page.fill("#id_customer_phone", "(212) 555-0100")
+    next_step(page, "item")
+
+    # Item, with a photo.
+    page.fill("#id_item_name", "Espresso machine")
+    page.fill("#id_item_sku", "SKU-12345")
+    page.fill("#id_item_price", "249.99")
+    page.fill("#id_item_details", "Leaks water from the base after two weeks.")
+    page.set_input_files("#id_item_photos", photos.item)
+    screenshot(page, "item")
+    next_step(page, "warranty")
+
+    # Warranty: a text file named like a photo next to a real receipt photo.
+    purchased = datetime.date.today() - datetime.timedelta(days=40)
+    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
+    page.fill("#id_product_description", "Used daily, no visible damage.")
+    page.set_input_files("#id_receipt_photos", [photos.not_an_image, photos.receipt])
+    page.get_by_test_id("next").click()
+    expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
+    expect(page.get_by_test_id("error-summary")).to_contain_text("receipt.jpg")
+    expect(field_error(page, "receipt_photos")).to_contain_text(
+        "receipt.jpg: This file is not a photo"
+    )
+    expect(page.locator("#id_date_of_purchase")).to_have_value(f"{purchased:%Y-%m-%d}")
+    expect(page.locator("#id_product_description")).to_have_value(
+        "Used daily, no visible damage."
+    )
+    expect(page.locator("#id_warranty_period_choice")).to_have_value("P1Y")
+    expect_images_loaded(page.get_by_test_id("attachments-receipt").locator("img"), 1)
+    screenshot(page, "warranty-not-an-image")
+    next_step(page, "address")
+
+    # Shipping address: switching country refills the states.
+    page.fill("#id_ship_first_name", "Jane")
+    page.fill("#id_ship_last_name", "Doe")
+    page.fill("#id_ship_address1", "123 Main St")
+    page.fill("#id_ship_city", "New York")
+    page.fill("#id_ship_zip", "10001")
+    expect(page.locator("#id_ship_country")).to_have_value("US")
+    page.select_option("#id_ship_country", "CA")
+    expect(page.locator("#id_ship_state option[value='CA-ON']")).to_have_count(1)
+    page.select_option("#id_ship_country", "US")
+    expect(page.locator("#id_ship_state option[value='US-NY']")).to_have_count(1)
+    page.select_option("#id_ship_state", "US-NY")
+    screenshot(page, "address")
+    next_step(page, "issue")
+
+    # Issue and resolution: tiles.
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
+    expect(page.locator("#id_issue_type_0")).to_be_checked()
+    expect(page.locator("#id_resolution_1")).to_be_checked()
+    screenshot(page, "issue")
+    next_step(page, "signature")
+
+    # Signature, drawn with the mouse.
+    sign(page)
+    screenshot(page, "signature")
+    next_step(page, "review")
+
+    # Review: what will be sent, with the photos.
+    review = page.get_by_test_id("review")
+    for text in (
+        "jane.doe@example.com",
+        "+12125550100",
+        "Espresso machine",
+        "SKU-12345",
+        "249.99",
+        "Leaks water from the base after two weeks.",
+        f"{purchased:%Y-%m-%d}",
+        "P1Y",
+        "123 Main St",
+        "New York",
+        "NY",
+        "store_123",
+        "Defective item",
+        "Replacement shipped",
+    ):
+        expect(review).to_contain_text(text)
+    expect_images_loaded(review.locator("img[alt^='images']"), 1)
+    expect_images_loaded(review.locator("img[alt^='receiptImages']"), 1)
+    expect_images_loaded(review.locator("img.signature-image"), 1)
+    expect(page.get_by_test_id("incomplete-steps")).to_have_count(0)
+    screenshot(page, "review")
+
+    page.get_by_test_id("submit-claim").click()
+    expect(page).to_have_url(re.compile(r"/result/$"))
+    expect(page.get_by_test_id("claim-result")).to_have_attribute("data-status", "filed")
+    claim_number = page.get_by_test_id("claim-number").inner_text().strip()
+    assert CLAIM_NUMBER.match(claim_number), claim_number
+    screenshot(page, "result")
+
+    # What the sandbox received, and the images it fetched.
+    claims = [r for r in sandbox.received if r.path.startswith(CLAIMS_PATH)]
+    assert len(claims) == 1
+    received = claims[0]
+    assert received.response_status == 201
+    assert received.response_body["payload"]["sourceOrderId"] == claim_number
+    headers = {name.lower(): value for name, value in received.headers.items()}
+    assert headers["authorization"] == "Bearer sandbox-token"
+    body = received.body_json
+    assert TOP_LEVEL_KEYS <= body.keys(), TOP_LEVEL_KEYS - body.keys()
+    assert body["customer"] == {"email": "jane.doe@example.com", "phoneNumber": "+12125550100"}
+    assert body["item"]["name"] == "Espresso machine"
+    assert body["storeId"] == "store_123"
+    assert body["shippingAddress"]["stateAbr"] == "NY"
+    assert (body["issueType"], body["resolution"]) == ("DEFECTIVE_ITEM", "RESHIP")
+
+    item_urls, receipt_urls = body["item"]["images"], body["warranty"]["receiptImages"]
+    assert len(item_urls) == 1 and len(receipt_urls) == 1
+    for url in (*item_urls, *receipt_urls, body["signature"]):
+        assert url.startswith(live_server.url + "/media/"), url
+    assert received.fetched_images[item_urls[0]] == photos.sha256(photos.item)
+    assert received.fetched_images[receipt_urls[0]] == photos.sha256(photos.receipt)
+
+    response = requests.get(body["signature"], timeout=5)
+    assert response.status_code == 200
+    assert received.fetched_images[body["signature"]] == hashlib.sha256(response.content).hexdigest()
+    with Image.open(io.BytesIO(response.content)) as signature:
+        assert signature.format == "PNG"
+        assert signature.convert("RGBA").getchannel("A").getbbox() is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reloading_a_step_resumes_the_draft(associate_tablet: Page, photos: Photos, screenshot):
+    page = associate_tablet
+    reference = start_claim(page)
+    page.fill("#id_customer_email", "sam@example.com")
+    page.fill("#id_customer_phone", "212 555 0100")
+    next_step(page, "item")
+
+    page.fill("#id_item_name", "Stand mixer")
+    page.fill("#id_item_details", "The bowl lock is broken.")
+    page.set_input_files("#id_item_photos", photos.item)
+    next_step(page, "warranty")
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
+    expect(page.get_by_test_id("claim-reference")).to_have_text(reference)
+    screenshot(page, "warranty-reloaded")
+
+    # Typed on the warranty step, then left it for the home page.
+    page.fill("#id_product_description", "Bought as a gift.")
+    page.locator("button[name=goto][value=customer]").click()
+    expect(page).to_have_url(re.compile(r"/steps/customer/$"))
+    page.get_by_role("link", name="Store Claims").click()
+    expect(page.get_by_role("heading", name="Continue a claim")).to_be_visible()
+    draft = page.get_by_role("link", name=re.compile(reference))
+    expect(draft).to_contain_text("sam@example.com")
+    expect(draft).to_contain_text("Stand mixer")
+    screenshot(page, "home-with-draft")
+
+    draft.click()
+    expect(page).to_have_url(re.compile(rf"/claims/{reference}/steps/warranty/$"))
+    expect(page.locator("#id_product_description")).to_have_value("Bought as a gift.")
+    screenshot(page, "warranty-resumed")
+
+    page.locator("button[name=goto][value=item]").click()
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))
+    expect(page.locator("#id_item_name")).to_have_value("Stand mixer")
+    expect(page.locator("#id_item_details")).to_have_value("The bowl lock is broken.")
+    expect_images_loaded(page.get_by_test_id("attachments-item").locator("img"), 1)
+    page.reload()
+    expect(page.locator("#id_item_name")).to_have_value("Stand mixer")
+    expect_images_loaded(page.get_by_test_id("attachments-item").locator("img"), 1)
+    screenshot(page, "item-reloaded")
+
+    page.goto(f"/claims/{reference}/steps/customer/")
+    expect(page.locator("#id_customer_email")).to_have_value("sam@example.com")
+    expect(page.locator("#id_customer_phone")).to_have_value("+12125550100")
+    screenshot(page, "customer-reopened")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_blank_signature_is_refused_when_the_store_requires_one(
+    associate_tablet: Page, associate, store, screenshot
+):
+    assert store.signature_required
+    claim = ClaimFactory(
+        store=store,
+        created_by=associate,
+        completed_steps=["customer", "item", "warranty", "address", "issue"],
+    )
+    page = associate_tablet
+    page.goto(f"/claims/{claim.reference}/steps/signature/")
+    expect(page.locator("canvas[data-signature-canvas]")).to_be_visible()
+
+    page.get_by_test_id("next").click()
+    expect(page).to_have_url(re.compile(r"/steps/signature/$"))
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    error = page.locator("#error_signature")
+    expect(error).to_be_visible()
+    expect(error).to_have_text("This store needs the customer's signature.")
+    expect(page.get_by_test_id("signature-block")).to_have_class(re.compile(r"\bis-invalid\b"))
+    screenshot(page, "blank-signature-refused")
+
+    # Signed, then cleared: still blank.
+    sign(page)
+    page.locator("[data-signature-clear]").click()
+    expect(page.locator("#id_signature_data")).to_have_value("")
+    page.get_by_test_id("next").click()
+    expect(page.locator("#error_signature")).to_be_visible()
+    claim.refresh_from_db()
+    assert not claim.attachments.filter(kind="signature").exists()

@@ -1,0 +1,129 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from kiosk.fields import warranty_period_label
+from kiosk.services.attachments import image_inspect, signature_decode
+from kiosk.validators import (
+    normalise_phone_number,
+    validate_country_code,
+    validate_iso_duration,
+    validate_latitude,
+    validate_longitude,
+    validate_not_in_future,
+    validate_two_decimals,
+)
+from tests.images import image_bytes, signature_data_url
+
+
+@pytest.mark.parametrize(
+    "typed, region, expected",
+    [
+        ("212 555 0100", "US", "+12125550100"),
+        ("(212) 555-0100", "US", "+12125550100"),
+        ("+44 20 7946 0958", "US", "+442079460958"),
+        ("020 7946 0958", "GB", "+442079460958"),
+    ],
+)
+def test_normalise_phone_number_returns_e164(typed, region, expected):
+    assert normalise_phone_number(typed, default_region=region) == expected
+
+
+@pytest.mark.parametrize("typed", ["12", "555", "not a number", "+1 000 000 0000"])
+def test_normalise_phone_number_refuses_what_is_not_a_number(typed):
+    with pytest.raises(ValidationError):
+        normalise_phone_number(typed, default_region="US")
+
+
+@pytest.mark.parametrize("value", ["P30D", "P6M", "P1Y", "P5Y", "P18M", "P1Y6M", "P2W"])
+def test_validate_iso_duration_accepts_durations(value):
+    validate_iso_duration(value)
+
+
+@pytest.mark.parametrize("value", ["1Y", "P", "PT0S", "P0D", "one year", "P1X", ""])
+def test_validate_iso_duration_refuses_others(value):
+    with pytest.raises(ValidationError):
+        validate_iso_duration(value)
+
+
+def test_validate_not_in_future():
+    validate_not_in_future(timezone.localdate())
+    with pytest.raises(ValidationError, match="future"):
+        validate_not_in_future(timezone.localdate() + datetime.timedelta(days=1))
+
+
+def test_validate_two_decimals():
+    validate_two_decimals(Decimal("99.99"))
+    with pytest.raises(ValidationError):
+        validate_two_decimals(Decimal("99.999"))
+
+
+@pytest.mark.parametrize(
+    "validator, good, bad",
+    [
+        (validate_latitude, Decimal("-90"), Decimal("90.0001")),
+        (validate_longitude, Decimal("180"), Decimal("-180.5")),
+    ],
+)
+def test_validate_coordinates_range(validator, good, bad):
+    validator(good)
+    with pytest.raises(ValidationError):
+        validator(bad)
+
+
+def test_validate_country_code():
+    validate_country_code("US")
+    with pytest.raises(ValidationError):
+        validate_country_code("XX")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF"])
+def test_image_inspect_accepts_images_by_content(fmt):
+    assert image_inspect(data=image_bytes(fmt)).width == 64
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"GIF89a not really", b"%PDF-1.4 a document", image_bytes("BMP")]
+)
+def test_image_inspect_refuses_what_is_not_an_accepted_image(data):
+    with pytest.raises(ValidationError):
+        image_inspect(data=data)
+
+
+def test_image_inspect_refuses_truncated_images():
+    with pytest.raises(ValidationError):
+        image_inspect(data=image_bytes("JPEG", size=(400, 400))[:300])
+
+
+def test_image_inspect_applies_the_size_limit(settings):
+    settings.UPLOAD_MAX_BYTES = 100
+
+    with pytest.raises(ValidationError, match="the limit is"):
+        image_inspect(data=image_bytes("PNG", size=(200, 200)))
+
+
+def test_signature_decode_accepts_a_drawn_signature():
+    assert signature_decode(data_url=signature_data_url()).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "data_url, message",
+    [
+        (signature_data_url(blank=True), "not signed"),
+        ("data:image/png;base64,!!!", "could not be read"),
+        ("data:text/plain;base64,aGVsbG8=", "could not be read"),
+    ],
+)
+def test_signature_decode_refuses_blank_or_broken_signatures(data_url, message):
+    with pytest.raises(ValidationError, match=message):
+        signature_decode(data_url=data_url)
+
+
+@pytest.mark.parametrize(
+    "value, label", [("P30D", "30 days"), ("P1Y", "1 year"), ("P1Y6M", "P1Y6M")]
+)
+def test_warranty_period_label(value, label):
+    assert warranty_period_label(value) == label

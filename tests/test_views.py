@@ -1,0 +1,379 @@
+"""The associate's pages, driven with real form posts."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from kiosk.models import Claim, SubmissionAttempt
+from tests.factories import StoreFactory, UserFactory
+from tests.images import signature_data_url, uploaded_image
+
+
+def step_url(claim, step: str) -> str:
+    return reverse("kiosk:claim-step", args=[claim.reference, step])
+
+
+def start_claim(client, store) -> Claim:
+    response = client.post(reverse("kiosk:claim-new"), {"store": store.pk})
+    claim = Claim.objects.get()
+    assert response.url == step_url(claim, "customer")
+    return claim
+
+
+def text_file(name: str = "receipt.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"this is not a photo", content_type="image/jpeg")
+
+
+VALID_STEPS = {
+    "customer": {"customer_email": "jane@example.com", "customer_phone": "212 555 0100"},
+    "item": {
+        "item_name": "Espresso machine",
+        "item_sku": "SKU-1",
+        "item_price": "249.99",
+        "item_details": "Leaks water from the base.",
+    },
+    "warranty": {
+        "date_of_purchase": "2026-10-01",
+        "warranty_period_choice": "P2Y",
+        "product_description": "Used daily, no damage.",
+    },
+    "address": {
+        "ship_first_name": "Jane",
+        "ship_last_name": "Doe",
+        "ship_address1": "123 Main St",
+        "ship_city": "New York",
+        "ship_zip": "10001",
+        "ship_country": "US",
+        "ship_state": "US-NY",
+        "ship_lat": "40.7128",
+        "ship_lng": "-74.006",
+    },
+    "issue": {
+        "issue_type": "DEFECTIVE_ITEM",
+        "resolution": "REFUND",
+        "sales_channel": "IN_STORE",
+        "claim_category": "WARRANTY",
+        "claim_filed_from": "EXTERNAL",
+    },
+    "signature": {"signature_data": signature_data_url()},
+}
+
+# For each step: a post with one mistake, the field that must show it, and a
+# value typed in the same post that must survive the error.
+INVALID_STEPS = {
+    "customer": (
+        {"customer_email": "jane@example.com", "customer_phone": "12"},
+        "customer_phone",
+        "jane@example.com",
+    ),
+    "item": (
+        {**VALID_STEPS["item"], "item_price": "-1"},
+        "item_price",
+        "Leaks water from the base.",
+    ),
+    "warranty": (
+        {**VALID_STEPS["warranty"], "date_of_purchase": "2999-01-01"},
+        "date_of_purchase",
+        "Used daily, no damage.",
+    ),
+    "address": ({**VALID_STEPS["address"], "ship_lat": "91"}, "ship_lat", "123 Main St"),
+    "issue": ({**VALID_STEPS["issue"], "issue_type": "BROKEN"}, "issue_type", "REFUND"),
+    "signature": ({"signature_data": signature_data_url(blank=True)}, "signature_data", None),
+}
+
+
+@pytest.mark.parametrize("step", list(INVALID_STEPS))
+def test_claim_step_error_shows_at_the_field_and_loses_nothing(associate_client, store, step):
+    claim = start_claim(associate_client, store)
+    data, field, typed = INVALID_STEPS[step]
+
+    response = associate_client.post(step_url(claim, step), data | {"nav": "next"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert b'data-testid="error-summary"' in response.content
+    if typed:
+        assert typed.encode() in response.content
+    claim.refresh_from_db()
+    assert step not in claim.completed_steps
+    # A reload shows the same input and the same error.
+    reloaded = associate_client.get(step_url(claim, step))
+    assert reloaded.context["form"].errors[field]
+    if typed:
+        assert typed.encode() in reloaded.content
+
+
+def test_claim_step_keeps_good_photos_when_another_upload_is_bad(associate_client, store):
+    claim = start_claim(associate_client, store)
+    data = VALID_STEPS["warranty"] | {"receipt_photos": [uploaded_image(), text_file()]}
+
+    response = associate_client.post(step_url(claim, "warranty"), data | {"nav": "next"})
+
+    assert "receipt.jpg: This file is not a photo" in str(response.context["form"].errors)
+    assert claim.attachments.filter(kind="receipt").count() == 1
+    assert b'data-testid="attachments-receipt"' in response.content
+    # Pressing Next again, with no new file, is enough: the stored photo counts.
+    response = associate_client.post(step_url(claim, "warranty"), VALID_STEPS["warranty"])
+    assert response.url == step_url(claim, "address")
+
+
+def test_claim_step_requires_receipt_and_item_photos(associate_client, store):
+    claim = start_claim(associate_client, store)
+
+    item = associate_client.post(step_url(claim, "item"), VALID_STEPS["item"])
+    warranty = associate_client.post(step_url(claim, "warranty"), VALID_STEPS["warranty"])
+
+    assert item.context["form"].errors["item_photos"] == ["Add at least one photo of the item."]
+    assert warranty.context["form"].errors["receipt_photos"] == [
+        "This store requires a photo of the receipt."
+    ]
+
+
+def test_claim_step_receipt_is_optional_when_the_store_says_so(associate_client, associate):
+    store = StoreFactory(receipt_required=False, members=[associate])
+    claim = start_claim(associate_client, store)
+
+    response = associate_client.post(step_url(claim, "warranty"), VALID_STEPS["warranty"])
+
+    assert response.url == step_url(claim, "address")
+
+
+def test_claim_step_back_keeps_invalid_input_for_later(associate_client, store):
+    claim = start_claim(associate_client, store)
+    data = {**VALID_STEPS["item"], "item_price": "abc", "nav": "back"}
+
+    response = associate_client.post(step_url(claim, "item"), data)
+
+    assert response.url == step_url(claim, "customer")
+    assert b"abc" in associate_client.get(step_url(claim, "item")).content
+
+
+def test_claim_step_remove_photo_keeps_typed_text(associate_client, store):
+    claim = start_claim(associate_client, store)
+    associate_client.post(
+        step_url(claim, "item"), VALID_STEPS["item"] | {"item_photos": [uploaded_image()]}
+    )
+    photo = claim.attachments.get()
+
+    associate_client.post(
+        step_url(claim, "item"),
+        VALID_STEPS["item"] | {"item_name": "Renamed", "remove_attachment": photo.pk},
+    )
+
+    claim.refresh_from_db()
+    assert not claim.attachments.exists()
+    assert claim.item_name == "Renamed"
+    assert "item" not in claim.completed_steps
+
+
+def test_claim_steps_normalise_what_was_typed(associate_client, store):
+    claim = start_claim(associate_client, store)
+    associate_client.post(step_url(claim, "customer"), VALID_STEPS["customer"])
+    associate_client.post(
+        step_url(claim, "warranty"),
+        VALID_STEPS["warranty"]
+        | {
+            "warranty_period_choice": "other",
+            "warranty_period_custom": "p18m",
+            "receipt_photos": [uploaded_image()],
+        },
+    )
+
+    claim.refresh_from_db()
+    assert claim.customer_phone == "+12125550100"
+    assert claim.warranty_period == "P18M"
+
+
+def test_associate_files_claim_through_every_step(
+    associate_client, store, api_to_sandbox, media_server
+):
+    claim = start_claim(associate_client, store)
+    uploads = {
+        "item": {"item_photos": [uploaded_image("a.jpg"), uploaded_image("b.png", "PNG")]},
+        "warranty": {"receipt_photos": [uploaded_image("r.jpg", color="white")]},
+    }
+    for step, data in VALID_STEPS.items():
+        response = associate_client.post(step_url(claim, step), data | uploads.get(step, {}))
+        assert response.status_code == 302, response.context["form"].errors
+    review = associate_client.get(step_url(claim, "review"))
+    assert review.context["ready"]
+    assert review.context["payload"]["item"]["name"] == "Espresso machine"
+
+    response = associate_client.post(reverse("kiosk:claim-submit", args=[claim.reference]))
+
+    claim.refresh_from_db()
+    assert response.url == reverse("kiosk:claim-result", args=[claim.reference])
+    assert claim.status == Claim.Status.FILED
+    assert claim.source_order_id in api_to_sandbox.claims
+    sent = api_to_sandbox.received[0].body_json
+    assert sent == claim.request_payload
+    assert sent["customer"]["phoneNumber"] == "+12125550100"
+    assert len(sent["item"]["images"]) == 2
+    assert sent["shippingAddress"]["stateAbr"] == "NY"
+    assert sent["signature"].startswith(media_server)
+    assert claim.response_body["payload"]["sourceOrderId"] == claim.source_order_id
+    result = associate_client.get(response.url)
+    assert claim.source_order_id.encode() in result.content
+    attempt = SubmissionAttempt.objects.get(claim=claim)
+    assert (attempt.number, attempt.status_code, attempt.outcome) == (1, 201, "filed")
+
+
+def test_claim_submit_twice_files_once(
+    associate_client, complete_claim, api_to_sandbox, media_server
+):
+    url = reverse("kiosk:claim-submit", args=[complete_claim.reference])
+
+    associate_client.post(url)
+    second = associate_client.post(url)
+
+    assert second.url == reverse("kiosk:claim-result", args=[complete_claim.reference])
+    assert len(api_to_sandbox.claims) == 1
+    assert complete_claim.attempts.count() == 1
+
+
+def test_claim_rejected_by_api_returns_to_the_field_it_names(
+    associate_client, complete_claim, api_to_sandbox, media_server
+):
+    # The API cannot fetch the receipt photo: it names warranty.receiptImages[0].
+    complete_claim.attachments.get(kind="receipt").file.delete(save=False)
+
+    response = associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
+
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.REJECTED
+    assert response.url == step_url(complete_claim, "warranty")
+    page = associate_client.get(response.url)
+    assert "could not fetch image" in " ".join(page.context["form"].errors["receipt_photos"])
+    assert page.context["form"]["product_description"].value() == "Used daily, no visible damage."
+    # Replace the photo and resubmit: the claim is filed.
+    broken = complete_claim.attachments.get(kind="receipt")
+    warranty = {"date_of_purchase": "2026-10-01", "warranty_period_choice": "P1Y"}
+    associate_client.post(
+        step_url(complete_claim, "warranty"), warranty | {"remove_attachment": broken.pk}
+    )
+    associate_client.post(
+        step_url(complete_claim, "warranty"), warranty | {"receipt_photos": [uploaded_image()]}
+    )
+    associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.FILED
+    assert complete_claim.attempts.count() == 2
+
+
+@pytest.mark.parametrize("mode", ["error_503", "drop", "malformed_json"])
+def test_claim_api_unavailable_is_saved_not_filed(
+    associate_client, complete_claim, api_to_sandbox, media_server, mode
+):
+    api_to_sandbox.set_faults(mode=mode)
+
+    response = associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
+    page = associate_client.get(response.url)
+
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.FAILED
+    assert b"Saved, not yet filed" in page.content
+    assert complete_claim.reference.encode() in page.content
+    assert complete_claim.attempts.get().outcome == "unavailable"
+
+
+def test_claim_api_timeout_is_saved_not_filed(
+    associate_client, complete_claim, api_to_sandbox, media_server, settings
+):
+    settings.ORDERPROTECTION_READ_TIMEOUT = 0.3
+    api_to_sandbox.set_faults(mode="hang", hang_seconds=2)
+
+    associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
+
+    complete_claim.refresh_from_db()
+    attempt = complete_claim.attempts.get()
+    assert complete_claim.status == Claim.Status.FAILED
+    assert attempt.error_class == "ApiUnavailable" and attempt.duration_ms >= 300
+
+
+def test_claim_unauthorized_asks_for_a_manager_and_never_shows_the_token(
+    associate_client, complete_claim, api_to_sandbox, media_server, settings
+):
+    settings.ORDERPROTECTION_API_TOKEN = "op_secret_do_not_show"
+
+    response = associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
+    page = associate_client.get(response.url)
+
+    assert b"call a store manager" in page.content
+    assert b"op_secret_do_not_show" not in page.content
+    assert "op_secret_do_not_show" not in str(complete_claim.attempts.get().__dict__)
+
+
+def test_claim_submit_refuses_an_incomplete_claim(associate_client, store, api_to_sandbox):
+    claim = start_claim(associate_client, store)
+
+    response = associate_client.post(reverse("kiosk:claim-submit", args=[claim.reference]))
+
+    assert response.url == step_url(claim, "customer")
+    assert api_to_sandbox.received == []
+
+
+def test_home_lists_drafts_to_resume(associate_client, store):
+    claim = start_claim(associate_client, store)
+    associate_client.post(step_url(claim, "customer"), VALID_STEPS["customer"])
+
+    home = associate_client.get(reverse("kiosk:home"))
+    resume = associate_client.get(reverse("kiosk:claim-resume", args=[claim.reference]))
+
+    assert claim.reference.encode() in home.content
+    assert resume.url == step_url(claim, "item")
+
+
+def test_claims_of_other_stores_are_not_found(client, complete_claim):
+    outsider = UserFactory(username="outsider")
+    StoreFactory(members=[outsider])
+    client.force_login(outsider)
+
+    assert client.get(step_url(complete_claim, "customer")).status_code == 404
+    assert (
+        client.post(reverse("kiosk:claim-new"), {"store": complete_claim.store.pk}).status_code
+        == 404
+    )
+
+
+def test_every_page_but_login_needs_a_login(client, complete_claim):
+    for url in (reverse("kiosk:home"), step_url(complete_claim, "item"), reverse("admin:index")):
+        assert client.get(url).status_code == 302
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_sandbox_banner_shows_when_the_api_is_not_production(associate_client, settings):
+    assert b'data-testid="sandbox-banner"' in associate_client.get(reverse("kiosk:home")).content
+    settings.ORDERPROTECTION_SANDBOX = False
+    assert (
+        b'data-testid="sandbox-banner"' not in associate_client.get(reverse("kiosk:home")).content
+    )
+
+
+def test_subdivisions_lists_a_countrys_states(associate_client):
+    response = associate_client.get(reverse("kiosk:subdivisions"), {"country": "CA"})
+
+    assert {"code": "CA-ON", "name": "Ontario"} in response.json()["subdivisions"]
+
+
+def test_start_next_claim_opens_an_empty_draft(associate_client, complete_claim):
+    complete_claim.status = Claim.Status.FILED
+    complete_claim.save()
+
+    response = associate_client.post(reverse("kiosk:claim-new"), {"store": complete_claim.store.pk})
+    page = associate_client.get(response.url)
+
+    assert b"customer@example.com" not in page.content
+    assert Claim.objects.filter(status="draft").count() == 1
+
+
+def test_claim_dates_in_the_future_are_refused_server_side(associate_client, store):
+    claim = start_claim(associate_client, store)
+    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+
+    response = associate_client.post(
+        step_url(claim, "warranty"), VALID_STEPS["warranty"] | {"date_of_purchase": tomorrow}
+    )
+
+    assert response.context["form"].errors["date_of_purchase"]
