@@ -27,15 +27,18 @@ $(VENV)/.python-ok:
 	@python="$(find_python)"; \
 	if [ -z "$$python" ]; then echo "Python 3.12 or newer is needed (Django 6.1). Install python3.12 or python3.13." >&2; exit 1; fi; \
 	echo "Using $$python ($$($$python --version))"; \
-	rm -rf $(VENV) && $$python -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip
+	rm -rf $(VENV) && $$python -m venv $(VENV)
 	@touch $@
 
+# pip warns about this machine's unused local indexes; the warnings are noise.
+PIP_INSTALL = set -o pipefail; $(PY) -m pip install -q $(1) 2>&1 | { grep -v "is ignored: it is neither" || true; }
+
 $(VENV)/.installed-run: $(VENV)/.python-ok requirements.txt
-	$(PY) -m pip install -q -r requirements.txt
+	$(call PIP_INSTALL,-r requirements.txt)
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(call PIP_INSTALL,-r requirements-dev.txt)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

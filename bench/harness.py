@@ -17,7 +17,7 @@ import statistics
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ class Workspace:
     root: Path
     database: Path
     media_root: Path
+    # Empty temp dirs that importing settings_test made; removed on teardown.
+    unused_dirs: tuple[Path, ...] = ()
 
 
 _workspace: Workspace | None = None
@@ -48,27 +50,29 @@ def setup_django() -> Workspace:
     if _workspace is not None:
         return _workspace
 
+    root = Path(tempfile.mkdtemp(prefix="claims-portal-bench-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    # Through the environment, so the portal's own SQLite options apply.
+    os.environ["DATABASE_URL"] = f"sqlite:///{root / 'bench.sqlite3'}"
     import django
     from django.conf import settings
 
-    root = Path(tempfile.mkdtemp(prefix="claims-portal-bench-"))
-    workspace = Workspace(root=root, database=root / "bench.sqlite3", media_root=root / "media")
+    workspace = Workspace(
+        root=root,
+        database=root / "bench.sqlite3",
+        media_root=root / "media",
+        unused_dirs=(Path(settings.MEDIA_ROOT), Path(settings.STATIC_ROOT)),
+    )
     workspace.media_root.mkdir()
 
     # Before django.setup(): the URLconf binds MEDIA_ROOT when it is imported, and
     # the database settings are read on first use.
-    unused_media_root = settings.MEDIA_ROOT  # settings_test makes an empty temp dir
     settings.MEDIA_ROOT = str(workspace.media_root)
-    settings.DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(workspace.database)}
-    }
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
     settings.SERVE_MEDIA = True
     # One "Claim ... filed" line per claim would drown the report.
     settings.LOGGING["loggers"]["kiosk"]["level"] = "WARNING"
     django.setup()
-    _remove_if_empty(Path(unused_media_root))
 
     from django.core.management import call_command
 
@@ -86,14 +90,15 @@ def teardown_django() -> None:
 
     connections.close_all()
     shutil.rmtree(_workspace.root, ignore_errors=True)
+    for directory in _workspace.unused_dirs:
+        if directory.is_relative_to(tempfile.gettempdir()):
+            _remove_if_empty(directory)
     _workspace = None
 
 
 def _remove_if_empty(directory: Path) -> None:
-    try:
+    with suppress(OSError):
         directory.rmdir()
-    except OSError:
-        pass
 
 
 # -- live servers --------------------------------------------------------------------------
@@ -110,9 +115,7 @@ def live_portal() -> Iterator[str]:
     from django.core.wsgi import get_wsgi_application
     from django.test.testcases import QuietWSGIRequestHandler
 
-    httpd = ThreadedWSGIServer(
-        ("127.0.0.1", 0), QuietWSGIRequestHandler, allow_reuse_address=False
-    )
+    httpd = ThreadedWSGIServer(("127.0.0.1", 0), QuietWSGIRequestHandler, allow_reuse_address=False)
     httpd.set_app(get_wsgi_application())
     thread = threading.Thread(
         target=httpd.serve_forever,
@@ -176,7 +179,11 @@ def make_complete_claims(*, store: Any, associate: Any, count: int) -> list[Any]
     from tests.factories import ClaimFactory
     from tests.images import image_bytes, signature_png
 
-    item, receipt, signature = image_bytes("JPEG"), image_bytes("JPEG", color="white"), signature_png()
+    item, receipt, signature = (
+        image_bytes("JPEG"),
+        image_bytes("JPEG", color="white"),
+        signature_png(),
+    )
     claims = []
     for _ in range(count):
         claim = ClaimFactory(store=store, created_by=associate)

@@ -42,6 +42,10 @@ class ClaimStepForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
+    def collects(self, field_path: str) -> bool:
+        """Whether this form collected the API key at `field_path`, e.g. "item.images[0]"."""
+        return field_path.split("[", 1)[0] in self.payload_fields
+
     def accepted_uploads(self) -> list[tuple[str, object]]:
         """(attachment kind, file) for every upload that passed its checks."""
         return [
@@ -212,9 +216,10 @@ class WarrantyForm(ClaimStepForm):
         ]
         current = self.claim.warranty_period or self.claim.store.default_warranty_period
         if current in periods:
-            self.initial["warranty_period_choice"] = current
+            self.initial.setdefault("warranty_period_choice", current)
         else:
-            self.initial.update(warranty_period_choice=OTHER_PERIOD, warranty_period_custom=current)
+            self.initial.setdefault("warranty_period_choice", OTHER_PERIOD)
+            self.initial.setdefault("warranty_period_custom", current)
         if self.claim.receipt_required:
             self.fields["receipt_photos"].help_text = "This store requires a receipt."
         self.helper.layout = Layout(
@@ -431,7 +436,7 @@ class IssueForm(ClaimStepForm):
 class SignatureForm(ClaimStepForm):
     payload_fields = {"signature": "signature_data"}
 
-    signature_data = forms.CharField(required=False, widget=forms.HiddenInput)
+    signature_data = forms.CharField(label="Signature", required=False, widget=forms.HiddenInput)
     clear_signature = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -457,5 +462,5 @@ class SignatureForm(ClaimStepForm):
             and not self.signature_png
             and not has_stored
         ):
-            self.add_error("signature_data", "This store needs the customer's signature.")
+            self.add_error("signature_data", "Ask the customer to sign in the box.")
         return cleaned

@@ -6,6 +6,7 @@ associate sees without looking at HTTP details.
 """
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,9 @@ import requests
 from django.conf import settings
 
 OFFLINE_CLAIM_PATH = "/v1/claims/offline"
+
+# requests.Session is not documented as thread-safe: each thread keeps its own.
+_clients = threading.local()
 
 
 @dataclass
@@ -93,12 +97,17 @@ class OrderProtectionClient:
 
     @classmethod
     def from_settings(cls) -> "OrderProtectionClient":
-        return cls(
-            base_url=settings.ORDERPROTECTION_API_URL,
-            token=settings.ORDERPROTECTION_API_TOKEN,
-            connect_timeout=settings.ORDERPROTECTION_CONNECT_TIMEOUT,
-            read_timeout=settings.ORDERPROTECTION_READ_TIMEOUT,
-        )
+        """The client configured by settings, one per thread, so connections are reused."""
+        options = {
+            "base_url": settings.ORDERPROTECTION_API_URL,
+            "token": settings.ORDERPROTECTION_API_TOKEN,
+            "connect_timeout": settings.ORDERPROTECTION_CONNECT_TIMEOUT,
+            "read_timeout": settings.ORDERPROTECTION_READ_TIMEOUT,
+        }
+        cached = getattr(_clients, "cached", None)
+        if cached is None or cached[0] != options:
+            _clients.cached = (options, cls(**options))
+        return _clients.cached[1]
 
     @property
     def offline_claim_url(self) -> str:

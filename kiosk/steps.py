@@ -54,6 +54,6 @@ def step_for_payload_field(field_path: str) -> tuple[Step, str] | None:
     """The step and form field that collected an API key such as "item.images[0]"."""
     key = field_path.split("[", 1)[0]
     for step in FORM_STEPS:
-        if key in step.form_class.payload_fields:
-            return step, step.form_class.payload_fields[key]
+        if field_name := step.form_class.payload_fields.get(key):
+            return step, field_name
     return None

@@ -9,6 +9,8 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from kiosk.geography import country_name
+
 
 def validate_country_code(value: str) -> None:
     if pycountry.countries.get(alpha_2=value) is None:
@@ -37,10 +39,10 @@ def normalise_phone_number(value: str, *, default_region: str) -> str:
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "This is not a valid phone number for %(region)s. Add the country code, "
-            "starting with +, if the number is from another country.",
+            "This is not a valid phone number in %(country)s. For a number from "
+            "another country, start with + and the country code.",
             code="invalid",
-            params={"region": default_region},
+            params={"country": country_name(default_region)},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

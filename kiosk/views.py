@@ -77,15 +77,16 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
 
     if request.method == "POST":
         form = current.form_class(request.POST, request.FILES, claim=claim)
-        complete = claim_save_step(claim=claim, slug=current.slug, form=form)
+        target = _navigation_target(request, current)
+        going_on = "remove_attachment" not in request.POST and (
+            target is None or STEPS.index(target) > STEPS.index(current)
+        )
+        complete = claim_save_step(claim=claim, slug=current.slug, form=form, checked=going_on)
         if remove := request.POST.get("remove_attachment"):
             claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(remove))
             return redirect("kiosk:claim-step", reference=reference, step=current.slug)
-        target = _navigation_target(request, current)
-        if target is not None and (complete or STEPS.index(target) < STEPS.index(current)):
+        if target is not None and (complete or not going_on):
             return redirect("kiosk:claim-step", reference=reference, step=target.slug)
-        if complete:
-            return redirect("kiosk:claim-step", reference=reference, step=current.slug)
         claim = associate_claim(request, reference)  # shows the photos just stored
     else:
         form = _form_for_display(claim, current)
@@ -160,8 +161,11 @@ def _step_context(claim: Claim, current: Step) -> dict:
 def _form_for_display(claim: Claim, current: Step):
     """The step's form, showing unsaved input and the API's complaint, if any."""
     if pending := claim.pending_input.get(current.slug):
+        if not pending["checked"]:
+            typed = {key: values[-1] for key, values in pending["data"].items() if values}
+            return current.form_class(initial=typed, claim=claim)
         data = QueryDict(mutable=True)
-        for key, values in pending.items():
+        for key, values in pending["data"].items():
             data.setlist(key, values)
         form = current.form_class(data, claim=claim)
         form.is_valid()

@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,6 +13,15 @@ pytest_plugins = ["sandbox.pytest_plugin"]
 
 # pytest-playwright runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remove_test_media_afterwards():
+    from django.conf import settings
+
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
 
 
 @pytest.fixture

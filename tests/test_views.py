@@ -256,6 +256,8 @@ def test_claim_rejected_by_api_returns_to_the_field_it_names(
     associate_client.post(
         step_url(complete_claim, "warranty"), warranty | {"receipt_photos": [uploaded_image()]}
     )
+    complete_claim.refresh_from_db()
+    assert complete_claim.last_error == ""
     associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
     complete_claim.refresh_from_db()
     assert complete_claim.status == Claim.Status.FILED

@@ -33,12 +33,14 @@ def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
 
 
 @transaction.atomic
-def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm) -> bool:
+def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bool) -> bool:
     """Save what a step's form holds and return whether the step is complete.
 
     Photos that passed their checks are stored even when another field is
     wrong, and input that does not validate is kept on the draft, so that
-    nothing the associate typed or photographed is lost.
+    nothing the associate typed or photographed is lost. `checked` says the
+    associate asked to go on, so the kept input's errors are shown again on
+    a reload; input left behind by going back is shown without errors.
     """
     valid = form.is_valid()
     for kind, upload in form.accepted_uploads():
@@ -51,10 +53,12 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm) -> bool:
         if isinstance(form, SignatureForm):
             _save_signature(claim=claim, form=form)
         claim.pending_input.pop(slug, None)
+        if claim.last_error_field and form.collects(claim.last_error_field):
+            claim.last_error, claim.last_error_field = "", ""
         if slug not in claim.completed_steps:
             claim.completed_steps = [*claim.completed_steps, slug]
     else:
-        claim.pending_input[slug] = _typed_input(form.data)
+        claim.pending_input[slug] = {"data": _typed_input(form.data), "checked": checked}
     claim.save()
     return valid
 

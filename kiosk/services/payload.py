@@ -22,7 +22,7 @@ class PayloadInvalid(Exception):
 
     def __init__(self, errors: list[jsonschema.ValidationError]):
         self.errors = errors
-        self.field_paths = [payload_field_path(error.absolute_path) for error in errors]
+        self.field_paths = [_error_field_path(error) for error in errors]
         first = errors[0]
         super().__init__(f"{self.field_paths[0] or 'body'}: {first.message}")
 
@@ -109,6 +109,14 @@ def payload_field_path(path) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
     return text
+
+
+def _error_field_path(error: jsonschema.ValidationError) -> str:
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        # The error sits on the parent object; name the key that is missing.
+        path += [key for key in error.validator_value if key not in error.instance][:1]
+    return payload_field_path(path)
 
 
 @cache

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from kiosk.models import Claim, SubmissionAttempt
@@ -62,28 +61,35 @@ def claim_submit(
     a person must correct it) or failed (the API was unavailable or refused
     our credentials).
     """
-    previous_status = claim.status
-    claimed = Claim.objects.filter(pk=claim.pk, status__in=Claim.EDITABLE_STATUSES).update(
-        status=Claim.Status.SUBMITTING, submitted_at=timezone.now()
-    )
-    claim.refresh_from_db()
-    if not claimed:
+    if not claim.is_editable:
         return SubmissionResult(claim, Outcome.NOT_EDITABLE)
-
     payload = claim_build_payload(claim=claim, media_base_url=media_base_url)
     try:
         payload_validate(payload=payload)
     except PayloadInvalid as invalid:
         _claim_update(
             claim,
-            status=previous_status,
             last_error=f"This claim is not complete: {invalid}",
             last_error_field=invalid.field_paths[0],
         )
         return SubmissionResult(claim, Outcome.INCOMPLETE)
 
+    now = timezone.now()
+    claimed = Claim.objects.filter(pk=claim.pk, status__in=Claim.EDITABLE_STATUSES).update(
+        status=Claim.Status.SUBMITTING, submitted_at=now, updated_at=now, request_payload=payload
+    )
+    if not claimed:
+        claim.refresh_from_db()
+        return SubmissionResult(claim, Outcome.NOT_EDITABLE)
+    claim.status, claim.submitted_at, claim.request_payload = Claim.Status.SUBMITTING, now, payload
+
     client = client or OrderProtectionClient.from_settings()
-    attempt = _attempt_open(claim=claim, payload=payload, url=client.offline_claim_url)
+    attempt = SubmissionAttempt.objects.create(
+        claim=claim,
+        number=claim.attempts.count() + 1,
+        url=client.offline_claim_url,
+        request_body=payload,
+    )
     try:
         filed = client.create_offline_claim(payload, idempotency_key=str(claim.idempotency_key))
     except OrderProtectionError as error:
@@ -136,16 +142,6 @@ def _claim_update(claim: Claim, **fields) -> None:
     claim.save(update_fields=[*fields, "updated_at"])
 
 
-@transaction.atomic
-def _attempt_open(*, claim: Claim, payload: dict, url: str) -> SubmissionAttempt:
-    locked = Claim.objects.select_for_update().get(pk=claim.pk)
-    number = locked.attempts.count() + 1
-    _claim_update(claim, request_payload=payload)
-    return SubmissionAttempt.objects.create(
-        claim=claim, number=number, url=url, request_body=payload
-    )
-
-
 def _attempt_close(
     attempt: SubmissionAttempt,
     *,
@@ -166,7 +162,16 @@ def _attempt_close(
         }[type(error)]
         attempt.error_class = type(error).__name__
         attempt.error_message = error.message
-    attempt.save()
+    attempt.save(
+        update_fields=[
+            "duration_ms",
+            "status_code",
+            "response_body",
+            "outcome",
+            "error_class",
+            "error_message",
+        ]
+    )
 
 
 def _response_json(body_text: str):

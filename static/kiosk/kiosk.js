@@ -60,6 +60,20 @@
     });
   }
 
+  // Photos go up with Next: say so as soon as they are picked.
+  for (const input of document.querySelectorAll("input[type=file]")) {
+    const note = document.createElement("div");
+    note.className = "file-picked";
+    note.setAttribute("aria-live", "polite");
+    input.closest(".mb-3, div").append(note);
+    input.addEventListener("change", () => {
+      const count = input.files.length;
+      note.textContent = count
+        ? `${count} photo${count === 1 ? "" : "s"} picked: saved when you press Next.`
+        : "";
+    });
+  }
+
   // Submit once: a second tap while the first is on its way does nothing.
   for (const form of document.querySelectorAll("form[data-submit-once]")) {
     form.addEventListener("submit", (event) => {

@@ -29,7 +29,7 @@ PASSWORD = "correct horse battery"  # tests.factories.UserFactory's password
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).resolve().parent
     for item in items:
-        if here in Path(item.fspath).resolve().parents:
+        if here in item.path.resolve().parents:
             item.add_marker(pytest.mark.browser)
 
 
@@ -63,6 +63,7 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
     taken: list[Path] = []
 
     def take(page: Page, label: str) -> Path:
+        page.evaluate("window.scrollTo(0, 0)")  # else the sticky banner lands mid-page
         path = folder / f"{len(taken) + 1:02d}-{re.sub(r'[^\w.-]+', '-', label)}.png"
         page.screenshot(path=path, full_page=True, scale="css", animations="disabled")
         taken.append(path)

@@ -1,0 +1,54 @@
+"""claim_submit, the service behind the submit button, against the sandbox."""
+
+from kiosk.models import Claim
+from kiosk.services.submission import Outcome, claim_submit
+
+
+def test_claim_submit_sends_the_claims_idempotency_key(
+    complete_claim, api_to_sandbox, media_server
+):
+    result = claim_submit(claim=complete_claim, media_base_url=media_server)
+
+    assert result.outcome == Outcome.FILED
+    headers = api_to_sandbox.received[0].headers
+    assert headers["Idempotency-Key"] == str(complete_claim.idempotency_key)
+
+
+def test_claim_submit_never_sends_a_claim_that_fails_the_schema(
+    complete_claim, api_to_sandbox, media_server
+):
+    complete_claim.store.source_store_id = ""
+    complete_claim.store.save()
+
+    result = claim_submit(claim=complete_claim, media_base_url=media_server)
+
+    complete_claim.refresh_from_db()
+    assert result.outcome == Outcome.INCOMPLETE
+    assert complete_claim.status == Claim.Status.DRAFT
+    assert complete_claim.last_error_field == "storeId"
+    assert api_to_sandbox.received == []
+    assert not complete_claim.attempts.exists()
+
+
+def test_claim_submit_leaves_a_filed_claim_alone(complete_claim, api_to_sandbox, media_server):
+    claim_submit(claim=complete_claim, media_base_url=media_server)
+    stale = Claim.objects.get(pk=complete_claim.pk)
+    stale.status = Claim.Status.DRAFT  # as a second tab still believes
+
+    result = claim_submit(claim=stale, media_base_url=media_server)
+
+    assert result.outcome == Outcome.NOT_EDITABLE
+    assert result.claim.status == Claim.Status.FILED
+    assert len(api_to_sandbox.received) == 1
+
+
+def test_claim_submit_numbers_every_attempt(complete_claim, api_to_sandbox, media_server):
+    api_to_sandbox.set_faults(mode="error_500", times=1)
+    claim_submit(claim=complete_claim, media_base_url=media_server)
+    complete_claim.status = Claim.Status.DRAFT
+    complete_claim.save()
+
+    claim_submit(claim=complete_claim, media_base_url=media_server)
+
+    attempts = list(complete_claim.attempts.values_list("number", "status_code", "outcome"))
+    assert attempts == [(1, 500, "unavailable"), (2, 201, "filed")]
