@@ -104,18 +104,62 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             },
         ),
         ("Images", {"fields": ["signature_image", "photos"]}),
+        ("Customer", {"fields": ["customer_email", "customer_phone"]}),
         (
-            "Customer and item",
+            "Item",
             {
                 "fields": [
-                    "customer_email",
-                    "customer_phone",
                     "item_name",
                     "item_sku",
                     "item_price",
                     "item_details",
+                    "item_source_product_id",
+                    "item_source_variant_id",
+                    "item_source_item_id",
+                    "item_sub_issue_id",
+                ]
+            },
+        ),
+        (
+            "Warranty",
+            {
+                "fields": [
+                    "date_of_purchase",
+                    "receipt_required",
+                    "warranty_period",
+                    "product_description",
+                ]
+            },
+        ),
+        (
+            "Shipping address",
+            {
+                "fields": [
+                    "ship_first_name",
+                    "ship_last_name",
+                    "ship_address1",
+                    "ship_address2",
+                    "ship_city",
+                    "ship_zip",
+                    "ship_state",
+                    "ship_country",
+                    "ship_lat",
+                    "ship_lng",
+                    "address_origin",
+                ]
+            },
+        ),
+        (
+            "Issue and resolution",
+            {
+                "fields": [
                     "issue_type",
                     "resolution",
+                    "sales_channel",
+                    "claim_category",
+                    "claim_filed_from",
+                    "from_valet",
+                    "require_customer_signature",
                 ]
             },
         ),

@@ -45,7 +45,14 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("store")
         .order_by("-updated_at")[:10]
     )
-    return render(request, "kiosk/home.html", {"stores": stores, "drafts": drafts})
+    submitted = (
+        Claim.objects.filter(created_by=request.user, store__in=stores)
+        .exclude(status__in=Claim.EDITABLE_STATUSES)
+        .select_related("store")
+        .order_by("-submitted_at")[:10]
+    )
+    context = {"stores": stores, "drafts": drafts, "submitted": submitted}
+    return render(request, "kiosk/home.html", context)
 
 
 @require_POST

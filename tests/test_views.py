@@ -379,3 +379,16 @@ def test_claim_dates_in_the_future_are_refused_server_side(associate_client, sto
     )
 
     assert response.context["form"].errors["date_of_purchase"]
+
+
+def test_home_lists_recent_claims_without_showing_customer_contacts(
+    associate_client, complete_claim
+):
+    complete_claim.status, complete_claim.source_order_id = Claim.Status.FILED, "XX-1111-2222"
+    complete_claim.submitted_at = complete_claim.created_at
+    complete_claim.save()
+
+    home = associate_client.get(reverse("kiosk:home")).content.decode()
+
+    assert "XX-1111-2222" in home
+    assert "customer@example.com" not in home

@@ -58,3 +58,14 @@ def payload_value(value, key: str) -> str:
         label = warranty_period_label(value)
         return label if label == value else f"{label} ({value})"
     return str(value)
+
+
+@register.filter
+def masked(contact: str) -> str:
+    """ "jane.doe@example.com" -> "j•••@example.com": enough to recognise, not to read off."""
+    if not contact:
+        return ""
+    name, at, domain = contact.partition("@")
+    if at:
+        return f"{name[:1]}•••@{domain}"
+    return f"•••{contact[-4:]}"
