@@ -8,7 +8,6 @@ Django can be set up only once per process, so ``setup_django()`` is idempotent 
 every benchmark run by ``python -m bench`` shares one workspace.
 """
 
-import hashlib
 import json
 import math
 import os
@@ -195,25 +194,10 @@ def make_complete_claims(*, store: Any, associate: Any, count: int) -> list[Any]
 
 
 def attach(claim: Any, kind: str, data: bytes) -> Any:
-    """Store ``data`` as an attachment of ``claim`` (as tests/conftest.attach does)."""
-    from django.core.files.base import ContentFile
+    """Store ``data`` as an attachment of ``claim``, as an upload would be."""
+    from kiosk.services.attachments import attachment_store
 
-    from kiosk.models import ClaimAttachment
-    from kiosk.services.attachments import image_inspect
-
-    inspected = image_inspect(data=data)
-    attachment = ClaimAttachment(
-        claim=claim,
-        kind=kind,
-        content_type=inspected.content_type,
-        width=inspected.width,
-        height=inspected.height,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    attachment.file.save(f"x.{inspected.extension}", ContentFile(data), save=False)
-    attachment.save()
-    return attachment
+    return attachment_store(claim=claim, kind=kind, data=data)
 
 
 # -- timing and reporting ------------------------------------------------------------------

@@ -2,10 +2,9 @@ import os
 import shutil
 
 import pytest
-from django.core.files.base import ContentFile
 
 from kiosk.models import ClaimAttachment
-from kiosk.services.attachments import image_inspect
+from kiosk.services.attachments import attachment_store
 from tests.factories import ClaimFactory, StoreFactory, UserFactory
 from tests.images import image_bytes, signature_png
 
@@ -49,19 +48,7 @@ def api_to_sandbox(settings, sandbox):
 
 
 def attach(claim, kind: str, data: bytes) -> ClaimAttachment:
-    inspected = image_inspect(data=data)
-    attachment = ClaimAttachment(
-        claim=claim,
-        kind=kind,
-        content_type=inspected.content_type,
-        width=inspected.width,
-        height=inspected.height,
-        size=len(data),
-        sha256="0" * 64,
-    )
-    attachment.file.save(f"x.{inspected.extension}", ContentFile(data), save=False)
-    attachment.save()
-    return attachment
+    return attachment_store(claim=claim, kind=kind, data=data)
 
 
 @pytest.fixture

@@ -70,8 +70,24 @@ def image_inspect(*, data: bytes) -> InspectedImage:
 
 def attachment_create(*, claim: Claim, kind: str, upload: UploadedFile) -> ClaimAttachment:
     """Check an uploaded file is an image and store it on the claim."""
-    data = b"".join(upload.chunks())
-    return _attachment_store(claim=claim, kind=kind, data=data, inspected=image_inspect(data=data))
+    return attachment_store(claim=claim, kind=kind, data=b"".join(upload.chunks()))
+
+
+def attachment_store(*, claim: Claim, kind: str, data: bytes) -> ClaimAttachment:
+    """Store image bytes on the claim under a random name; ValidationError if not an image."""
+    inspected = image_inspect(data=data)
+    attachment = ClaimAttachment(
+        claim=claim,
+        kind=kind,
+        content_type=inspected.content_type,
+        width=inspected.width,
+        height=inspected.height,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    attachment.file.save(f"upload.{inspected.extension}", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
 
 
 def signature_decode(*, data_url: str) -> bytes:
@@ -94,13 +110,9 @@ def signature_decode(*, data_url: str) -> bytes:
 
 def signature_store(*, claim: Claim, data: bytes) -> ClaimAttachment:
     """Replace the claim's signature with this PNG (from signature_decode)."""
-    claim.attachments.filter(kind=ClaimAttachment.Kind.SIGNATURE).delete()
-    return _attachment_store(
-        claim=claim,
-        kind=ClaimAttachment.Kind.SIGNATURE,
-        data=data,
-        inspected=image_inspect(data=data),
-    )
+    for old in claim.attachments.filter(kind=ClaimAttachment.Kind.SIGNATURE):
+        attachment_delete(attachment=old)
+    return attachment_store(claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, data=data)
 
 
 def attachment_delete(*, attachment: ClaimAttachment) -> None:
@@ -114,20 +126,3 @@ def attachment_public_url(*, attachment: ClaimAttachment, media_base_url: str) -
     if url.startswith(("http://", "https://")):
         return url
     return urljoin(media_base_url.rstrip("/") + "/", url.lstrip("/"))
-
-
-def _attachment_store(
-    *, claim: Claim, kind: str, data: bytes, inspected: InspectedImage
-) -> ClaimAttachment:
-    attachment = ClaimAttachment(
-        claim=claim,
-        kind=kind,
-        content_type=inspected.content_type,
-        width=inspected.width,
-        height=inspected.height,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    attachment.file.save(f"upload.{inspected.extension}", ContentFile(data), save=False)
-    attachment.save()
-    return attachment
