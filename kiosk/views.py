@@ -67,41 +67,45 @@ def claim_resume(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
     if not claim.is_editable:
         return redirect("kiosk:claim-result", reference=claim.reference)
-    return redirect("kiosk:claim-step", reference=claim.reference, step=_resume_step(claim).slug)
+    return redirect(
+        "kiosk:claim-step", reference=claim.reference, step=first_incomplete_step(claim).slug
+    )
 
 
 @never_cache
 def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
     claim = associate_claim(request, reference)
-    current = STEPS_BY_SLUG.get(step) or _raise_404()
+    current = STEPS_BY_SLUG.get(step)
+    if current is None:
+        raise Http404("No such step.")
     if not claim.is_editable:
         return redirect("kiosk:claim-result", reference=claim.reference)
     if current.form_class is None:
-        if request.method == "POST":
-            target = _navigation_target(request, current) or current
-            return redirect("kiosk:claim-step", reference=reference, step=target.slug)
-        return _review(request, claim, current)
-
+        return _review_step(request, claim, current)
     if request.method == "POST":
-        form = current.form_class(request.POST, request.FILES, claim=claim)
-        target = _navigation_target(request, current)
-        going_on = "remove_attachment" not in request.POST and (
-            target is None or STEPS.index(target) > STEPS.index(current)
-        )
-        complete = claim_save_step(claim=claim, slug=current.slug, form=form, checked=going_on)
-        if remove := request.POST.get("remove_attachment"):
-            claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(remove))
-            return redirect("kiosk:claim-step", reference=reference, step=current.slug)
-        if target is not None and (complete or not going_on):
-            return redirect("kiosk:claim-step", reference=reference, step=target.slug)
-        claim = associate_claim(request, reference)  # shows the photos just stored
-    else:
-        form = _form_for_display(claim, current)
-    return render(
-        request,
-        "kiosk/claim_step.html",
-        _step_context(claim, current) | {"form": form},
-    )
+        return _form_step_post(request, claim, current)
+    return _render_form_step(request, claim, current, _form_for_display(claim, current))
+
+
+def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
+    """Save the step, then go where the associate asked, or show what to fix."""
+    form = current.form_class(request.POST, request.FILES, claim=claim)
+    target = _navigation_target(request, current)
+    removing = request.POST.get("remove_attachment", "")
+    going_on = not removing and (target is None or STEPS.index(target) > STEPS.index(current))
+    complete = claim_save_step(claim=claim, slug=current.slug, form=form, checked=going_on)
+    if removing.isdigit():
+        claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(removing))
+        target = current
+    if target is not None and (complete or not going_on):
+        return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
+    # Reloaded so that the page shows the photos just stored.
+    return _render_form_step(request, associate_claim(request, claim.reference), current, form)
+
+
+def _render_form_step(request: HttpRequest, claim: Claim, current: Step, form) -> HttpResponse:
+    context = _step_context(claim, current) | {"form": form}
+    return render(request, "kiosk/claim_step.html", context)
 
 
 @require_POST
@@ -109,7 +113,9 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
     if claim.is_editable and not all_form_steps_complete(claim):
         messages.error(request, "Some steps are not complete yet.")
-        return redirect("kiosk:claim-step", reference=reference, step=_resume_step(claim).slug)
+        return redirect(
+            "kiosk:claim-step", reference=reference, step=first_incomplete_step(claim).slug
+        )
     result = claim_submit(claim=claim, media_base_url=public_media_base_url(request))
     if result.outcome in (Outcome.REJECTED, Outcome.INCOMPLETE):
         located = step_for_payload_field(claim.last_error_field)
@@ -134,7 +140,10 @@ def subdivisions(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"subdivisions": [{"code": c, "name": n} for c, n in choices]})
 
 
-def _review(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
+def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
+    if request.method == "POST":  # the step bar on the review page
+        target = _navigation_target(request, current) or current
+        return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
     payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url(request))
     context = _step_context(claim, current) | {
         "payload": payload,
@@ -201,11 +210,3 @@ def _navigation_target(request: HttpRequest, current: Step) -> Step | None:
     if request.POST.get("nav") == "back":
         return step_before(current)
     return step_after(current)
-
-
-def _resume_step(claim: Claim) -> Step:
-    return first_incomplete_step(claim)
-
-
-def _raise_404():
-    raise Http404("No such step.")
