@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kiosk.fields import warranty_period_label
+from kiosk.forms.fields import warranty_period_label
 from kiosk.services.attachments import image_inspect, signature_decode
 from kiosk.validators import (
     normalise_phone_number,

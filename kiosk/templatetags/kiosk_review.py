@@ -4,7 +4,7 @@ import datetime
 
 from django import template
 
-from kiosk.fields import warranty_period_label
+from kiosk.forms.fields import warranty_period_label
 
 register = template.Library()
 

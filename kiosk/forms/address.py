@@ -1,0 +1,122 @@
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+
+from kiosk import geography
+from kiosk.forms.base import ClaimStepForm
+from kiosk.models import Claim
+from kiosk.validators import validate_latitude, validate_longitude
+
+
+class AddressForm(ClaimStepForm):
+    payload_fields = {
+        "shippingAddress.firstName": "ship_first_name",
+        "shippingAddress.lastName": "ship_last_name",
+        "shippingAddress.address1": "ship_address1",
+        "shippingAddress.address2": "ship_address2",
+        "shippingAddress.city": "ship_city",
+        "shippingAddress.zip": "ship_zip",
+        "shippingAddress.country": "ship_country",
+        "shippingAddress.countryAbr": "ship_country",
+        "shippingAddress.state": "ship_state",
+        "shippingAddress.stateAbr": "ship_state",
+        "shippingAddress.lat": "ship_lat",
+        "shippingAddress.lng": "ship_lng",
+        "shippingAddress.addressOrigin": "address_origin",
+    }
+    ship_country = forms.ChoiceField(label="Country")
+    ship_state = forms.ChoiceField(label="State or province", required=False)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "ship_first_name",
+            "ship_last_name",
+            "ship_address1",
+            "ship_address2",
+            "ship_city",
+            "ship_zip",
+            "ship_country",
+            "ship_state",
+            "ship_lat",
+            "ship_lng",
+            "address_origin",
+        ]
+        labels = {
+            "ship_first_name": "First name",
+            "ship_last_name": "Last name",
+            "ship_address1": "Address",
+            "ship_address2": "Apartment, suite, etc.",
+            "ship_city": "City",
+            "ship_zip": "Postal code",
+            "ship_lat": "Latitude",
+            "ship_lng": "Longitude",
+            "address_origin": "Address origin",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("ship_first_name", "ship_last_name", "ship_address1", "ship_city", "ship_zip"):
+            self.fields[name].required = True
+        self.fields["ship_country"].choices = geography.country_choices()
+        self.initial.setdefault("ship_country", self.claim.store.default_country)
+        if not self.initial["ship_country"]:
+            self.initial["ship_country"] = self.claim.store.default_country
+        country = self.data.get(self.add_prefix("ship_country")) or self.initial["ship_country"]
+        subdivisions = geography.subdivision_choices(country)
+        self.fields["ship_state"].choices = [("", "—")] + subdivisions
+        self.fields["ship_state"].widget.attrs["data-subdivisions-url"] = "subdivisions"
+        for name in ("ship_lat", "ship_lng"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+        self.fields["address_origin"].widget.attrs["list"] = "address-origins"
+        self.fields["address_origin"].help_text = "Optional."
+        self.helper.layout = Layout(
+            Div(
+                Div("ship_first_name", css_class="col-md-6"),
+                Div("ship_last_name", css_class="col-md-6"),
+                css_class="row",
+            ),
+            "ship_address1",
+            "ship_address2",
+            Div(
+                Div("ship_city", css_class="col-md-6"),
+                Div("ship_zip", css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div("ship_country", css_class="col-md-6"),
+                Div("ship_state", css_class="col-md-6"),
+                css_class="row",
+            ),
+            Fieldset(
+                "Location (optional)",
+                Div(
+                    Div("ship_lat", css_class="col-md-4"),
+                    Div("ship_lng", css_class="col-md-4"),
+                    Div("address_origin", css_class="col-md-4"),
+                    css_class="row",
+                ),
+            ),
+        )
+
+    def clean_ship_lat(self):
+        value = self.cleaned_data["ship_lat"]
+        if value is not None:
+            validate_latitude(value)
+        return value
+
+    def clean_ship_lng(self):
+        value = self.cleaned_data["ship_lng"]
+        if value is not None:
+            validate_longitude(value)
+        return value
+
+    def clean_address_origin(self) -> str:
+        return self.cleaned_data["address_origin"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lng = cleaned.get("ship_lat"), cleaned.get("ship_lng")
+        if (lat is None) != (lng is None) and not self.errors.keys() & {"ship_lat", "ship_lng"}:
+            missing = "ship_lng" if lng is None else "ship_lat"
+            self.add_error(missing, "Enter both latitude and longitude, or neither.")
+        return cleaned

@@ -1,0 +1,43 @@
+"""What every step's form has in common."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from kiosk.models import Claim
+
+
+class ClaimStepForm(forms.ModelForm):
+    """A step's form: edits part of a claim; knows which payload keys it collects.
+
+    `payload_fields` maps the API's dotted keys to this form's fields, so that
+    a rejection naming a key is shown at the field that collected it.
+    `upload_kinds` maps image fields to the attachment kind they create.
+    """
+
+    payload_fields: dict[str, str] = {}
+    upload_kinds: dict[str, str] = {}
+
+    def __init__(self, *args, claim: Claim, **kwargs):
+        self.claim = claim
+        super().__init__(*args, instance=claim, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def collects(self, field_path: str) -> bool:
+        """Whether this form collected the API key at `field_path`, e.g. "item.images[0]"."""
+        return field_path.split("[", 1)[0] in self.payload_fields
+
+    def accepted_uploads(self) -> list[tuple[str, object]]:
+        """(attachment kind, file) for every upload that passed its checks."""
+        return [
+            (kind, upload)
+            for name, kind in self.upload_kinds.items()
+            for upload in self.fields[name].accepted
+        ]
+
+    def attachment_count(self, kind: str) -> int:
+        """Photos already on the claim plus the good ones in this post."""
+        stored = sum(1 for a in self.claim.attachments.all() if a.kind == kind)
+        new = sum(1 for k, _ in self.accepted_uploads() if k == kind)
+        return stored + new

@@ -1,0 +1,93 @@
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+
+from kiosk.forms.base import ClaimStepForm
+from kiosk.forms.fields import ImageUploadField
+from kiosk.models import Claim, ClaimAttachment
+from kiosk.validators import validate_two_decimals
+
+
+class ItemForm(ClaimStepForm):
+    payload_fields = {
+        "item.name": "item_name",
+        "item.sku": "item_sku",
+        "item.sourceProductId": "item_source_product_id",
+        "item.sourceVariantId": "item_source_variant_id",
+        "item.sourceItemId": "item_source_item_id",
+        "item.price": "item_price",
+        "item.details": "item_details",
+        "item.subIssueId": "item_sub_issue_id",
+        "item.images": "item_photos",
+        "item.productImage": "product_image",
+    }
+    upload_kinds = {
+        "item_photos": ClaimAttachment.Kind.ITEM,
+        "product_image": ClaimAttachment.Kind.PRODUCT,
+    }
+
+    item_photos = ImageUploadField(label="Photos of the item", help_text="Add one or more.")
+    product_image = ImageUploadField(
+        multiple=False, label="Product image", help_text="Optional: the product as sold."
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "item_name",
+            "item_sku",
+            "item_price",
+            "item_details",
+            "item_source_product_id",
+            "item_source_variant_id",
+            "item_source_item_id",
+            "item_sub_issue_id",
+        ]
+        labels = {
+            "item_name": "Item name",
+            "item_price": "Price paid",
+            "item_details": "What is wrong with it?",
+            "item_source_product_id": "Product ID",
+            "item_source_variant_id": "Variant ID",
+            "item_source_item_id": "Item ID",
+            "item_sub_issue_id": "Sub-issue ID",
+        }
+        widgets = {"item_details": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item_name"].required = True
+        self.fields["item_details"].required = True
+        self.fields["item_price"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+        self.helper.layout = Layout(
+            "item_name",
+            Div(
+                Div("item_sku", css_class="col-md-6"),
+                Div("item_price", css_class="col-md-6"),
+                css_class="row",
+            ),
+            "item_details",
+            "item_photos",
+            "product_image",
+            Fieldset(
+                "Catalogue references (optional)",
+                Div(
+                    Div("item_source_product_id", css_class="col-md-6"),
+                    Div("item_source_variant_id", css_class="col-md-6"),
+                    Div("item_source_item_id", css_class="col-md-6"),
+                    Div("item_sub_issue_id", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+        )
+
+    def clean_item_price(self):
+        price = self.cleaned_data["item_price"]
+        if price is not None:
+            validate_two_decimals(price)
+        return price
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.has_error("item_photos") and not self.attachment_count("item"):
+            self.add_error("item_photos", "Add at least one photo of the item.")
+        return cleaned

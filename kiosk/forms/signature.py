@@ -1,0 +1,38 @@
+from django import forms
+
+from kiosk.forms.base import ClaimStepForm
+from kiosk.models import Claim
+from kiosk.services.attachments import signature_decode
+
+
+class SignatureForm(ClaimStepForm):
+    payload_fields = {"signature": "signature_data"}
+
+    signature_data = forms.CharField(label="Signature", required=False, widget=forms.HiddenInput)
+    clear_signature = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signature_png: bytes | None = None
+
+    def clean_signature_data(self) -> str:
+        data_url = self.cleaned_data["signature_data"]
+        if data_url:
+            self.signature_png = signature_decode(data_url=data_url)
+        return data_url
+
+    def clean(self):
+        cleaned = super().clean()
+        has_stored = self.attachment_count("signature") and not cleaned.get("clear_signature")
+        if (
+            self.claim.store.signature_required
+            and not self.has_error("signature_data")
+            and not self.signature_png
+            and not has_stored
+        ):
+            self.add_error("signature_data", "Ask the customer to sign in the box.")
+        return cleaned
