@@ -42,6 +42,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "Bootstrap and signature_pad come from the npm registry: install Node.js and npm ('sudo apt-get install nodejs npm')." >&2; exit 1; fi; \
+	fi
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
