@@ -97,7 +97,14 @@ def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpRe
     if removing.isdigit():
         claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(removing))
         target = current
-    if target is not None and (complete or not going_on):
+    bad_uploads = form.refused_upload_fields()
+    if bad_uploads and not going_on:
+        # A photo was refused while the associate was not going on: say so at once,
+        # and leave the other fields' checks for when they press Next.
+        for name in list(form.errors):
+            if name not in bad_uploads:
+                del form.errors[name]
+    elif target is not None and (complete or not going_on):
         return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
     # Reloaded so that the page shows the photos just stored.
     return _render_form_step(request, associate_claim(request, claim.reference), current, form)
@@ -209,4 +216,6 @@ def _navigation_target(request: HttpRequest, current: Step) -> Step | None:
         return STEPS_BY_SLUG.get(goto)
     if request.POST.get("nav") == "back":
         return step_before(current)
+    if request.POST.get("nav") == "stay":  # photos picked: store them now
+        return current
     return step_after(current)

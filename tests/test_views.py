@@ -392,3 +392,39 @@ def test_home_lists_recent_claims_without_showing_customer_contacts(
 
     assert "XX-1111-2222" in home
     assert "customer@example.com" not in home
+
+
+def test_claim_step_stores_photos_as_soon_as_they_are_picked(associate_client, store):
+    claim = start_claim(associate_client, store)
+    typed = {"item_name": "Kettle"}  # the rest is not typed yet
+
+    response = associate_client.post(
+        step_url(claim, "item"), typed | {"item_photos": [uploaded_image()], "nav": "stay"}
+    )
+
+    assert response.url == step_url(claim, "item")
+    assert claim.attachments.filter(kind="item").count() == 1
+    page = associate_client.get(response.url)
+    assert not page.context["form"].errors  # not checked until Next
+    assert page.context["form"]["item_name"].value() == "Kettle"
+
+
+def test_claim_step_reports_a_refused_photo_at_once_and_only_that(associate_client, store):
+    claim = start_claim(associate_client, store)
+
+    response = associate_client.post(
+        step_url(claim, "warranty"),
+        {"product_description": "Scratched", "receipt_photos": [text_file()], "nav": "stay"},
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["receipt_photos"]
+    assert b"Scratched" in response.content
+
+
+def test_claim_step_back_without_a_receipt_goes_back(associate_client, store):
+    claim = start_claim(associate_client, store)
+
+    response = associate_client.post(step_url(claim, "warranty"), {"nav": "back"})
+
+    assert response.url == step_url(claim, "item")

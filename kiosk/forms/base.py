@@ -36,6 +36,10 @@ class ClaimStepForm(forms.ModelForm):
             for upload in self.fields[name].accepted
         ]
 
+    def refused_upload_fields(self) -> list[str]:
+        """The image fields holding a file that is not an acceptable photo."""
+        return [name for name in self.upload_kinds if self.fields[name].refused]
+
     def attachment_count(self, kind: str) -> int:
         """Photos already on the claim plus the good ones in this post."""
         stored = sum(1 for a in self.claim.attachments.all() if a.kind == kind)

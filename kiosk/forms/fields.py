@@ -2,6 +2,7 @@
 
 import re
 
+from crispy_forms.layout import HTML
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +18,8 @@ class ImageUploadField(forms.FileField):
     """One or more photos, each checked by decoding it with Pillow.
 
     `accepted` holds the files that passed even when another did not, so that
-    the view can keep every good photo while it reports the bad one.
+    the view can keep every good photo while it reports the bad ones, whose
+    messages are in `refused`.
     """
 
     def __init__(self, *, multiple: bool = True, **kwargs):
@@ -27,20 +29,21 @@ class ImageUploadField(forms.FileField):
         kwargs.setdefault("widget", widget_class(attrs={"accept": "image/*"}))
         super().__init__(**kwargs)
         self.accepted: list[UploadedFile] = []
+        self.refused: list[str] = []
 
     def clean(self, data, initial=None) -> list[UploadedFile]:
         files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
-        self.accepted, errors = [], []
+        self.accepted, self.refused = [], []
         for upload in files:
             try:
                 image_inspect(data=b"".join(upload.chunks()))
             except ValidationError as error:
-                errors.extend(f"{upload.name}: {message}" for message in error.messages)
+                self.refused.extend(f"{upload.name}: {m}" for m in error.messages)
             else:
                 upload.seek(0)
                 self.accepted.append(upload)
-        if errors:
-            raise ValidationError(errors)
+        if self.refused:
+            raise ValidationError(self.refused)
         return self.accepted
 
 
@@ -54,3 +57,11 @@ def warranty_period_label(value: str) -> str:
         return value
     count, unit = int(match[1]), DURATION_UNITS[match[2]]
     return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def attachment_thumbnails(kind: str) -> HTML:
+    """Layout item: the photos of this kind already on the claim, each with Remove."""
+    return HTML(
+        '{% include "kiosk/includes/attachments.html" with '
+        f'attachments=attachments_by_kind.{kind} kind="{kind}" removable=True %}}'
+    )

@@ -2,7 +2,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 
 from kiosk.forms.base import ClaimStepForm
-from kiosk.forms.fields import ImageUploadField
+from kiosk.forms.fields import ImageUploadField, attachment_thumbnails
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.validators import validate_two_decimals
 
@@ -25,7 +25,9 @@ class ItemForm(ClaimStepForm):
         "product_image": ClaimAttachment.Kind.PRODUCT,
     }
 
-    item_photos = ImageUploadField(label="Photos of the item", help_text="Add one or more.")
+    item_photos = ImageUploadField(
+        label="Photos of the item", help_text="At least one; each is saved as soon as it is picked."
+    )
     product_image = ImageUploadField(
         multiple=False, label="Product image", help_text="Optional: the product as sold."
     )
@@ -67,7 +69,9 @@ class ItemForm(ClaimStepForm):
             ),
             "item_details",
             "item_photos",
+            attachment_thumbnails("item"),
             "product_image",
+            attachment_thumbnails("product"),
             Fieldset(
                 "Catalogue references (optional)",
                 Div(

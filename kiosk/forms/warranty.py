@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kiosk.forms.base import ClaimStepForm
-from kiosk.forms.fields import ImageUploadField, warranty_period_label
+from kiosk.forms.fields import ImageUploadField, attachment_thumbnails, warranty_period_label
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.validators import validate_iso_duration, validate_not_in_future
 
@@ -65,6 +65,7 @@ class WarrantyForm(ClaimStepForm):
             ),
             "product_description",
             "receipt_photos",
+            attachment_thumbnails("receipt"),
         )
 
     def clean_date_of_purchase(self):

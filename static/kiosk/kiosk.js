@@ -60,17 +60,23 @@
     });
   }
 
-  // Photos go up with Next: say so as soon as they are picked.
-  for (const input of document.querySelectorAll("input[type=file]")) {
-    const note = document.createElement("div");
-    note.className = "file-picked";
-    note.setAttribute("aria-live", "polite");
-    input.closest(".mb-3, div").append(note);
+  // Photos are stored as soon as they are picked: the form goes to the server
+  // with nav=stay, which keeps what was typed and comes back to this step.
+  for (const input of document.querySelectorAll("form.claim-form input[type=file]")) {
     input.addEventListener("change", () => {
-      const count = input.files.length;
-      note.textContent = count
-        ? `${count} photo${count === 1 ? "" : "s"} picked: saved when you press Next.`
-        : "";
+      if (!input.files.length) return;
+      const form = input.form;
+      const note = document.createElement("div");
+      note.className = "file-picked";
+      note.setAttribute("role", "status");
+      note.textContent = "Saving photo…";
+      input.after(note);
+      const stay = document.createElement("input");
+      stay.type = "hidden";
+      stay.name = "nav";
+      stay.value = "stay";
+      form.append(stay);
+      form.submit();
     });
   }
 

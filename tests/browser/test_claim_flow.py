@@ -138,7 +138,13 @@ def test_associate_files_claim_end_to_end_on_tablet(
     page.fill("#id_item_sku", "SKU-12345")
     page.fill("#id_item_price", "249.99")
     page.fill("#id_item_details", "Leaks water from the base after two weeks.")
+    # Picking a photo stores it at once; what was typed comes back with it.
     page.set_input_files("#id_item_photos", photos.item)
+    expect_images_loaded(page.get_by_test_id("attachments-item").locator("img"), 1)
+    expect(page.locator("#id_item_details")).to_have_value(
+        "Leaks water from the base after two weeks."
+    )
+    expect(page.get_by_test_id("error-summary")).to_have_count(0)
     screenshot(page, "item")
     next_step(page, "warranty")
 
@@ -147,7 +153,6 @@ def test_associate_files_claim_end_to_end_on_tablet(
     page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
     page.fill("#id_product_description", "Used daily, no visible damage.")
     page.set_input_files("#id_receipt_photos", [photos.not_an_image, photos.receipt])
-    page.get_by_test_id("next").click()
     expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
     expect(page.get_by_test_id("error-summary")).to_contain_text("receipt.jpg")
     expect(field_error(page, "receipt_photos")).to_contain_text(
@@ -264,6 +269,7 @@ def test_reloading_a_step_resumes_the_draft(associate_tablet: Page, photos: Phot
     page.fill("#id_item_name", "Stand mixer")
     page.fill("#id_item_details", "The bowl lock is broken.")
     page.set_input_files("#id_item_photos", photos.item)
+    expect_images_loaded(page.get_by_test_id("attachments-item").locator("img"), 1)
     next_step(page, "warranty")
     page.reload()
     expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
