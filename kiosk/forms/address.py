@@ -1,8 +1,9 @@
-from crispy_forms.layout import Div, Fieldset, Layout
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 
 from kiosk import geography
 from kiosk.forms.base import ClaimStepForm
+from kiosk.forms.fields import columns
 from kiosk.models import Claim
 from kiosk.validators import validate_latitude, validate_longitude
 
@@ -64,37 +65,19 @@ class AddressForm(ClaimStepForm):
         country = self.data.get(self.add_prefix("ship_country")) or self.initial["ship_country"]
         subdivisions = geography.subdivision_choices(country)
         self.fields["ship_state"].choices = [("", "—")] + subdivisions
-        self.fields["ship_state"].widget.attrs["data-subdivisions-url"] = "subdivisions"
         for name in ("ship_lat", "ship_lng"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
         self.fields["address_origin"].widget.attrs["list"] = "address-origins"
         self.fields["address_origin"].help_text = "Optional."
         self.helper.layout = Layout(
-            Div(
-                Div("ship_first_name", css_class="col-md-6"),
-                Div("ship_last_name", css_class="col-md-6"),
-                css_class="row",
-            ),
+            columns("ship_first_name", "ship_last_name"),
             "ship_address1",
             "ship_address2",
-            Div(
-                Div("ship_city", css_class="col-md-6"),
-                Div("ship_zip", css_class="col-md-6"),
-                css_class="row",
-            ),
-            Div(
-                Div("ship_country", css_class="col-md-6"),
-                Div("ship_state", css_class="col-md-6"),
-                css_class="row",
-            ),
+            columns("ship_city", "ship_zip"),
+            columns("ship_country", "ship_state"),
             Fieldset(
                 "Location (optional)",
-                Div(
-                    Div("ship_lat", css_class="col-md-4"),
-                    Div("ship_lng", css_class="col-md-4"),
-                    Div("address_origin", css_class="col-md-4"),
-                    css_class="row",
-                ),
+                columns("ship_lat", "ship_lng", "address_origin"),
             ),
         )
 

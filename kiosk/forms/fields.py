@@ -2,7 +2,7 @@
 
 import re
 
-from crispy_forms.layout import HTML
+from crispy_forms.layout import HTML, Div
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -65,3 +65,8 @@ def attachment_thumbnails(kind: str) -> HTML:
         '{% include "kiosk/includes/attachments.html" with '
         f'attachments=attachments_by_kind.{kind} kind="{kind}" removable=True %}}'
     )
+
+
+def columns(*field_names: str) -> Div:
+    """Layout item: fields side by side in equal columns, stacked on narrow screens."""
+    return Div(*(Div(name, css_class="col-md") for name in field_names), css_class="row")

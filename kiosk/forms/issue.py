@@ -3,6 +3,7 @@ from django import forms
 
 from kiosk.choices import IssueType, Resolution
 from kiosk.forms.base import ClaimStepForm
+from kiosk.forms.fields import columns
 from kiosk.models import Claim
 
 
@@ -52,12 +53,7 @@ class IssueForm(ClaimStepForm):
             ),
             Fieldset(
                 "Filing options",
-                Div(
-                    Div("sales_channel", css_class="col-md-4"),
-                    Div("claim_category", css_class="col-md-4"),
-                    Div("claim_filed_from", css_class="col-md-4"),
-                    css_class="row",
-                ),
+                columns("sales_channel", "claim_category", "claim_filed_from"),
                 "from_valet",
                 "require_customer_signature",
             ),

@@ -1,8 +1,8 @@
-from crispy_forms.layout import Div, Fieldset, Layout
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 
 from kiosk.forms.base import ClaimStepForm
-from kiosk.forms.fields import ImageUploadField, attachment_thumbnails
+from kiosk.forms.fields import ImageUploadField, attachment_thumbnails, columns
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.validators import validate_two_decimals
 
@@ -62,11 +62,7 @@ class ItemForm(ClaimStepForm):
         self.fields["item_price"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
         self.helper.layout = Layout(
             "item_name",
-            Div(
-                Div("item_sku", css_class="col-md-6"),
-                Div("item_price", css_class="col-md-6"),
-                css_class="row",
-            ),
+            columns("item_sku", "item_price"),
             "item_details",
             "item_photos",
             attachment_thumbnails("item"),
@@ -74,13 +70,8 @@ class ItemForm(ClaimStepForm):
             attachment_thumbnails("product"),
             Fieldset(
                 "Catalogue references (optional)",
-                Div(
-                    Div("item_source_product_id", css_class="col-md-6"),
-                    Div("item_source_variant_id", css_class="col-md-6"),
-                    Div("item_source_item_id", css_class="col-md-6"),
-                    Div("item_sub_issue_id", css_class="col-md-6"),
-                    css_class="row",
-                ),
+                columns("item_source_product_id", "item_source_variant_id"),
+                columns("item_source_item_id", "item_sub_issue_id"),
             ),
         )
 
