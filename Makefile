@@ -9,6 +9,8 @@ DEV_ENV := DEBUG=true
 HOST ?= 0.0.0.0
 PORT ?= 8000
 SANDBOX_PORT ?= 8100
+# Background delivery workers started by `make run`.
+WORKERS ?= 2
 
 # The newest Python 3.12+ on this machine: a working python3.X on PATH, or a pyenv build.
 find_python = $(shell for v in 3.14 3.13 3.12; do \
@@ -18,7 +20,7 @@ find_python = $(shell for v in 3.14 3.13 3.12; do \
 
 .PHONY: help
 help:
-	@echo "make run     serve the portal on http://$(HOST):$(PORT) with the sandbox API and demo logins"
+	@echo "make run     serve the portal on http://$(HOST):$(PORT) with the sandbox API, $(WORKERS) delivery workers and demo logins"
 	@echo "make test    lint, Django checks and the whole test suite (what CI runs)"
 	@echo "make bench   benchmarks under bench/"
 	@echo "make clean   remove the venv, node_modules, the dev database and media"
@@ -66,13 +68,26 @@ run: $(VENV)/.installed-run node_modules/.installed
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Portal: http://$(HOST):$(PORT)/   (on a tablet, use this machine's address)"
 	@trap 'kill 0' EXIT INT TERM; \
+	export ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)}; \
 	$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) & \
-	$(DEV_ENV) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
-	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	for i in $$(seq $(WORKERS)); do $(DEV_ENV) $(PY) manage.py delivery_worker & done; \
+	while sleep 60; do $(DEV_ENV) $(PY) manage.py recover_deliveries -v0 >/dev/null; done & \
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	wait
 
+.PHONY: redis-server
+redis-server:
+	@if ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's redis-server for the scale-out backend's tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
+	  else \
+	    echo "The Redis backend's tests need redis-server: run 'sudo apt-get install redis-server'." >&2; exit 1; \
+	  fi; \
+	fi
+
 .PHONY: test
-test: $(VENV)/.installed-dev node_modules/.installed chromium
+test: $(VENV)/.installed-dev node_modules/.installed chromium redis-server
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(DEV_ENV) $(PY) manage.py check

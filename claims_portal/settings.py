@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks_db",
     "kiosk",
 ]
 
@@ -159,10 +160,28 @@ ORDERPROTECTION_PRODUCTION_URL = "https://api.production.orderprotection.com"
 ORDERPROTECTION_API_URL = env.str(
     "ORDERPROTECTION_API_URL", default="http://127.0.0.1:8100"
 ).rstrip("/")
-if DEBUG:
+# Credentials: a static bearer token, or OAuth client credentials (one token per
+# store, from POST /v1/oauth/token). OAuth is chosen when a client id is set.
+ORDERPROTECTION_OAUTH_CLIENT_ID = env.str("ORDERPROTECTION_OAUTH_CLIENT_ID", default="")
+ORDERPROTECTION_AUTH = env_choice(
+    "ORDERPROTECTION_AUTH",
+    choices=("token", "oauth"),
+    default="oauth" if ORDERPROTECTION_OAUTH_CLIENT_ID else "token",
+)
+if DEBUG or ORDERPROTECTION_AUTH == "oauth":
     ORDERPROTECTION_API_TOKEN = env.str("ORDERPROTECTION_API_TOKEN", default="sandbox-token")
 else:
     ORDERPROTECTION_API_TOKEN = env.str("ORDERPROTECTION_API_TOKEN")
+if ORDERPROTECTION_AUTH == "oauth":
+    ORDERPROTECTION_OAUTH_CLIENT_SECRET = env.str("ORDERPROTECTION_OAUTH_CLIENT_SECRET")
+else:
+    ORDERPROTECTION_OAUTH_CLIENT_SECRET = env.str("ORDERPROTECTION_OAUTH_CLIENT_SECRET", default="")
+ORDERPROTECTION_OAUTH_SCOPES = env.list("ORDERPROTECTION_OAUTH_SCOPES", default=["write_claims"])
+ORDERPROTECTION_OAUTH_TOKEN_URL = env.str(
+    "ORDERPROTECTION_OAUTH_TOKEN_URL", default=ORDERPROTECTION_API_URL + "/v1/oauth/token"
+)
+# A cached token is replaced this many seconds before it expires.
+ORDERPROTECTION_OAUTH_REFRESH_MARGIN = env.int("ORDERPROTECTION_OAUTH_REFRESH_MARGIN", default=60)
 ORDERPROTECTION_CONNECT_TIMEOUT = env.float("ORDERPROTECTION_CONNECT_TIMEOUT", default=5.0)
 ORDERPROTECTION_READ_TIMEOUT = env.float("ORDERPROTECTION_READ_TIMEOUT", default=20.0)
 ORDERPROTECTION_SANDBOX = env.bool(
@@ -182,6 +201,33 @@ WARRANTY_PERIOD_CHOICES = env.list(
 )
 # Only CONCIERGE is documented; the field also accepts any other value.
 ADDRESS_ORIGIN_SUGGESTIONS = env.list("ADDRESS_ORIGIN_SUGGESTIONS", default=["CONCIERGE"])
+
+# Background delivery. The database backend (django-tasks-db) is the embedded
+# default; "redis" uses RQ through django-tasks-rq. No code changes either way.
+TASKS_BACKEND = env_choice("TASKS_BACKEND", choices=("database", "redis"), default="database")
+if TASKS_BACKEND == "redis":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The database backend enqueues in the claim's own transaction; Redis cannot, so
+# its enqueue waits for the commit.
+TASKS_ENQUEUE_ON_COMMIT = TASKS_BACKEND != "database"
+
+# The associate's request tries delivery at once, for at most this long.
+DELIVERY_COUNTER_DEADLINE = env.float("DELIVERY_COUNTER_DEADLINE", default=8.0)
+# Transient failures are retried after a random delay in [0, min(cap, base * 2**(n-1))].
+DELIVERY_BACKOFF_BASE = env.float("DELIVERY_BACKOFF_BASE", default=2.0)
+DELIVERY_BACKOFF_CAP = env.float("DELIVERY_BACKOFF_CAP", default=900.0)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=20)
+DELIVERY_MAX_AGE = env.float("DELIVERY_MAX_AGE", default=24 * 60 * 60)
+# A claim still "sending" after this long was left by a sender that stopped.
+DELIVERY_STUCK_AFTER = env.float("DELIVERY_STUCK_AFTER", default=120.0)
+# /healthz answers 503 when an undelivered claim is older than this (0: never).
+HEALTHZ_MAX_QUEUE_AGE = env.float("HEALTHZ_MAX_QUEUE_AGE", default=30 * 60)
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

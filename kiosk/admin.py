@@ -1,9 +1,11 @@
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from kiosk.models import Claim, ClaimAttachment, Store, SubmissionAttempt
+from kiosk.services.submission import claim_retry_delivery
+from kiosk.views import public_media_base_url
 
 admin.site.site_header = "Store Claims — manager desk"
 admin.site.site_title = "Store Claims"
@@ -42,10 +44,11 @@ class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = [
         "number",
         "started_at",
+        "sent_from",
         "duration_ms",
         "status_code",
         "outcome",
-        "error_class",
+        "decision",
         "error_message",
         "response_preview",
     ]
@@ -62,7 +65,7 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "claim_number",
         "reference",
-        "status",
+        "status_display",
         "store",
         "customer_email",
         "item_sku",
@@ -71,7 +74,15 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
-    list_filter = ["status", "store", "issue_type", "resolution", "created_at"]
+    list_display_links = ["claim_number", "reference"]
+    list_filter = [
+        "status",
+        "attention_reason",
+        "store",
+        "issue_type",
+        "resolution",
+        "created_at",
+    ]
     search_fields = [
         "reference",
         "source_order_id",
@@ -85,6 +96,7 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["store", "created_by"]
     show_full_result_count = False
     inlines = [SubmissionAttemptInline]
+    actions = ["retry_delivery"]
     fieldsets = [
         (
             "Claim",
@@ -93,6 +105,7 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "reference",
                     "source_order_id",
                     "status",
+                    "attention_reason",
                     "store",
                     "created_by",
                     "created_at",
@@ -100,6 +113,18 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "filed_at",
                     "last_error",
                     "last_error_field",
+                ]
+            },
+        ),
+        (
+            "Delivery",
+            {
+                "fields": [
+                    "idempotency_key",
+                    "queued_at",
+                    "delivery_attempts",
+                    "next_attempt_at",
+                    "sending_started_at",
                 ]
             },
         ),
@@ -166,6 +191,41 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ("Sent and received", {"fields": ["request_json", "response_status", "response_json"]}),
     ]
 
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, claim: Claim) -> str:
+        return claim.status_label
+
+    @admin.action(
+        description="Retry delivery of selected claims that need attention",
+        permissions=["retry_delivery"],
+    )
+    def retry_delivery(self, request, queryset):
+        media_base_url = public_media_base_url(request)
+        queued, incomplete = [], []
+        for claim in queryset.filter(status=Claim.Status.NEEDS_ATTENTION):
+            if claim_retry_delivery(claim=claim, media_base_url=media_base_url):
+                queued.append(claim.reference)
+            else:
+                incomplete.append(f"{claim.reference} ({claim.last_error})")
+        others = queryset.exclude(status=Claim.Status.NEEDS_ATTENTION).count()
+        if queued:
+            self.message_user(
+                request, f"Queued for delivery again: {', '.join(queued)}.", messages.SUCCESS
+            )
+        if incomplete:
+            self.message_user(
+                request, f"Not queued, still incomplete: {'; '.join(incomplete)}.", messages.ERROR
+            )
+        if others:
+            self.message_user(
+                request,
+                f"{others} selected claim(s) did not need attention and were left alone.",
+                messages.WARNING,
+            )
+
+    def has_retry_delivery_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.retry_delivery")
+
     @admin.display(description="Claim number", ordering="source_order_id")
     def claim_number(self, claim: Claim) -> str:
         return claim.source_order_id or "—"
@@ -215,9 +275,10 @@ class SubmissionAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "duration_ms",
         "status_code",
         "outcome",
-        "error_class",
+        "decision",
+        "sent_from",
     ]
-    list_filter = ["outcome", "status_code"]
+    list_filter = ["outcome", "sent_from", "status_code"]
     search_fields = ["claim__reference", "claim__source_order_id"]
     date_hierarchy = "started_at"
     list_select_related = ["claim"]

@@ -19,3 +19,22 @@ def check_public_media_base_url(app_configs, **kwargs) -> list[checks.CheckMessa
             id="kiosk.E001",
         )
     ]
+
+
+@checks.register()
+def check_delivery_stuck_after(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """A claim must not count as stuck while its request may still be running."""
+    longest_request = (
+        settings.ORDERPROTECTION_CONNECT_TIMEOUT + settings.ORDERPROTECTION_READ_TIMEOUT
+    )
+    if longest_request < settings.DELIVERY_STUCK_AFTER:
+        return []
+    return [
+        checks.Error(
+            f"DELIVERY_STUCK_AFTER ({settings.DELIVERY_STUCK_AFTER:g} s) must be longer than "
+            f"the longest request ({longest_request:g} s).",
+            hint="Raise DELIVERY_STUCK_AFTER, or lower the OrderProtection timeouts; otherwise "
+            "recover_deliveries could requeue a claim that is still being sent.",
+            id="kiosk.E002",
+        )
+    ]

@@ -60,17 +60,41 @@ def new_claim_reference() -> str:
     return "R-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+def editable_claims() -> models.Q:
+    """Drafts, and claims the API rejected: the associate may correct and resubmit them."""
+    return models.Q(status=Claim.Status.DRAFT) | models.Q(
+        status=Claim.Status.NEEDS_ATTENTION, attention_reason=Claim.AttentionReason.REJECTED
+    )
+
+
+class ClaimQuerySet(models.QuerySet):
+    def editable(self) -> "ClaimQuerySet":
+        return self.filter(editable_claims())
+
+    def submitted(self) -> "ClaimQuerySet":
+        return self.exclude(editable_claims())
+
+    def undelivered(self) -> "ClaimQuerySet":
+        return self.filter(status__in=Claim.UNDELIVERED_STATUSES)
+
+
 class Claim(models.Model):
     """One warranty claim, from draft to filed, with everything collected."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
-        SUBMITTING = "submitting", "Submitting"
+        QUEUED = "queued", "Queued for delivery"
+        SUBMITTING = "submitting", "Sending"
         FILED = "filed", "Filed"
-        REJECTED = "rejected", "Rejected"
-        FAILED = "failed", "Failed"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
 
-    EDITABLE_STATUSES = (Status.DRAFT, Status.REJECTED)
+    class AttentionReason(models.TextChoices):
+        REJECTED = "rejected", "Rejected by OrderProtection"
+        CREDENTIALS = "credentials", "Credentials refused"
+        GAVE_UP = "gave_up", "Delivery gave up"
+
+    # Claims on their way to the API, or stopped on the way.
+    UNDELIVERED_STATUSES = (Status.QUEUED, Status.SUBMITTING, Status.NEEDS_ATTENTION)
 
     reference = models.CharField(max_length=12, unique=True, default=new_claim_reference)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -83,6 +107,7 @@ class Claim(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     filed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT, db_index=True)
+    attention_reason = models.CharField(max_length=16, choices=AttentionReason, blank=True)
     source_order_id = models.CharField("claim number", max_length=64, blank=True, db_index=True)
 
     # Customer
@@ -141,16 +166,43 @@ class Claim(models.Model):
     last_error = models.TextField(blank=True)
     last_error_field = models.CharField(max_length=100, blank=True)
 
+    # Delivery: the current round started at queued_at (a manager's retry starts
+    # a new one); sending_started_at is set while one sender holds the claim.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["store", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["store", "status", "-created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+        permissions = [("retry_delivery", "Can retry the delivery of claims that need attention")]
 
     def __str__(self) -> str:
         return self.source_order_id or self.reference
 
     @property
     def is_editable(self) -> bool:
-        return self.status in self.EDITABLE_STATUSES
+        """A draft, or a claim the API rejected: the associate may correct and resubmit it."""
+        return self.status == self.Status.DRAFT or (
+            self.status == self.Status.NEEDS_ATTENTION
+            and self.attention_reason == self.AttentionReason.REJECTED
+        )
+
+    @property
+    def is_on_its_way(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.SUBMITTING)
+
+    @property
+    def status_label(self) -> str:
+        if self.status == self.Status.NEEDS_ATTENTION and self.attention_reason:
+            return f"Needs attention: {self.get_attention_reason_display()}"
+        return self.get_status_display()
 
     def attachments_of(self, kind: str) -> list["ClaimAttachment"]:
         return [a for a in self.attachments.all() if a.kind == kind]
@@ -191,6 +243,10 @@ class ClaimAttachment(models.Model):
 class SubmissionAttempt(models.Model):
     """One HTTP call to the API: written before the call, completed after it."""
 
+    class SentFrom(models.TextChoices):
+        COUNTER = "counter", "At the counter"
+        WORKER = "worker", "Background worker"
+
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveIntegerField()
     started_at = models.DateTimeField(default=timezone.now)
@@ -202,6 +258,10 @@ class SubmissionAttempt(models.Model):
     outcome = models.CharField(max_length=16, blank=True)
     error_class = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
+    sent_from = models.CharField(max_length=16, choices=SentFrom, default=SentFrom.WORKER)
+    decision = models.CharField(
+        max_length=200, blank=True, help_text="What was decided after this attempt."
+    )
 
     class Meta:
         ordering = ["claim", "number"]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kiosk import geography
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.drafts import claim_remove_attachment, claim_save_step, claim_start
+from kiosk.services.health import health_report
 from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
 from kiosk.steps import (
     STEPS,
@@ -39,15 +41,14 @@ def associate_claim(request: HttpRequest, reference: str) -> Claim:
 def home(request: HttpRequest) -> HttpResponse:
     stores = list(request.user.stores.all())
     drafts = (
-        Claim.objects.filter(
-            created_by=request.user, status__in=Claim.EDITABLE_STATUSES, store__in=stores
-        )
+        Claim.objects.editable()
+        .filter(created_by=request.user, store__in=stores)
         .select_related("store")
         .order_by("-updated_at")[:10]
     )
     submitted = (
-        Claim.objects.filter(created_by=request.user, store__in=stores)
-        .exclude(status__in=Claim.EDITABLE_STATUSES)
+        Claim.objects.submitted()
+        .filter(created_by=request.user, store__in=stores)
         .select_related("store")
         .order_by("-submitted_at")[:10]
     )
@@ -137,6 +138,15 @@ def claim_result(request: HttpRequest, reference: str) -> HttpResponse:
     if claim.is_editable:
         return redirect("kiosk:claim-resume", reference=reference)
     return render(request, "kiosk/claim_result.html", {"claim": claim})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: 200 when healthy, else 503, with every check."""
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
 
 
 @require_GET

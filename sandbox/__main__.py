@@ -10,15 +10,36 @@ import sys
 import threading
 from types import FrameType
 
-from sandbox.faults import FAULT_MODES
+from sandbox.faults import FAULT_MODES, FaultPlan
+from sandbox.oauth import DEFAULT_OAUTH_CLIENTS
 from sandbox.server import SandboxServer
+
+
+def oauth_client(value: str) -> tuple[str, str]:
+    """Parse ``--oauth-client ID:SECRET`` (the secret may itself contain colons)."""
+    client_id, colon, secret = value.partition(":")
+    if not colon or not client_id or not secret:
+        raise argparse.ArgumentTypeError(f"expected ID:SECRET, got {value!r}")
+    return client_id, secret
+
+
+def non_negative_int(value: str) -> int:
+    """Parse a whole number >= 0."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {number}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options; host, port and token default to SANDBOX_HOST/PORT/TOKEN."""
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
-        description="Local strict fake of OrderProtection's POST /v1/claims/offline.",
+        description="Local strict fake of OrderProtection's POST /v1/claims/offline "
+        "(and POST /v1/oauth/token).",
     )
     parser.add_argument("--host", default=os.environ.get("SANDBOX_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8100")))
@@ -33,12 +54,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fault", choices=FAULT_MODES, default="none", help="fault mode")
     parser.add_argument("--retry-after", type=int, default=None, help="Retry-After for 429s")
     parser.add_argument(
+        "--fault-mix",
+        default="",
+        help="comma-separated fault modes drawn at random per faulted request, instead of "
+        "--fault; append @after_filing to a mode to apply it after filing",
+    )
+    parser.add_argument(
+        "--probability", type=float, default=1.0, help="share of claim requests faulted"
+    )
+    parser.add_argument(
+        "--after-filing",
+        action="store_true",
+        help="apply --fault after the claim is filed (the claim exists, its answer is lost)",
+    )
+    parser.add_argument(
         "--no-fetch-images",
         dest="fetch_images",
         action="store_false",
         help="do not fetch and check the claim's image URLs",
     )
     parser.add_argument("--success-status", type=int, choices=(200, 201), default=201)
+    default_clients = ", ".join(f"{cid}:{secret}" for cid, secret in DEFAULT_OAUTH_CLIENTS.items())
+    parser.add_argument(
+        "--oauth-client",
+        action="append",
+        dest="oauth_clients",
+        type=oauth_client,
+        metavar="ID:SECRET",
+        help=f"OAuth client for POST /v1/oauth/token (repeatable; default {default_clients})",
+    )
+    parser.add_argument(
+        "--token-ttl",
+        type=non_negative_int,
+        default=3600,
+        metavar="SECONDS",
+        help="lifetime of issued access tokens (default 3600)",
+    )
     return parser
 
 
@@ -54,8 +105,21 @@ def main(argv: list[str] | None = None) -> int:
         tokens=tuple(tokens),
         fetch_images=args.fetch_images,
         success_status=args.success_status,
+        oauth_clients=dict(args.oauth_clients) if args.oauth_clients else None,
+        token_ttl=args.token_ttl,
     )
-    server.set_faults(latency_ms=args.latency_ms, mode=args.fault, retry_after=args.retry_after)
+    try:
+        plan = FaultPlan(
+            latency_ms=args.latency_ms,
+            mode=args.fault,
+            mix=tuple(entry for entry in args.fault_mix.split(",") if entry),
+            probability=args.probability,
+            retry_after=args.retry_after,
+            after_filing=args.after_filing,
+        )
+    except ValueError as exc:
+        build_parser().error(str(exc))
+    server.set_faults(plan)
     try:
         server.start()
     except OSError as exc:
@@ -75,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         f"OrderProtection sandbox listening on {server.url} ({label}: {', '.join(tokens)})",
         flush=True,
     )
+    print(f"OAuth clients: {', '.join(server.oauth_clients)} (POST /v1/oauth/token)", flush=True)
     while not stop_requested.wait(timeout=1.0):
         pass
     server.stop()

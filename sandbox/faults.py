@@ -38,6 +38,17 @@ class FaultPlan:
     the ``Retry-After`` header of ``rate_limit_429`` answers; ``hang_seconds`` is how
     long ``hang`` keeps the connection open before closing it without an answer.
 
+    ``after_filing`` moves the fault after the claim is validated and filed (and its
+    answer stored under its ``Idempotency-Key``), to model an unknown outcome: the
+    claim exists but its answer is lost. The error modes and ``malformed_json`` then
+    replace the success answer, ``hang`` and ``drop`` send nothing. Such a plan only
+    touches (and only counts against ``times``) requests that filed a claim: rejected
+    requests and idempotent replays are answered normally. Latency still comes first.
+
+    ``mix`` replaces ``mode`` with a mixture: each faulted request gets one entry drawn
+    at random, e.g. ``("error_503", "drop", "drop@after_filing")``; an entry ending in
+    ``@after_filing`` applies after filing, as above, to a request that filed a claim.
+
     Raises ``ValueError`` on an unknown mode or an out-of-range value.
     """
 
@@ -48,8 +59,17 @@ class FaultPlan:
     probability: float = 1.0
     seed: int | None = None
     hang_seconds: float = 30.0
+    after_filing: bool = False
+    mix: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "mix", tuple(self.mix))
+        for entry in self.mix:
+            mode, _, point = entry.partition("@")
+            if mode not in FAULT_MODES or mode == "none" or point not in ("", "after_filing"):
+                raise ValueError(f"unknown fault mix entry {entry!r}")
+        if self.mix and (self.mode != "none" or self.after_filing):
+            raise ValueError("give either mode (with after_filing) or mix, not both")
         if self.mode not in FAULT_MODES:
             raise ValueError(f"unknown fault mode {self.mode!r}; expected one of {FAULT_MODES}")
         _require_int("latency_ms", self.latency_ms, minimum=0)
@@ -58,6 +78,8 @@ class FaultPlan:
         _require_int("seed", self.seed, optional=True)
         _require_number("probability", self.probability, minimum=0.0, maximum=1.0)
         _require_number("hang_seconds", self.hang_seconds, minimum=0.0)
+        if not isinstance(self.after_filing, bool):
+            raise ValueError("after_filing must be true or false")
 
     @classmethod
     def from_dict(cls, data: Any) -> FaultPlan:
@@ -72,7 +94,9 @@ class FaultPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as a JSON-ready dict (the shape ``from_dict`` accepts)."""
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["mix"] = list(self.mix)
+        return data
 
 
 def _require_int(
@@ -106,6 +130,8 @@ class FaultState:
         self._plan = FaultPlan()
         self._remaining: int | None = None
         self._rng = random.Random()
+        # A mix entry drawn for after filing waits here for its request's second look.
+        self._pending = threading.local()
 
     @property
     def plan(self) -> FaultPlan:
@@ -120,11 +146,17 @@ class FaultState:
             self._remaining = plan.times
             self._rng = random.Random(plan.seed)
 
-    def next_mode(self) -> str:
-        """Consume one claim request from the plan and return the mode to apply to it."""
+    def next_mode(self, *, after_filing: bool = False) -> str:
+        """Consume one claim request from the plan and return the mode to apply to it.
+
+        ``after_filing`` says which point of a claim request asks: a plan only applies
+        (and is only consumed) at the point its own ``after_filing`` names.
+        """
         with self._lock:
             plan = self._plan
-            if plan.mode == "none":
+            if plan.mix:
+                return self._next_mixed(plan, after_filing=after_filing)
+            if plan.mode == "none" or plan.after_filing != after_filing:
                 return "none"
             if self._remaining is not None:
                 if self._remaining <= 0:
@@ -133,3 +165,21 @@ class FaultState:
             if plan.probability < 1.0 and self._rng.random() >= plan.probability:
                 return "none"
             return plan.mode
+
+    def _next_mixed(self, plan: FaultPlan, *, after_filing: bool) -> str:
+        """Draw once per request (at its first look); an after-filing entry waits for the second."""
+        if after_filing:
+            mode, self._pending.mode = getattr(self._pending, "mode", "none"), "none"
+            return mode
+        self._pending.mode = "none"
+        if self._remaining is not None:
+            if self._remaining <= 0:
+                return "none"
+            self._remaining -= 1
+        if plan.probability < 1.0 and self._rng.random() >= plan.probability:
+            return "none"
+        mode, _, point = self._rng.choice(plan.mix).partition("@")
+        if point:
+            self._pending.mode = mode
+            return "none"
+        return mode

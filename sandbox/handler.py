@@ -15,6 +15,12 @@ logger = logging.getLogger("sandbox")
 
 SANDBOX_HEADER = "X-OrderProtection-Sandbox"
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# Raised when the client went away (e.g. it timed out while the sandbox was slow).
+CLIENT_GONE_ERRORS: tuple[type[OSError], ...] = (
+    BrokenPipeError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+)
 
 
 @dataclass
@@ -59,6 +65,14 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     server_version = "OrderProtectionSandbox/1.0"
     # An idle keep-alive connection must not hold a thread forever.
     timeout = 60
+
+    def handle(self) -> None:
+        """Serve the connection; a client that went away just ends it, without a traceback."""
+        try:
+            super().handle()
+        except CLIENT_GONE_ERRORS as exc:
+            self.close_connection = True
+            logger.debug("client %s went away: %s", self.client_address[0], exc)
 
     def do_GET(self) -> None:
         self._dispatch()

@@ -19,7 +19,8 @@ def sandbox_session() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def sandbox(sandbox_session: SandboxServer) -> Iterator[SandboxServer]:
-    """The session's sandbox with no received requests, claims or faults left over."""
+    """The session's sandbox with no received requests, claims, claim keys, stored
+    idempotent answers or faults left over (issued OAuth tokens stay valid)."""
     sandbox_session.reset()
     yield sandbox_session
     sandbox_session.reset()

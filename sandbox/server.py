@@ -2,6 +2,8 @@
 
 Test and demo equipment: it validates claims harder than the contract requires, fetches
 every image the claim points at, and can be told to misbehave (see ``FaultPlan``).
+It honours ``Idempotency-Key`` on claims (see ``sandbox.idempotency``) and issues OAuth
+client-credentials tokens on ``POST /v1/oauth/token`` (see ``sandbox.oauth``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import logging
 import random
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -18,6 +21,24 @@ from urllib.parse import urlsplit
 
 from sandbox.faults import ERROR_MODE_STATUS, FaultPlan, FaultState
 from sandbox.handler import Reply, SandboxHTTPServer, error_reply, json_reply
+from sandbox.idempotency import (
+    REPLAYED_HEADER,
+    IdempotencyStore,
+    StoredResult,
+    key_problem,
+    request_fingerprint,
+)
+from sandbox.oauth import (
+    CLAIM_SCOPES,
+    DEFAULT_OAUTH_CLIENTS,
+    TOKEN_PATH,
+    IssuedToken,
+    TokenIssuer,
+    mask_authorization,
+    mask_secret_text,
+    mask_secrets,
+    mask_token_answer,
+)
 from sandbox.validation import FieldError, claim_validator, image_errors, schema_errors
 
 logger = logging.getLogger("sandbox")
@@ -26,6 +47,8 @@ CLAIMS_PATH = "/v1/claims/offline"
 CONTROL_PREFIX = "/__sandbox__/"
 # A success body cut short: what a proxy failing mid-response might deliver.
 MALFORMED_BODY = b'{"status":"ok","payload":'
+KEY_REUSED_MESSAGE = "Idempotency-Key reused with a different request body"
+HEALTH = {"status": "ok", "sandbox": True}
 
 
 @dataclass
@@ -36,6 +59,9 @@ class ReceivedRequest:
     and ``None`` (with ``response_status`` ``None``) when no answer was sent (hang, drop).
     ``fetched_images`` maps each image URL fetched successfully to the sha256 of its bytes;
     ``fault`` is the fault mode applied to this request, ``"none"`` if it was served normally.
+    ``idempotency_key`` is the claim's ``Idempotency-Key`` header, stripped (recorded even
+    when the sandbox does not honour it); ``replayed`` whether a stored answer was replayed.
+    Token requests are recorded with ``client_secret`` masked and the token shortened.
     """
 
     method: str
@@ -48,6 +74,8 @@ class ReceivedRequest:
     received_at: datetime
     fetched_images: dict[str, str] = field(default_factory=dict)
     fault: str = "none"
+    idempotency_key: str | None = None
+    replayed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as served by ``GET /__sandbox__/received``."""
@@ -69,10 +97,13 @@ def field_errors_body(errors: list[FieldError]) -> dict[str, Any]:
 class SandboxServer:
     """The fake API on a ``ThreadingHTTPServer`` running in a background thread.
 
-    ``tokens`` are the bearer tokens accepted; ``fetch_images`` turns image fetching on
-    (each fetch with ``image_fetch_timeout`` seconds); ``success_status`` (201 or 200) is
-    answered for accepted claims. ``port=0`` picks a free port. Use ``start()``/``stop()``
-    or ``with SandboxServer() as server:``.
+    ``tokens`` are the static bearer tokens accepted; ``fetch_images`` turns image fetching
+    on (each fetch with ``image_fetch_timeout`` seconds); ``success_status`` (201 or 200) is
+    answered for accepted claims. ``honour_idempotency=False`` ignores ``Idempotency-Key``
+    (every valid claim is filed). ``oauth_clients`` (client_id -> client_secret; default
+    ``DEFAULT_OAUTH_CLIENTS``) may get tokens on ``POST /v1/oauth/token``, valid for
+    ``token_ttl`` seconds. ``port=0`` picks a free port. Use ``start()``/``stop()`` or
+    ``with SandboxServer() as server:``.
     """
 
     def __init__(
@@ -83,24 +114,35 @@ class SandboxServer:
         fetch_images: bool = True,
         image_fetch_timeout: float = 5.0,
         success_status: int = 201,
+        honour_idempotency: bool = True,
+        oauth_clients: Mapping[str, str] | None = None,
+        token_ttl: int = 3600,
     ) -> None:
         if success_status not in (200, 201):
             raise ValueError("success_status must be 200 or 201")
         if not tokens:
             raise ValueError("at least one bearer token is required")
+        clients = dict(DEFAULT_OAUTH_CLIENTS if oauth_clients is None else oauth_clients)
+        _check_oauth_options(clients, token_ttl)
         self.host = host
         self.port = port
         self.tokens = tuple(tokens)
         self.fetch_images = fetch_images
         self.image_fetch_timeout = image_fetch_timeout
         self.success_status = success_status
+        self.honour_idempotency = honour_idempotency
         claim_validator()  # fail now, not on the first claim, if the schema file is missing
         self._lock = threading.Lock()
         self._received: list[ReceivedRequest] = []
         self._claims: dict[str, dict[str, Any]] = {}
+        self._claim_keys: dict[str, str | None] = {}
         self._issued_ids: set[str] = set()
+        # Bumped by reset(): a request that waited through a reset belongs to a finished test.
+        self._generation = 0
         self._id_random = random.Random()
         self._faults = FaultState()
+        self._idempotency = IdempotencyStore()
+        self._oauth = TokenIssuer(clients, token_ttl)
         self._stopping = threading.Event()
         self._httpd: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -124,7 +166,7 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release requests held by ``hang`` or latency. Idempotent."""
+        """Stop serving and release requests held by ``hang``, latency or a busy key. Idempotent."""
         if self._httpd is None:
             return
         self._stopping.set()
@@ -161,6 +203,34 @@ class SandboxServer:
             return dict(self._claims)
 
     @property
+    def claim_keys(self) -> dict[str, str | None]:
+        """A copy of sourceOrderId -> the Idempotency-Key the claim was filed under (or None)."""
+        with self._lock:
+            return dict(self._claim_keys)
+
+    @property
+    def oauth_clients(self) -> dict[str, str]:
+        """A copy of the OAuth clients accepted: client_id -> client_secret."""
+        return dict(self._oauth.clients)
+
+    @property
+    def token_ttl(self) -> int:
+        """Lifetime of issued access tokens, in seconds (answered as ``expires_in``)."""
+        return self._oauth.ttl
+
+    @property
+    def issued_tokens(self) -> list[dict[str, Any]]:
+        """The access tokens issued so far, oldest first, without the tokens themselves.
+
+        Each is ``{"token_last4", "client_id", "store_id", "scopes", "expired"}``.
+        """
+        return self._oauth.issued()
+
+    def expire_tokens(self) -> None:
+        """Mark every access token issued so far as expired (to exercise refresh-on-401)."""
+        self._oauth.expire_all()
+
+    @property
     def faults(self) -> FaultPlan:
         """The fault plan in force."""
         return self._faults.plan
@@ -174,10 +244,17 @@ class SandboxServer:
         return plan
 
     def reset(self) -> None:
-        """Forget received requests and claims, and clear the fault plan."""
+        """Forget requests, claims, claim keys and stored idempotent answers; clear faults.
+
+        Issued access tokens stay valid (use ``expire_tokens()`` to end them). Requests
+        still waiting out their latency are dropped unrecorded when they wake up.
+        """
         with self._lock:
+            self._generation += 1
             self._received.clear()
             self._claims.clear()
+            self._claim_keys.clear()
+        self._idempotency.clear()
         self._faults.set(FaultPlan())
 
     # -- requests ------------------------------------------------------------------------
@@ -190,35 +267,27 @@ class SandboxServer:
 
         received_at = datetime.now(UTC)
         body_json = _parse_json(raw_body)
-        if path != CLAIMS_PATH:
-            reply, outcome = error_reply(404, f"no route for {path}"), None
-        elif method != "POST":
-            reply = error_reply(405, f"{method} is not allowed on {path}", {"Allow": "POST"})
-            outcome = None
-        else:
-            outcome = self._handle_claim(headers, body_json)
-            reply = outcome.reply
-
-        self._record(
-            ReceivedRequest(
-                method=method,
-                path=path,
-                headers=headers,
-                body_json=None if body_json is _NOT_JSON else body_json,
-                body_text=raw_body.decode("utf-8", errors="replace"),
-                response_status=reply.status,
-                response_body=_decoded(reply),
-                received_at=received_at,
-                fetched_images=outcome.fetched_images if outcome else {},
-                fault=outcome.fault if outcome else "none",
-            )
-        )
-        status = reply.status if reply.status is not None else "no response"
-        detail = f" {outcome.log_detail}" if outcome and outcome.log_detail else ""
+        outcome = self._route(method, path, headers, body_json)
+        if not outcome.stale:
+            request = _received_request(method, path, headers, raw_body, body_json, outcome)
+            request.received_at = received_at
+            self._record(request)
+        status = outcome.reply.status if outcome.reply.status is not None else "no response"
+        detail = f" {outcome.log_detail}" if outcome.log_detail else ""
         logger.info("%s %s -> %s%s", method, path, status, detail)
-        if outcome:
-            self._wait(outcome.hang_seconds)
-        return reply
+        self._wait(outcome.hang_seconds)
+        return outcome.reply
+
+    def _route(self, method: str, path: str, headers: dict[str, str], body_json: Any) -> _Outcome:
+        if path not in (CLAIMS_PATH, TOKEN_PATH):
+            return _Outcome(error_reply(404, f"no route for {path}"))
+        if method != "POST":
+            reply = error_reply(405, f"{method} is not allowed on {path}", {"Allow": "POST"})
+            return _Outcome(reply)
+        lowered = {name.lower(): value for name, value in headers.items()}
+        if path == TOKEN_PATH:
+            return self._handle_token(lowered, body_json)
+        return self._handle_claim(lowered, body_json)
 
     def _record(self, request: ReceivedRequest) -> None:
         with self._lock:
@@ -229,48 +298,124 @@ class SandboxServer:
         if seconds > 0:
             self._stopping.wait(seconds)
 
-    def _handle_claim(self, headers: dict[str, str], body_json: Any) -> _ClaimOutcome:
+    def _wait_latency(self) -> _Outcome | None:
+        """Wait out the plan's latency; a stale outcome if ``reset()`` happened meanwhile.
+
+        Such a request was sent by a test that is over (its client has usually given up):
+        it must not consume the next test's faults, file a claim or be recorded there.
+        """
+        with self._lock:
+            generation = self._generation
+        self._wait(self._faults.plan.latency_ms / 1000)
+        with self._lock:
+            if generation == self._generation:
+                return None
+        return _Outcome(Reply(None), "discarded: the sandbox was reset meanwhile", stale=True)
+
+    # -- POST /v1/oauth/token ------------------------------------------------------------
+
+    def _handle_token(self, headers: dict[str, str], body_json: Any) -> _Outcome:
+        """Latency applies to token requests; fault modes do not."""
+        stale = self._wait_latency()
+        if stale is not None:
+            return stale
+        body = body_json if isinstance(body_json, dict) else None
+        reply, detail = self._oauth.token_reply(_media_type(headers), body)
+        return _Outcome(reply, detail)
+
+    # -- POST /v1/claims/offline ---------------------------------------------------------
+
+    def _handle_claim(self, headers: dict[str, str], body_json: Any) -> _Outcome:
+        stale = self._wait_latency()
+        if stale is not None:
+            return stale
         plan = self._faults.plan
-        self._wait(plan.latency_ms / 1000)
         mode = self._faults.next_mode()
         if mode != "none":
             return _fault_outcome(mode, plan)
-        return self._validate_claim(
-            {name.lower(): value for name, value in headers.items()}, body_json
-        )
+        outcome = self._accept_claim(headers, body_json)
+        if outcome.source_order_id is None or outcome.replayed:
+            return outcome  # nothing filed by this request: no after-filing fault
+        mode = self._faults.next_mode(after_filing=True)
+        if mode != "none":
+            return _fault_after_filing(mode, plan, outcome)
+        return outcome
 
-    def _validate_claim(self, headers: dict[str, str], body_json: Any) -> _ClaimOutcome:
+    def _accept_claim(self, headers: dict[str, str], body_json: Any) -> _Outcome:
+        """Authenticate, then replay the key's stored answer or validate and file the claim."""
+        issued, refused = self._authenticate(headers)
+        if refused is not None:
+            return refused
+        refused = _body_refusal(headers, body_json) or _store_refusal(issued, body_json)
+        if refused is not None:
+            return refused
+        key = _idempotency_key(headers) if self.honour_idempotency else None
+        if key is None:
+            return self._validate_and_file(body_json, key=None)
+        problem = key_problem(key)
+        if problem is not None:
+            return _Outcome(error_reply(400, problem), "bad idempotency key")
+        return self._replay_or_file(key, body_json)
+
+    def _authenticate(self, headers: dict[str, str]) -> tuple[IssuedToken | None, _Outcome | None]:
+        """The OAuth token used (``None`` for a static token), or the refusal to answer."""
         scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or token.strip() not in self.tokens:
+        token = token.strip()
+        if scheme.lower() == "bearer" and token in self.tokens:
+            return None, None
+        issued = self._oauth.lookup(token) if scheme.lower() == "bearer" else None
+        if issued is None:
             reply = error_reply(
                 401, "Invalid or missing bearer token", {"WWW-Authenticate": "Bearer"}
             )
-            return _ClaimOutcome(reply, log_detail="unauthorized")
-        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            reply = error_reply(400, "Content-Type must be application/json")
-            return _ClaimOutcome(reply, log_detail="not json")
-        if body_json is _NOT_JSON:
-            return _ClaimOutcome(error_reply(400, "request body is not valid JSON"), "not json")
-        if not isinstance(body_json, dict):
-            return _ClaimOutcome(error_reply(400, "request body must be a JSON object"), "not json")
+            return None, _Outcome(reply, "unauthorized")
+        if issued.expired:
+            challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            return issued, _Outcome(error_reply(401, "Access token expired", challenge), "expired")
+        if not CLAIM_SCOPES.intersection(issued.scopes):
+            scopes = " ".join(sorted(CLAIM_SCOPES))
+            challenge = {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scopes}"'}
+            return issued, _Outcome(error_reply(403, "Insufficient scope", challenge), "scope")
+        return issued, None
 
-        errors = schema_errors(body_json)
+    def _replay_or_file(self, key: str, body: dict[str, Any]) -> _Outcome:
+        """Under the key's lock: replay its stored answer, or file and store the answer."""
+        with self._idempotency.hold(key, self._stopping) as held:
+            if not held:
+                return _Outcome(Reply(None), "sandbox stopping")
+            stored = self._idempotency.get(key)
+            if stored is not None:
+                return _replayed(stored, body)
+            outcome = self._validate_and_file(body, key=key)
+            if outcome.source_order_id is not None and outcome.reply.status is not None:
+                result = StoredResult(
+                    fingerprint=request_fingerprint(body),
+                    status=outcome.reply.status,
+                    body=outcome.reply.body,
+                    source_order_id=outcome.source_order_id,
+                )
+                self._idempotency.put(key, result)
+            return outcome
+
+    def _validate_and_file(self, body: dict[str, Any], *, key: str | None) -> _Outcome:
+        errors = schema_errors(body)
         fetched: dict[str, str] = {}
         if not errors and self.fetch_images:
-            errors = image_errors(body_json, timeout=self.image_fetch_timeout, fetched=fetched)
+            errors = image_errors(body, timeout=self.image_fetch_timeout, fetched=fetched)
         if errors:
             reply = json_reply(400, field_errors_body(errors))
-            return _ClaimOutcome(reply, f"field={errors[0].field}", fetched_images=fetched)
+            return _Outcome(reply, f"field={errors[0].field}", fetched_images=fetched)
 
-        source_order_id = self._file_claim(body_json)
+        source_order_id = self._file_claim(body, key)
         # Like the documented example, the echo leaves out claimFiledFrom and options.
-        echo = {k: v for k, v in body_json.items() if k not in ("claimFiledFrom", "options")}
+        echo = {k: v for k, v in body.items() if k not in ("claimFiledFrom", "options")}
         payload = {"sourceOrderId": source_order_id, **echo}
         reply = json_reply(self.success_status, {"status": "ok", "payload": payload})
-        return _ClaimOutcome(reply, source_order_id, fetched_images=fetched)
+        return _Outcome(
+            reply, source_order_id, fetched_images=fetched, source_order_id=source_order_id
+        )
 
-    def _file_claim(self, body: dict[str, Any]) -> str:
+    def _file_claim(self, body: dict[str, Any], key: str | None = None) -> str:
         with self._lock:
             while True:
                 number = self._id_random.randrange(100_000_000)
@@ -279,69 +424,185 @@ class SandboxServer:
                     break
             self._issued_ids.add(source_order_id)
             self._claims[source_order_id] = body
+            self._claim_keys[source_order_id] = key
         return source_order_id
 
     # -- control endpoints ---------------------------------------------------------------
 
     def _handle_control(self, method: str, path: str, raw_body: bytes) -> Reply:
-        routes = {
-            "/__sandbox__/health": ("GET",),
-            "/__sandbox__/received": ("GET", "DELETE"),
-            "/__sandbox__/claims": ("GET",),
-            "/__sandbox__/faults": ("GET", "PUT", "DELETE"),
-        }
+        routes = self._control_routes()
         if path not in routes:
             return error_reply(404, f"no route for {path}")
         if method not in routes[path]:
             allowed = ", ".join(routes[path])
             return error_reply(405, f"{method} is not allowed on {path}", {"Allow": allowed})
+        return routes[path][method](raw_body)
 
-        if path == "/__sandbox__/health":
-            return json_reply(200, {"status": "ok", "sandbox": True})
-        if path == "/__sandbox__/received":
-            if method == "DELETE":
-                self.reset()
-                return json_reply(200, {"status": "ok"})
-            return json_reply(200, [request.to_dict() for request in self.received])
-        if path == "/__sandbox__/claims":
-            return json_reply(200, self.claims)
-        if method == "PUT":
-            body = _parse_json(raw_body)
-            try:
-                plan = FaultPlan.from_dict(body)
-            except (TypeError, ValueError) as exc:
-                return error_reply(400, f"invalid fault plan: {exc}")
-            self.set_faults(plan)
-        elif method == "DELETE":
-            self.set_faults(FaultPlan())
-        return json_reply(200, self.faults.to_dict())
+    def _control_routes(self) -> dict[str, dict[str, Callable[[bytes], Reply]]]:
+        """path -> method -> handler of the request body."""
+        return {
+            "/__sandbox__/health": {"GET": lambda _: json_reply(200, HEALTH)},
+            "/__sandbox__/received": {
+                "GET": lambda _: json_reply(200, [r.to_dict() for r in self.received]),
+                "DELETE": self._control_reset,
+            },
+            "/__sandbox__/claims": {"GET": lambda _: json_reply(200, self.claims)},
+            "/__sandbox__/claim-keys": {"GET": lambda _: json_reply(200, self.claim_keys)},
+            "/__sandbox__/faults": {
+                "GET": lambda _: json_reply(200, self.faults.to_dict()),
+                "PUT": self._control_put_faults,
+                "DELETE": self._control_clear_faults,
+            },
+            "/__sandbox__/tokens": {
+                "GET": lambda _: json_reply(200, self.issued_tokens),
+                "DELETE": self._control_expire_tokens,
+            },
+        }
+
+    def _control_reset(self, raw_body: bytes) -> Reply:
+        self.reset()
+        return json_reply(200, {"status": "ok"})
+
+    def _control_put_faults(self, raw_body: bytes) -> Reply:
+        try:
+            plan = FaultPlan.from_dict(_parse_json(raw_body))
+        except (TypeError, ValueError) as exc:
+            return error_reply(400, f"invalid fault plan: {exc}")
+        return json_reply(200, self.set_faults(plan).to_dict())
+
+    def _control_clear_faults(self, raw_body: bytes) -> Reply:
+        return json_reply(200, self.set_faults(FaultPlan()).to_dict())
+
+    def _control_expire_tokens(self, raw_body: bytes) -> Reply:
+        self.expire_tokens()
+        return json_reply(200, self.issued_tokens)
 
 
 @dataclass
-class _ClaimOutcome:
-    """The reply decided for one claim request, with what is recorded beside it."""
+class _Outcome:
+    """The reply decided for one API request, with what is recorded beside it.
+
+    ``source_order_id`` is set when the answer is a filed claim's (filed now or replayed);
+    ``stale`` requests (which waited through a ``reset()``) are dropped and not recorded.
+    """
 
     reply: Reply
     log_detail: str = ""
     fetched_images: dict[str, str] = field(default_factory=dict)
     fault: str = "none"
     hang_seconds: float = 0.0
+    source_order_id: str | None = None
+    replayed: bool = False
+    stale: bool = False
 
 
-def _fault_outcome(mode: str, plan: FaultPlan) -> _ClaimOutcome:
+def _check_oauth_options(clients: dict[str, str], token_ttl: int) -> None:
+    if not all(isinstance(c, str) and c and isinstance(s, str) and s for c, s in clients.items()):
+        raise ValueError("oauth_clients must map non-empty client ids to non-empty secrets")
+    if not isinstance(token_ttl, int) or isinstance(token_ttl, bool) or token_ttl < 0:
+        raise ValueError("token_ttl must be a whole number of seconds >= 0")
+
+
+def _media_type(headers: dict[str, str]) -> str:
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _idempotency_key(headers: dict[str, str]) -> str | None:
+    key = headers.get("idempotency-key")
+    return key.strip() if key is not None else None
+
+
+def _body_refusal(headers: dict[str, str], body_json: Any) -> _Outcome | None:
+    if _media_type(headers) != "application/json":
+        return _Outcome(error_reply(400, "Content-Type must be application/json"), "not json")
+    if body_json is _NOT_JSON:
+        return _Outcome(error_reply(400, "request body is not valid JSON"), "not json")
+    if not isinstance(body_json, dict):
+        return _Outcome(error_reply(400, "request body must be a JSON object"), "not json")
+    return None
+
+
+def _store_refusal(issued: IssuedToken | None, body: dict[str, Any]) -> _Outcome | None:
+    """403 when an OAuth token is used for another store (a missing storeId is a 400 later)."""
+    store_id = body.get("storeId")
+    if issued is None or not isinstance(store_id, str) or store_id == issued.store_id:
+        return None
+    return _Outcome(error_reply(403, f"Token is not valid for store {store_id}"), "wrong store")
+
+
+def _replayed(stored: StoredResult, body: dict[str, Any]) -> _Outcome:
+    if request_fingerprint(body) != stored.fingerprint:
+        return _Outcome(error_reply(422, KEY_REUSED_MESSAGE), "idempotency key reused")
+    reply = Reply(stored.status, stored.body, {REPLAYED_HEADER: "true"})
+    detail = f"{stored.source_order_id} replayed"
+    return _Outcome(reply, detail, source_order_id=stored.source_order_id, replayed=True)
+
+
+def _fault_outcome(mode: str, plan: FaultPlan) -> _Outcome:
     detail = f"fault={mode}"
     if mode == "hang":
-        return _ClaimOutcome(Reply(None), detail, fault=mode, hang_seconds=plan.hang_seconds)
+        return _Outcome(Reply(None), detail, fault=mode, hang_seconds=plan.hang_seconds)
     if mode == "drop":
-        return _ClaimOutcome(Reply(None), detail, fault=mode)
+        return _Outcome(Reply(None), detail, fault=mode)
     if mode == "malformed_json":
-        return _ClaimOutcome(Reply(200, MALFORMED_BODY), detail, fault=mode)
+        return _Outcome(Reply(200, MALFORMED_BODY), detail, fault=mode)
     status = ERROR_MODE_STATUS[mode]
     if mode == "rate_limit_429":
         retry = {"Retry-After": str(plan.retry_after)} if plan.retry_after is not None else {}
-        return _ClaimOutcome(error_reply(429, "Too many requests", retry), detail, fault=mode)
+        return _Outcome(error_reply(429, "Too many requests", retry), detail, fault=mode)
     reply = error_reply(status, f"Sandbox fault: simulated HTTP {status}")
-    return _ClaimOutcome(reply, detail, fault=mode)
+    return _Outcome(reply, detail, fault=mode)
+
+
+def _fault_after_filing(mode: str, plan: FaultPlan, filed: _Outcome) -> _Outcome:
+    """The fault's answer in place of ``filed``'s, keeping what was filed for the record."""
+    fault = _fault_outcome(mode, plan)
+    return dataclasses.replace(
+        fault,
+        log_detail=f"{filed.source_order_id} {fault.log_detail} after filing",
+        fetched_images=filed.fetched_images,
+        source_order_id=filed.source_order_id,
+    )
+
+
+def _received_request(
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    raw_body: bytes,
+    body_json: Any,
+    outcome: _Outcome,
+) -> ReceivedRequest:
+    """What is recorded of one request: with secrets masked, never as sent."""
+    body_text = raw_body.decode("utf-8", errors="replace")
+    response_body = _decoded(outcome.reply)
+    recorded_json = None if body_json is _NOT_JSON else body_json
+    key = None
+    if path == TOKEN_PATH:
+        headers = mask_authorization(headers, all_schemes=True)
+        if body_json is not _NOT_JSON and mask_secrets(body_json) != body_json:
+            recorded_json = mask_secrets(body_json)
+            body_text = json.dumps(recorded_json)
+        body_text = mask_secret_text(body_text)
+        response_body = mask_token_answer(response_body)
+    else:
+        headers = mask_authorization(headers)
+        if path == CLAIMS_PATH:
+            key = _idempotency_key({k.lower(): v for k, v in headers.items()})
+    return ReceivedRequest(
+        method=method,
+        path=path,
+        headers=headers,
+        body_json=recorded_json,
+        body_text=body_text,
+        response_status=outcome.reply.status,
+        response_body=response_body,
+        received_at=datetime.now(UTC),
+        fetched_images=outcome.fetched_images,
+        fault=outcome.fault,
+        idempotency_key=key,
+        replayed=outcome.replayed,
+    )
 
 
 # Marks a body that was present but did not parse, as opposed to no body (None).

@@ -81,3 +81,142 @@ def media_server(settings):
     yield base
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """OAuth tokens live in Django's cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_with_oauth(settings, api_to_sandbox):
+    """Point the portal at the sandbox with OAuth client credentials instead of a token."""
+    settings.ORDERPROTECTION_AUTH = "oauth"
+    settings.ORDERPROTECTION_OAUTH_CLIENT_ID = "op_app_sandbox"
+    settings.ORDERPROTECTION_OAUTH_CLIENT_SECRET = "op_secret_sandbox"
+    settings.ORDERPROTECTION_OAUTH_TOKEN_URL = api_to_sandbox.url + "/v1/oauth/token"
+    settings.ORDERPROTECTION_API_TOKEN = "not-used-with-oauth"
+    return api_to_sandbox
+
+
+SETTLED = ("filed", "needs_attention")
+
+
+@pytest.fixture
+def run_worker():
+    """Run the database worker in this process until the claim is filed or needs attention.
+
+    Tests that use it need ``@pytest.mark.django_db(transaction=True)``.
+    """
+    import time
+
+    from django.core.management import call_command
+
+    def run(claim, *, timeout: float = 15.0):
+        give_up_at = time.monotonic() + timeout
+        while time.monotonic() < give_up_at:
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+            claim.refresh_from_db()
+            if claim.status in SETTLED:
+                return claim
+            time.sleep(0.05)
+        raise AssertionError(f"claim {claim.reference} still {claim.status} after {timeout} s")
+
+    return run
+
+
+@pytest.fixture
+def worker_pool(tmp_path):
+    """Real `manage.py delivery_worker` processes; call ``start(env, count)``. Stopped after."""
+    from tests.workers import WorkerPool
+
+    pools = []
+
+    def start(env: dict[str, str], count: int = 1) -> WorkerPool:
+        pool = WorkerPool(env, tmp_path)
+        pool.start(count)
+        pools.append(pool)
+        return pool
+
+    yield start
+    for pool in pools:
+        pool.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server on a free port, started for the test and stopped after it."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail(
+            "redis-server is not installed: `make test` installs it (apt-get install redis-server)"
+        )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            executable,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    client = redis.Redis.from_url(url)
+    give_up_at = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > give_up_at or process.poll() is not None:
+                process.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield url
+    client.close()
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_tasks(settings, redis_server):
+    """Switch this process's task backend to RQ on the test's redis-server."""
+    from asgiref.local import Local
+    from django.tasks import task_backends
+
+    def reset_backends():
+        task_backends.__dict__.pop("settings", None)
+        task_backends._connections = Local(task_backends.thread_critical)
+
+    settings.TASKS_BACKEND = "redis"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": redis_server}}
+    settings.TASKS_ENQUEUE_ON_COMMIT = True
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
+    reset_backends()
+    yield redis_server
+    settings.TASKS_BACKEND = "database"
+    reset_backends()

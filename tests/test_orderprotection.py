@@ -1,12 +1,17 @@
 """The API client against the sandbox, over real HTTP."""
 
+import time
+
 import pytest
+import requests
 
 from kiosk.orderprotection import (
     ApiUnauthorized,
     ApiUnavailable,
     ClaimRejected,
+    OAuthClientCredentials,
     OrderProtectionClient,
+    StaticToken,
 )
 
 BODY = {
@@ -33,7 +38,10 @@ BODY = {
 
 def client_for(sandbox, *, token: str = "sandbox-token", read_timeout: float = 5.0):
     return OrderProtectionClient(
-        base_url=sandbox.url, token=token, connect_timeout=2.0, read_timeout=read_timeout
+        base_url=sandbox.url,
+        credentials=StaticToken(token),
+        connect_timeout=2.0,
+        read_timeout=read_timeout,
     )
 
 
@@ -131,8 +139,98 @@ def test_create_offline_claim_malformed_json_is_unavailable_not_rejected(sandbox
 
 def test_create_offline_claim_unreachable_host_is_unavailable():
     client = OrderProtectionClient(
-        base_url="http://127.0.0.1:9", token="t", connect_timeout=0.5, read_timeout=0.5
+        base_url="http://127.0.0.1:9",
+        credentials=StaticToken("t"),
+        connect_timeout=0.5,
+        read_timeout=0.5,
     )
 
-    with pytest.raises(ApiUnavailable):
+    with pytest.raises(ApiUnavailable) as raised:
         client.create_offline_claim(BODY)
+
+    # Nothing can have arrived: no connection was made.
+    assert raised.value.outcome_unknown is False
+
+
+def test_create_offline_claim_timeout_after_sending_is_an_unknown_outcome(sandbox):
+    sandbox.set_faults(mode="hang", hang_seconds=1)
+
+    with pytest.raises(ApiUnavailable) as raised:
+        client_for(sandbox, read_timeout=0.2).create_offline_claim(BODY)
+
+    assert raised.value.outcome_unknown is True
+
+
+def test_create_offline_claim_deadline_shortens_the_timeouts(sandbox):
+    sandbox.set_faults(latency_ms=1000)
+
+    with pytest.raises(ApiUnavailable) as raised:
+        client_for(sandbox, read_timeout=5).create_offline_claim(BODY, deadline=0.2)
+
+    assert raised.value.exchange.duration_ms < 900
+
+
+def oauth_client_for(sandbox, *, secret: str = "op_secret_sandbox", refresh_margin: int = 60):
+    session = requests.Session()
+    credentials = OAuthClientCredentials(
+        token_url=sandbox.url + "/v1/oauth/token",
+        client_id="op_app_sandbox",
+        client_secret=secret,
+        scopes=("write_claims",),
+        refresh_margin=refresh_margin,
+        session=session,
+        timeout=(2.0, 5.0),
+    )
+    return OrderProtectionClient(
+        base_url=sandbox.url,
+        credentials=credentials,
+        connect_timeout=2.0,
+        read_timeout=5.0,
+        session=session,
+    )
+
+
+def token_requests(sandbox):
+    return [r for r in sandbox.received if r.path == "/v1/oauth/token"]
+
+
+def test_oauth_token_is_requested_once_per_store_and_reused(sandbox):
+    client = oauth_client_for(sandbox)
+
+    client.create_offline_claim(BODY)
+    client.create_offline_claim(BODY)
+    client.create_offline_claim(BODY | {"storeId": "store_456"})
+
+    requested = token_requests(sandbox)
+    assert [r.body_json["store_id"] for r in requested] == ["store_123", "store_456"]
+    assert requested[0].body_json["grant_type"] == "client_credentials"
+    assert requested[0].body_json["scopes"] == ["write_claims"]
+    assert len(sandbox.claims) == 3
+
+
+def test_oauth_token_is_renewed_shortly_before_it_expires(sandbox):
+    # The sandbox's tokens live 3600 s; a margin of 3600 s means "already too old".
+    client = oauth_client_for(sandbox, refresh_margin=3600)
+
+    client.create_offline_claim(BODY)
+    time.sleep(1.1)
+    client.create_offline_claim(BODY)
+
+    assert len(token_requests(sandbox)) == 2
+
+
+def test_oauth_refused_client_credentials_are_unauthorized(sandbox):
+    with pytest.raises(ApiUnauthorized, match="client credentials"):
+        oauth_client_for(sandbox, secret="wrong").create_offline_claim(BODY)
+
+    assert sandbox.claims == {}
+
+
+def test_oauth_tokens_and_secrets_are_never_logged(sandbox, caplog):
+    caplog.set_level("DEBUG")
+
+    oauth_client_for(sandbox).create_offline_claim(BODY)
+
+    assert "op_secret_sandbox" not in caplog.text
+    assert "op_at_" not in caplog.text
+    assert "OAuth token obtained for store store_123" in caplog.text

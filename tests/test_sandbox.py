@@ -7,11 +7,13 @@ import json
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
@@ -22,6 +24,8 @@ import requests
 from PIL import Image
 
 from sandbox import FaultPlan, SandboxServer
+from sandbox.__main__ import build_parser
+from sandbox.idempotency import IdempotencyStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "sandbox-token"
@@ -406,8 +410,38 @@ def test_fault_probability_is_reproducible_with_seed(sandbox: SandboxServer) -> 
     assert statuses() == first
 
 
+def test_fault_mix_draws_each_mode_and_applies_after_filing_ones_late(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    sandbox.set_faults(mix=("error_502", "error_503@after_filing"), seed=7)
+
+    statuses = [post_keyed(sandbox.url, claim_body, f"key-{n}").status_code for n in range(12)]
+
+    assert set(statuses) == {502, 503}
+    # Only the after-filing draws filed a claim: their answers were lost.
+    assert len(sandbox.claims) == statuses.count(503)
+    assert FaultPlan.from_dict(sandbox.faults.to_dict()) == sandbox.faults
+
+
+def test_fault_mix_with_probability_leaves_the_rest_alone(sandbox: SandboxServer) -> None:
+    sandbox.set_faults(mix=("error_500", "rate_limit_429"), probability=0.5, seed=3)
+
+    statuses = [post_claim(sandbox.url, {}, token=None).status_code for _ in range(20)]
+
+    assert set(statuses) == {500, 429, 401}
+
+
 @pytest.mark.parametrize(
-    "fields", [{"mode": "explode"}, {"probability": 1.5}, {"times": -1}, {"latency_ms": "5"}]
+    "fields",
+    [
+        {"mode": "explode"},
+        {"probability": 1.5},
+        {"times": -1},
+        {"latency_ms": "5"},
+        {"mix": ("none",)},
+        {"mix": ("drop@later",)},
+        {"mix": ("drop",), "mode": "hang"},
+    ],
 )
 def test_fault_plan_rejects_bad_values(fields: dict) -> None:
     with pytest.raises(ValueError):
@@ -504,3 +538,419 @@ def test_cli_serves_claims_and_stops_cleanly(claim_body: dict, stop_signal: sign
     source_order_id = response.json()["payload"]["sourceOrderId"]
     assert f"POST /v1/claims/offline -> 201 {source_order_id}" in stderr
     assert "cli-token" not in stderr
+
+
+# -- Idempotency-Key -------------------------------------------------------------------------
+
+
+def post_keyed(
+    base_url: str,
+    body: Any,
+    key: str,
+    *,
+    token: str = TOKEN,
+    header: str = "Idempotency-Key",
+    timeout: float = 5,
+) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}", header: key}
+    return requests.post(
+        f"{base_url}/v1/claims/offline", json=body, headers=headers, timeout=timeout
+    )
+
+
+def test_idempotency_same_key_files_one_claim_and_replays_the_answer(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    first = post_keyed(sandbox.url, claim_body, "key-1")
+    again = post_keyed(sandbox.url, claim_body, "key-1", header="idempotency-KEY")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    source_order_id = first.json()["payload"]["sourceOrderId"]
+    assert sandbox.claims == {source_order_id: claim_body}
+    assert sandbox.claim_keys == {source_order_id: "key-1"}
+    assert [(r.idempotency_key, r.replayed) for r in sandbox.received] == [
+        ("key-1", False),
+        ("key-1", True),
+    ]
+
+
+def test_idempotency_replay_keeps_the_original_status(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    sandbox.success_status = 200
+    try:
+        post_keyed(sandbox.url, claim_body, "key-200")
+    finally:
+        sandbox.success_status = 201
+
+    assert post_keyed(sandbox.url, claim_body, "key-200").status_code == 200
+
+
+def test_idempotency_concurrent_requests_with_one_key_file_one_claim(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    sandbox.set_faults(latency_ms=100)
+    barrier = threading.Barrier(2)
+    responses: list[requests.Response] = []
+
+    def send() -> None:
+        barrier.wait()
+        responses.append(post_keyed(sandbox.url, claim_body, "key-race"))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert [r.status_code for r in responses] == [201, 201]
+    assert sorted(r.headers.get("Idempotent-Replayed", "") for r in responses) == ["", "true"]
+    assert responses[0].json() == responses[1].json()
+    assert len(sandbox.claims) == 1
+
+
+def test_idempotency_key_reused_with_another_body_is_422(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    first = post_keyed(sandbox.url, claim_body, "key-2")
+    changed = post_keyed(sandbox.url, claim_body | {"resolution": "RESHIP"}, "key-2")
+    same_again = post_keyed(sandbox.url, claim_body, "key-2")
+
+    assert changed.status_code == 422
+    assert changed.json() == {
+        "status": "error",
+        "message": "Idempotency-Key reused with a different request body",
+    }
+    assert "Idempotent-Replayed" not in changed.headers
+    assert same_again.json() == first.json()
+    assert len(sandbox.claims) == 1
+
+
+def test_idempotency_key_order_of_json_keys_does_not_matter(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    first = post_keyed(sandbox.url, claim_body, "key-order")
+    reordered = dict(reversed(list(claim_body.items())))
+
+    again = post_keyed(sandbox.url, reordered, "key-order")
+
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+
+
+def test_idempotency_400_stores_nothing_so_a_corrected_body_is_filed(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    broken = {k: v for k, v in claim_body.items() if k != "storeId"}
+
+    rejected = post_keyed(sandbox.url, broken, "key-3")
+    corrected = post_keyed(sandbox.url, claim_body, "key-3")
+
+    assert rejected.status_code == 400
+    assert corrected.status_code == 201
+    assert "Idempotent-Replayed" not in corrected.headers
+    assert sandbox.claim_keys == {corrected.json()["payload"]["sourceOrderId"]: "key-3"}
+
+
+def test_idempotency_auth_is_checked_before_replay(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    post_keyed(sandbox.url, claim_body, "key-4")
+
+    response = post_keyed(sandbox.url, claim_body, "key-4", token="wrong-token")
+
+    assert response.status_code == 401
+    assert "Idempotent-Replayed" not in response.headers
+
+
+@pytest.mark.parametrize("mode", ["error_503", "drop", "rate_limit_429"])
+def test_idempotency_fault_before_filing_stores_nothing(
+    sandbox: SandboxServer, claim_body: dict, mode: str
+) -> None:
+    sandbox.set_faults(mode=mode, times=1)
+
+    with pytest.raises(requests.ConnectionError) if mode == "drop" else nullcontext():
+        post_keyed(sandbox.url, claim_body, "key-5")
+    assert sandbox.claims == {}
+    retry = post_keyed(sandbox.url, claim_body, "key-5")
+
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry.headers
+    assert list(sandbox.claim_keys.values()) == ["key-5"]
+
+
+def test_idempotency_without_key_files_every_claim(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    ids = [post_claim(sandbox.url, claim_body).json()["payload"]["sourceOrderId"] for _ in "ab"]
+
+    assert sandbox.claim_keys == dict.fromkeys(ids)
+    assert [r.idempotency_key for r in sandbox.received] == [None, None]
+
+
+def test_idempotency_not_honoured_files_duplicates(claim_body: dict) -> None:
+    with SandboxServer(fetch_images=False, honour_idempotency=False) as server:
+        responses = [post_keyed(server.url, claim_body, "key-6") for _ in "ab"]
+
+    assert [r.status_code for r in responses] == [201, 201]
+    assert all("Idempotent-Replayed" not in r.headers for r in responses)
+    assert len(server.claims) == 2
+    assert list(server.claim_keys.values()) == [None, None]
+    assert [r.idempotency_key for r in server.received] == ["key-6", "key-6"]
+
+
+@pytest.mark.parametrize(("key", "message"), [("", "must not be empty"), ("k" * 256, "255")])
+def test_idempotency_unusable_key_is_400(
+    sandbox: SandboxServer, claim_body: dict, key: str, message: str
+) -> None:
+    response = post_keyed(sandbox.url, claim_body, key)
+
+    assert response.status_code == 400
+    assert message in response.json()["message"]
+    assert sandbox.claims == {}
+
+
+def test_idempotency_reset_forgets_stored_answers_and_keys(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    post_keyed(sandbox.url, claim_body, "key-7")
+
+    sandbox.reset()
+    fresh = post_keyed(sandbox.url, claim_body, "key-7")
+
+    assert "Idempotent-Replayed" not in fresh.headers
+    assert sandbox.claim_keys == {fresh.json()["payload"]["sourceOrderId"]: "key-7"}
+
+
+def test_idempotency_waiting_for_a_busy_key_ends_when_stopping() -> None:
+    store = IdempotencyStore()
+    stopping = threading.Event()
+    waited: list[bool] = []
+
+    def wait_for_key() -> None:
+        with store.hold("busy", stopping) as held:
+            waited.append(held)
+
+    with store.hold("busy", stopping):
+        waiter = threading.Thread(target=wait_for_key)
+        waiter.start()
+        time.sleep(0.1)
+        assert waited == []
+        stopping.set()
+        waiter.join(timeout=1)
+
+    assert waited == [False]
+
+
+# -- faults after filing ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["drop", "hang", "error_500", "malformed_json"])
+def test_fault_after_filing_loses_the_answer_and_the_retry_replays_it(
+    sandbox: SandboxServer, claim_body: dict, mode: str
+) -> None:
+    # No ``times``: the fault hits every filed claim, but replays file nothing.
+    sandbox.set_faults(mode=mode, after_filing=True, hang_seconds=0.5)
+
+    try:
+        lost = post_keyed(sandbox.url, claim_body, "key-8", timeout=0.2)
+    except requests.RequestException:
+        lost = None
+    [source_order_id] = sandbox.claims
+    retry = post_keyed(sandbox.url, claim_body, "key-8")
+
+    if mode in ("drop", "hang"):
+        assert lost is None
+    else:
+        assert lost is not None and lost.status_code in (500, 200)
+    assert retry.status_code == 201
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["payload"]["sourceOrderId"] == source_order_id
+    assert sandbox.claim_keys == {source_order_id: "key-8"}
+    assert [r.fault for r in sandbox.received] == [mode, "none"]
+
+
+def test_fault_after_filing_spares_rejected_requests(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    sandbox.set_faults(mode="error_500", after_filing=True, times=1)
+
+    rejected = post_claim(sandbox.url, {k: v for k, v in claim_body.items() if k != "storeId"})
+    lost = post_claim(sandbox.url, claim_body)
+    normal = post_claim(sandbox.url, claim_body)
+
+    assert [rejected.status_code, lost.status_code, normal.status_code] == [400, 500, 201]
+    assert len(sandbox.claims) == 2
+
+
+def test_fault_plan_after_filing_round_trips() -> None:
+    plan = FaultPlan(mode="drop", after_filing=True)
+
+    assert plan.to_dict()["after_filing"] is True
+    assert FaultPlan.from_dict(plan.to_dict()) == plan
+    with pytest.raises(ValueError, match="after_filing"):
+        FaultPlan(after_filing="yes")  # type: ignore[arg-type]
+
+
+# -- robustness ------------------------------------------------------------------------------
+
+
+def test_client_gone_before_the_answer_leaves_no_traceback(
+    sandbox: SandboxServer, claim_body: dict, capfd: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.set_faults(latency_ms=150)
+    data = json.dumps(claim_body).encode()
+    request = (
+        f"POST /v1/claims/offline HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    ).encode() + data
+
+    with socket.create_connection(("127.0.0.1", sandbox.port)) as client:
+        client.sendall(request)
+        # Close with a reset, so the sandbox's reply fails on write.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    deadline = time.monotonic() + 5
+    while not sandbox.received and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+
+    assert sandbox.received[-1].response_status == 201
+    assert requests.get(f"{sandbox.url}/__sandbox__/health", timeout=5).ok
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err
+    assert "Exception occurred" not in captured.err
+
+
+@pytest.mark.parametrize(
+    "plan", [{"mode": "hang", "hang_seconds": 30}, {"latency_ms": 30_000}], ids=["hang", "latency"]
+)
+def test_stop_releases_waiting_requests_promptly(claim_body: dict, plan: dict) -> None:
+    server = SandboxServer(fetch_images=False).start()
+    server.set_faults(**plan)
+    ended = threading.Event()
+
+    def send() -> None:
+        with suppress(requests.RequestException):
+            post_claim(server.url, claim_body, timeout=10)
+        ended.set()
+
+    threading.Thread(target=send, daemon=True).start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    server.stop()
+
+    assert ended.wait(timeout=2)
+    assert time.monotonic() - started < 2
+
+
+def test_request_waiting_through_a_reset_leaves_the_next_test_alone(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    sandbox.set_faults(latency_ms=300)
+    with pytest.raises(requests.ReadTimeout):
+        post_claim(sandbox.url, claim_body, timeout=0.05)
+
+    sandbox.reset()  # as between two tests
+    sandbox.set_faults(mode="error_503", times=1)
+    time.sleep(0.4)
+
+    assert (sandbox.received, sandbox.claims) == ([], {})
+    assert post_claim(sandbox.url, claim_body).status_code == 503
+
+
+# -- control: claim keys ---------------------------------------------------------------------
+
+
+def test_control_claim_keys(sandbox: SandboxServer, claim_body: dict) -> None:
+    keyed = post_keyed(sandbox.url, claim_body, "key-9").json()["payload"]["sourceOrderId"]
+    unkeyed = post_claim(sandbox.url, claim_body).json()["payload"]["sourceOrderId"]
+
+    listed = requests.get(f"{sandbox.url}/__sandbox__/claim-keys", timeout=5)
+    claims = requests.get(f"{sandbox.url}/__sandbox__/claims", timeout=5).json()
+
+    assert listed.json() == {keyed: "key-9", unkeyed: None}
+    assert claims == {keyed: claim_body, unkeyed: claim_body}
+
+
+def test_control_faults_put_accepts_after_filing(sandbox: SandboxServer) -> None:
+    plan = {"mode": "drop", "after_filing": True}
+
+    response = requests.put(f"{sandbox.url}/__sandbox__/faults", json=plan, timeout=5)
+
+    assert response.json()["after_filing"] is True
+    assert sandbox.faults == FaultPlan(**plan)
+
+
+# -- command line: new options ---------------------------------------------------------------
+
+
+def test_cli_parses_after_filing_oauth_clients_and_token_ttl() -> None:
+    args = build_parser().parse_args(
+        ["--after-filing", "--oauth-client", "app_a:s:1", "--oauth-client", "app_b:s2"]
+        + ["--token-ttl", "60"]
+    )
+    defaults = build_parser().parse_args([])
+
+    assert args.after_filing is True
+    assert args.oauth_clients == [("app_a", "s:1"), ("app_b", "s2")]
+    assert args.token_ttl == 60
+    assert (defaults.after_filing, defaults.oauth_clients, defaults.token_ttl) == (
+        False,
+        None,
+        3600,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv", [["--oauth-client", "no-secret"], ["--oauth-client", ":s"], ["--token-ttl", "-1"]]
+)
+def test_cli_rejects_bad_oauth_options(argv: list[str], capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(argv)
+
+    assert "error" in capsys.readouterr().err
+
+
+def test_cli_oauth_client_and_fault_after_filing(claim_body: dict) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "sandbox", "--port", str(port)]
+    command += ["--oauth-client", "op_app_cli:op_secret_cli", "--token-ttl", "120"]
+    command += ["--fault", "drop", "--after-filing"]
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_until_serving(url, process)
+        grant = {"grant_type": "client_credentials", "client_id": "op_app_cli"}
+        grant |= {"client_secret": "op_secret_cli", "store_id": claim_body["storeId"]}
+        issued = requests.post(f"{url}/v1/oauth/token", json=grant, timeout=5).json()
+        with pytest.raises(requests.ConnectionError):
+            post_keyed(url, claim_body, "cli-key", token=issued["access_token"])
+        retry = post_keyed(url, claim_body, "cli-key", token=issued["access_token"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=5)
+
+    assert process.returncode == 0
+    assert issued["expires_in"] == 120
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert "OAuth clients: op_app_cli (POST /v1/oauth/token)" in stdout
+    assert "op_secret_cli" not in stdout + stderr
+    assert issued["access_token"] not in stderr
+    source_order_id = retry.json()["payload"]["sourceOrderId"]
+    assert f"-> no response {source_order_id} fault=drop after filing" in stderr
+
+
+def wait_until_serving(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            requests.get(f"{url}/__sandbox__/health", timeout=1).raise_for_status()
+            return
+        except requests.ConnectionError:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)

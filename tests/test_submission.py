@@ -42,13 +42,17 @@ def test_claim_submit_leaves_a_filed_claim_alone(complete_claim, api_to_sandbox,
     assert len(api_to_sandbox.received) == 1
 
 
-def test_claim_submit_numbers_every_attempt(complete_claim, api_to_sandbox, media_server):
+def test_claim_submit_queues_when_the_counter_attempt_fails(
+    complete_claim, api_to_sandbox, media_server
+):
     api_to_sandbox.set_faults(mode="error_500", times=1)
-    claim_submit(claim=complete_claim, media_base_url=media_server)
-    complete_claim.status = Claim.Status.DRAFT
-    complete_claim.save()
 
-    claim_submit(claim=complete_claim, media_base_url=media_server)
+    result = claim_submit(claim=complete_claim, media_base_url=media_server)
 
-    attempts = list(complete_claim.attempts.values_list("number", "status_code", "outcome"))
-    assert attempts == [(1, 500, "unavailable"), (2, 201, "filed")]
+    complete_claim.refresh_from_db()
+    assert result.outcome == Outcome.QUEUED
+    assert complete_claim.status == Claim.Status.QUEUED
+    assert complete_claim.delivery_attempts == 1
+    assert complete_claim.next_attempt_at > complete_claim.queued_at
+    attempt = complete_claim.attempts.get()
+    assert (attempt.number, attempt.status_code, attempt.outcome) == (1, 500, "unavailable")

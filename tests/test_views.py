@@ -242,7 +242,8 @@ def test_claim_rejected_by_api_returns_to_the_field_it_names(
     response = associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
 
     complete_claim.refresh_from_db()
-    assert complete_claim.status == Claim.Status.REJECTED
+    assert complete_claim.status == Claim.Status.NEEDS_ATTENTION
+    assert complete_claim.attention_reason == Claim.AttentionReason.REJECTED
     assert response.url == step_url(complete_claim, "warranty")
     page = associate_client.get(response.url)
     assert "could not fetch image" in " ".join(page.context["form"].errors["receipt_photos"])
@@ -264,9 +265,12 @@ def test_claim_rejected_by_api_returns_to_the_field_it_names(
     assert complete_claim.attempts.count() == 2
 
 
-@pytest.mark.parametrize("mode", ["error_503", "drop", "malformed_json"])
-def test_claim_api_unavailable_is_saved_not_filed(
-    associate_client, complete_claim, api_to_sandbox, media_server, mode
+@pytest.mark.parametrize(
+    ("mode", "outcome"),
+    [("error_503", "unavailable"), ("drop", "unknown"), ("malformed_json", "unknown")],
+)
+def test_claim_api_unavailable_is_saved_and_queued(
+    associate_client, complete_claim, api_to_sandbox, media_server, mode, outcome
 ):
     api_to_sandbox.set_faults(mode=mode)
 
@@ -274,24 +278,26 @@ def test_claim_api_unavailable_is_saved_not_filed(
     page = associate_client.get(response.url)
 
     complete_claim.refresh_from_db()
-    assert complete_claim.status == Claim.Status.FAILED
-    assert b"Saved, not yet filed" in page.content
+    assert complete_claim.status == Claim.Status.QUEUED
+    assert b"Saved. It will be filed automatically." in page.content
     assert complete_claim.reference.encode() in page.content
-    assert complete_claim.attempts.get().outcome == "unavailable"
+    attempt = complete_claim.attempts.get()
+    assert (attempt.outcome, attempt.sent_from) == (outcome, "counter")
+    assert attempt.decision.startswith("retry in ")
 
 
-def test_claim_api_timeout_is_saved_not_filed(
+def test_claim_api_slower_than_the_counter_deadline_is_queued(
     associate_client, complete_claim, api_to_sandbox, media_server, settings
 ):
-    settings.ORDERPROTECTION_READ_TIMEOUT = 0.3
+    settings.DELIVERY_COUNTER_DEADLINE = 0.3
     api_to_sandbox.set_faults(mode="hang", hang_seconds=2)
 
     associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
 
     complete_claim.refresh_from_db()
     attempt = complete_claim.attempts.get()
-    assert complete_claim.status == Claim.Status.FAILED
-    assert attempt.error_class == "ApiUnavailable" and attempt.duration_ms >= 300
+    assert complete_claim.status == Claim.Status.QUEUED
+    assert attempt.error_class == "ApiUnavailable" and 300 <= attempt.duration_ms < 2000
 
 
 def test_claim_unauthorized_asks_for_a_manager_and_never_shows_the_token(

@@ -9,7 +9,13 @@ from django.db import transaction
 from kiosk.models import Store
 
 MANAGERS_GROUP = "Store managers"
-MANAGER_PERMISSIONS = ("view_claim", "view_claimattachment", "view_submissionattempt", "view_store")
+MANAGER_PERMISSIONS = (
+    "view_claim",
+    "view_claimattachment",
+    "view_submissionattempt",
+    "view_store",
+    "retry_delivery",
+)
 
 
 @dataclass(frozen=True)

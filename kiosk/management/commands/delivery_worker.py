@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Run one background worker for the configured TASKS_BACKEND: django-tasks-db's "
+        "db_worker, or an RQ worker (with its scheduler, for delayed retries) on Redis. "
+        "Start as many as you need, on any machine that shares the database (and Redis)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch",
+            action="store_true",
+            help="Run the tasks that are ready, then exit.",
+        )
+
+    def handle(self, *args, batch: bool, **options):
+        if settings.TASKS_BACKEND == "redis":
+            rq_options = ["--job-class", "django_tasks_rq.Job", "--with-scheduler"]
+            if batch:
+                rq_options.append("--burst")
+            call_command("rqworker", "default", *rq_options)
+        else:
+            db_options = ["--interval", "0.2", "--no-reload"]
+            if batch:
+                db_options += ["--batch", "--no-startup-delay"]
+            call_command("db_worker", *db_options)

@@ -1,0 +1,11 @@
+"""Background tasks, run by the worker of the configured backend (see settings.TASKS)."""
+
+from django.tasks import task
+
+
+@task
+def deliver_claim(claim_pk: int) -> str:
+    """One delivery attempt for a queued claim that is due; a no-op otherwise."""
+    from kiosk.services.delivery import claim_deliver  # the service enqueues this task
+
+    return claim_deliver(claim_pk=claim_pk).value

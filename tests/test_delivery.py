@@ -1,0 +1,251 @@
+"""Background delivery against the sandbox over real HTTP: one test per fault it can inject.
+
+Each test submits through the associate's submit view, lets the database
+worker (django-tasks-db, in this process) carry on, and checks the final
+state, the attempts and what the associate and the manager see.
+"""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from kiosk.models import Claim
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def submit(client, claim):
+    response = client.post(reverse("kiosk:claim-submit", args=[claim.reference]))
+    claim.refresh_from_db()
+    return response
+
+
+def result_page(client, claim) -> str:
+    return client.get(reverse("kiosk:claim-result", args=[claim.reference])).content.decode()
+
+
+def attempts(claim) -> list[tuple]:
+    return list(claim.attempts.values_list("number", "status_code", "outcome", "sent_from"))
+
+
+def decisions(claim) -> list[str]:
+    return list(claim.attempts.values_list("decision", flat=True))
+
+
+def assert_filed_once(claim, sandbox):
+    assert claim.status == Claim.Status.FILED
+    assert claim.source_order_id in sandbox.claims
+    assert len(sandbox.claims) == 1
+
+
+@pytest.fixture
+def queued_then_worker(associate_client, complete_claim, api_to_sandbox, media_server, run_worker):
+    """Submit at the counter; return the claim, the page then, and a function to run the worker."""
+
+    def go():
+        response = submit(associate_client, complete_claim)
+        counter_page = associate_client.get(response.url).content.decode()
+        return counter_page, run_worker(complete_claim)
+
+    return go
+
+
+def test_latency_above_the_counter_deadline_is_filed_by_the_worker_once(
+    settings, associate_client, complete_claim, api_to_sandbox, queued_then_worker
+):
+    settings.DELIVERY_COUNTER_DEADLINE = 0.3
+    api_to_sandbox.set_faults(latency_ms=800, times=1)
+
+    counter_page, claim = queued_then_worker()
+
+    assert "Saved. It will be filed automatically." in counter_page
+    assert complete_claim.reference in counter_page
+    # The first request reached the sandbox and was filed there; the worker's
+    # retry carried the same key and got the same answer back.
+    assert_filed_once(claim, api_to_sandbox)
+    assert [a[2:] for a in attempts(claim)] == [("unknown", "counter"), ("filed", "worker")]
+    assert "same key: outcome unknown" in decisions(claim)[0]
+    assert claim.source_order_id in result_page(associate_client, claim)
+
+
+@pytest.mark.parametrize(
+    ("mode", "status"), [("error_500", 500), ("error_502", 502), ("error_503", 503)]
+)
+def test_server_errors_are_retried_until_filed(
+    associate_client, api_to_sandbox, queued_then_worker, mode, status
+):
+    api_to_sandbox.set_faults(mode=mode, times=2)
+
+    counter_page, claim = queued_then_worker()
+
+    assert "Saved. It will be filed automatically." in counter_page
+    assert_filed_once(claim, api_to_sandbox)
+    assert [a[:3] for a in attempts(claim)] == [
+        (1, status, "unavailable"),
+        (2, status, "unavailable"),
+        (3, 201, "filed"),
+    ]
+    assert decisions(claim)[0].startswith("retry in ")
+    assert decisions(claim)[2] == f"filed as {claim.source_order_id}"
+    assert claim.source_order_id in result_page(associate_client, claim)
+
+
+def test_rate_limit_with_retry_after_waits_as_told(api_to_sandbox, queued_then_worker):
+    api_to_sandbox.set_faults(mode="rate_limit_429", retry_after=1, times=1)
+
+    _, claim = queued_then_worker()
+
+    assert_filed_once(claim, api_to_sandbox)
+    first, second = claim.attempts.order_by("number")
+    assert first.status_code == 429 and "(Retry-After)" in first.decision
+    assert (second.started_at - first.started_at).total_seconds() >= 1.0
+
+
+def test_rate_limit_without_retry_after_backs_off(api_to_sandbox, queued_then_worker):
+    api_to_sandbox.set_faults(mode="rate_limit_429", times=2)
+
+    _, claim = queued_then_worker()
+
+    assert_filed_once(claim, api_to_sandbox)
+    assert [a[1] for a in attempts(claim)] == [429, 429, 201]
+    assert "Retry-After" not in decisions(claim)[0]
+
+
+def test_dropped_connection_is_retried_with_the_same_key(api_to_sandbox, queued_then_worker):
+    api_to_sandbox.set_faults(mode="drop", times=1)
+
+    _, claim = queued_then_worker()
+
+    assert_filed_once(claim, api_to_sandbox)
+    assert [a[1:3] for a in attempts(claim)] == [(None, "unknown"), (201, "filed")]
+    keys = {r.headers["Idempotency-Key"] for r in api_to_sandbox.received}
+    assert keys == {str(claim.idempotency_key)}
+
+
+def test_hang_past_the_timeout_is_retried(settings, api_to_sandbox, queued_then_worker):
+    settings.ORDERPROTECTION_READ_TIMEOUT = 0.3
+    api_to_sandbox.set_faults(mode="hang", hang_seconds=1, times=1)
+
+    _, claim = queued_then_worker()
+
+    assert_filed_once(claim, api_to_sandbox)
+    first = claim.attempts.order_by("number").first()
+    assert first.outcome == "unknown" and first.duration_ms >= 300
+
+
+def test_malformed_json_is_an_unknown_outcome_and_retried(api_to_sandbox, queued_then_worker):
+    api_to_sandbox.set_faults(mode="malformed_json", times=1)
+
+    _, claim = queued_then_worker()
+
+    assert_filed_once(claim, api_to_sandbox)
+    assert [a[1:3] for a in attempts(claim)] == [(200, "unknown"), (201, "filed")]
+
+
+def test_answer_lost_after_filing_is_not_filed_twice(api_to_sandbox, queued_then_worker):
+    api_to_sandbox.set_faults(mode="drop", after_filing=True, times=1)
+
+    _, claim = queued_then_worker()
+
+    assert_filed_once(claim, api_to_sandbox)
+    assert api_to_sandbox.received[-1].replayed is True
+
+
+def test_rejection_is_never_retried_and_needs_attention(
+    associate_client, complete_claim, api_to_sandbox, media_server, run_worker, admin_client
+):
+    complete_claim.attachments.get(kind="receipt").file.delete(save=False)
+
+    response = submit(associate_client, complete_claim)
+    time.sleep(0.2)
+    claim = run_worker(complete_claim)
+
+    assert claim.status == Claim.Status.NEEDS_ATTENTION
+    assert claim.attention_reason == Claim.AttentionReason.REJECTED
+    assert [a[1:3] for a in attempts(claim)] == [(400, "rejected")]
+    assert decisions(claim) == ["give up: 400 rejected"]
+    # The associate is sent to the field; the manager sees the API's reason.
+    assert "/steps/warranty/" in response.url
+    change = admin_client.get(reverse("admin:kiosk_claim_change", args=[claim.pk])).content
+    assert b"Needs attention: Rejected by OrderProtection" in change
+    assert b"could not fetch image" in change
+
+
+def test_unauthorized_static_token_needs_attention_credentials(
+    settings, associate_client, complete_claim, api_to_sandbox, queued_then_worker
+):
+    settings.ORDERPROTECTION_API_TOKEN = "revoked-token"
+
+    counter_page, claim = queued_then_worker()
+
+    assert claim.status == Claim.Status.NEEDS_ATTENTION
+    assert claim.attention_reason == Claim.AttentionReason.CREDENTIALS
+    assert [a[1:3] for a in attempts(claim)] == [(401, "unauthorized")]
+    assert "call a store manager" in counter_page
+    assert "revoked-token" not in counter_page
+
+
+def test_expired_oauth_token_is_refreshed_and_retried_once(
+    api_with_oauth, associate_client, complete_claim, media_server, run_worker
+):
+    warm = submit(associate_client, complete_claim)  # obtains and caches a token
+    assert "result" in warm.url
+    api_with_oauth.reset()
+    second = type(complete_claim).objects.get(pk=complete_claim.pk)
+    second.pk, second.reference, second.status = None, "R-SECOND22", Claim.Status.DRAFT
+    second.idempotency_key = __import__("uuid").uuid4()
+    second.source_order_id = ""
+    second.save()
+    for attachment in complete_claim.attachments.all():
+        attachment.pk, attachment.claim = None, second
+        attachment.save()
+    api_with_oauth.expire_tokens()
+
+    submit(associate_client, second)
+
+    assert second.status == Claim.Status.FILED
+    assert [a[1:3] for a in attempts(second)] == [(401, "unauthorized"), (201, "filed")]
+    assert decisions(second)[0] == "refresh the OAuth token, retry now"
+    assert len(api_with_oauth.claims) == 1
+
+
+def test_forbidden_needs_attention_credentials_without_retry(
+    settings, api_with_oauth, queued_then_worker
+):
+    settings.ORDERPROTECTION_OAUTH_SCOPES = ["read_claims"]
+
+    counter_page, claim = queued_then_worker()
+
+    assert claim.status == Claim.Status.NEEDS_ATTENTION
+    assert claim.attention_reason == Claim.AttentionReason.CREDENTIALS
+    assert [a[1:3] for a in attempts(claim)] == [(403, "unauthorized")]
+    assert "call a store manager" in counter_page
+
+
+def test_transient_failures_past_the_attempt_limit_need_attention(
+    settings, api_to_sandbox, queued_then_worker, admin_client
+):
+    settings.DELIVERY_MAX_ATTEMPTS = 3
+    api_to_sandbox.set_faults(mode="error_503")
+
+    _, claim = queued_then_worker()
+
+    assert claim.status == Claim.Status.NEEDS_ATTENTION
+    assert claim.attention_reason == Claim.AttentionReason.GAVE_UP
+    assert [a[1] for a in attempts(claim)] == [503, 503, 503]
+    assert decisions(claim)[-1] == "give up after 3 attempts: 503"
+    assert "HTTP 503" in claim.last_error
+
+
+def test_transient_failures_past_the_age_limit_need_attention(
+    settings, api_to_sandbox, queued_then_worker
+):
+    settings.DELIVERY_MAX_AGE = 0.5
+    settings.DELIVERY_BACKOFF_BASE = settings.DELIVERY_BACKOFF_CAP = 0.2
+    api_to_sandbox.set_faults(mode="error_500")
+
+    _, claim = queued_then_worker()
+
+    assert claim.attention_reason == Claim.AttentionReason.GAVE_UP
+    assert decisions(claim)[-1] == "give up after too old: 500"

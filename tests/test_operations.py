@@ -1,0 +1,176 @@
+"""What managers and the engineer on call use: retry, recovery, the admin index, /healthz."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from kiosk.models import Claim
+from kiosk.services.demo import DEMO_LOGINS, demo_setup
+from kiosk.services.submission import claim_submit
+
+
+@pytest.fixture
+def manager_client(client, db):
+    demo_setup()
+    manager = next(login for login in DEMO_LOGINS if login.role == "manager")
+    assert client.login(username=manager.username, password=manager.password)
+    return client
+
+
+def retry_action(client, *claims):
+    return client.post(
+        reverse("admin:kiosk_claim_changelist"),
+        {"action": "retry_delivery", "_selected_action": [c.pk for c in claims]},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manager_retries_a_rejected_claim_after_the_cause_is_fixed(
+    settings, manager_client, complete_claim, api_to_sandbox, media_server, run_worker
+):
+    # Misconfigured: the API cannot fetch the photos, so it rejects the claim.
+    settings.PUBLIC_MEDIA_BASE_URL = "http://127.0.0.1:9"
+    claim_submit(claim=complete_claim, media_base_url=settings.PUBLIC_MEDIA_BASE_URL)
+    complete_claim.refresh_from_db()
+    assert complete_claim.attention_reason == Claim.AttentionReason.REJECTED
+    settings.PUBLIC_MEDIA_BASE_URL = media_server
+
+    page = retry_action(manager_client, complete_claim)
+    run_worker(complete_claim)
+
+    assert f"Queued for delivery again: {complete_claim.reference}" in page.content.decode()
+    assert complete_claim.status == Claim.Status.FILED
+    assert complete_claim.request_payload["signature"].startswith(media_server)
+    assert [a.outcome for a in complete_claim.attempts.all()] == ["rejected", "filed"]
+    assert len(api_to_sandbox.claims) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manager_retries_after_the_credentials_are_fixed(
+    settings, manager_client, complete_claim, api_to_sandbox, media_server, run_worker
+):
+    settings.ORDERPROTECTION_API_TOKEN = "revoked-token"
+    claim_submit(claim=complete_claim, media_base_url=media_server)
+    complete_claim.refresh_from_db()
+    assert complete_claim.attention_reason == Claim.AttentionReason.CREDENTIALS
+    settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
+
+    retry_action(manager_client, complete_claim)
+    run_worker(complete_claim)
+
+    assert complete_claim.status == Claim.Status.FILED
+    assert complete_claim.delivery_attempts == 1  # a new round
+    assert complete_claim.attempts.count() == 2
+    assert len(api_to_sandbox.claims) == 1
+
+
+def test_retry_action_leaves_claims_that_do_not_need_attention(manager_client, complete_claim):
+    page = retry_action(manager_client, complete_claim)
+
+    assert "did not need attention and were left alone" in page.content.decode()
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.DRAFT
+
+
+def test_retry_action_needs_its_permission(client, complete_claim, django_user_model):
+    viewer = django_user_model.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(Permission.objects.get(codename="view_claim"))
+    client.force_login(viewer)
+
+    page = client.get(reverse("admin:kiosk_claim_changelist"))
+
+    assert b"retry_delivery" not in page.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recover_deliveries_requeues_a_claim_left_sending(
+    complete_claim, api_to_sandbox, media_server, run_worker
+):
+    # What a worker killed in the middle of a request leaves behind.
+    long_ago = timezone.now() - datetime.timedelta(minutes=10)
+    complete_claim.status = Claim.Status.SUBMITTING
+    complete_claim.request_payload = _payload(complete_claim, media_server)
+    complete_claim.queued_at = complete_claim.sending_started_at = long_ago
+    complete_claim.next_attempt_at = long_ago
+    complete_claim.delivery_attempts = 1
+    complete_claim.save()
+    complete_claim.attempts.create(number=1, url="http://x/", request_body={}, started_at=long_ago)
+
+    call_command("recover_deliveries", stdout=(out := __import__("io").StringIO()))
+    run_worker(complete_claim)
+
+    assert f"requeued {complete_claim.reference}" in out.getvalue()
+    assert complete_claim.status == Claim.Status.FILED
+    interrupted = complete_claim.attempts.get(number=1)
+    assert interrupted.outcome == "interrupted"
+    assert "same key" in interrupted.decision
+
+
+def test_recover_deliveries_leaves_a_claim_being_sent_now(complete_claim):
+    complete_claim.status = Claim.Status.SUBMITTING
+    complete_claim.sending_started_at = timezone.now()
+    complete_claim.save()
+
+    call_command("recover_deliveries", stdout=__import__("io").StringIO())
+
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.SUBMITTING
+
+
+def test_admin_index_shows_undelivered_claims(manager_client, complete_claim):
+    complete_claim.status = Claim.Status.NEEDS_ATTENTION
+    complete_claim.attention_reason = Claim.AttentionReason.GAVE_UP
+    complete_claim.queued_at = timezone.now()
+    complete_claim.save()
+
+    page = manager_client.get(reverse("admin:index")).content.decode()
+
+    assert 'data-testid="undelivered-total">1<' in page
+    assert "?status__exact=needs_attention" in page
+
+
+def test_healthz_reports_every_check(client, db):
+    response = client.get("/healthz")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "storage", "task_queue", "delivery"}
+    assert body["checks"]["delivery"]["oldest_undelivered_age_seconds"] == 0
+
+
+def test_healthz_is_503_when_a_claim_waits_too_long(client, complete_claim, settings):
+    settings.HEALTHZ_MAX_QUEUE_AGE = 60
+    complete_claim.status = Claim.Status.QUEUED
+    complete_claim.queued_at = timezone.now() - datetime.timedelta(minutes=5)
+    complete_claim.save()
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    delivery = response.json()["checks"]["delivery"]
+    assert delivery["ok"] is False and delivery["queued"] == 1
+    assert delivery["oldest_undelivered_age_seconds"] >= 300
+
+
+def test_healthz_is_503_when_storage_fails(client, db, settings, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the media directory should be")
+    settings.MEDIA_ROOT = str(blocked)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"]["ok"] is False
+
+
+def _payload(claim, media_base_url):
+    from kiosk.services.submission import claim_build_payload
+
+    return claim_build_payload(claim=claim, media_base_url=media_base_url)

@@ -1,0 +1,130 @@
+"""Delivery under stress, by real worker processes: a soak with random faults, and a crash."""
+
+import copy
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kiosk.models import Claim
+from kiosk.services.delivery import claim_queue
+from sandbox import SandboxServer
+from tests.factories import ClaimFactory
+from tests.workers import wait_for, worker_env
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+EXAMPLE = json.loads((Path(__file__).parent / "data" / "offline_claim_example.json").read_text())
+TRANSIENT_FAULTS = (
+    "error_500",
+    "error_502",
+    "error_503",
+    "rate_limit_429",
+    "drop",
+    "hang",
+    "malformed_json",
+    "drop@after_filing",
+    "error_503@after_filing",
+)
+
+
+@pytest.fixture
+def soak_sandbox():
+    """A sandbox of its own that does not fetch images, so only delivery is measured."""
+    server = SandboxServer(fetch_images=False).start()
+    yield server
+    server.stop()
+
+
+def queue_claims(store, associate, count: int) -> list[Claim]:
+    claims = ClaimFactory.create_batch(count, store=store, created_by=associate)
+    for number, claim in enumerate(claims):
+        payload = copy.deepcopy(EXAMPLE)
+        payload["storeId"] = store.source_store_id
+        payload["customer"]["email"] = f"soak-{number}@example.com"
+        assert claim_queue(claim=claim, payload=payload, claimable=Claim.objects.editable())
+    return claims
+
+
+def assert_each_filed_exactly_once(sandbox: SandboxServer, claims: list[Claim]) -> None:
+    keys_at_sandbox = Counter(sandbox.claim_keys.values())
+    emails_at_sandbox = Counter(body["customer"]["email"] for body in sandbox.claims.values())
+    filed = Claim.objects.filter(pk__in=[c.pk for c in claims], status=Claim.Status.FILED)
+    assert max(keys_at_sandbox.values()) == 1, "a claim was filed twice"
+    assert max(emails_at_sandbox.values()) == 1, "a claim was filed twice"
+    assert len(sandbox.claims) == filed.count()
+    for claim in filed:
+        assert sandbox.claim_keys[claim.source_order_id] == str(claim.idempotency_key)
+
+
+def test_soak_1000_claims_with_30_percent_transient_faults(
+    store, associate, soak_sandbox, worker_pool
+):
+    soak_sandbox.set_faults(mix=TRANSIENT_FAULTS, probability=0.3, seed=1234, hang_seconds=1.0)
+    env = worker_env(api_url=soak_sandbox.url, ORDERPROTECTION_READ_TIMEOUT="0.5")
+    claims = queue_claims(store, associate, 1000)
+    pool = worker_pool(env, count=4)
+
+    def settled() -> bool:
+        return not Claim.objects.filter(
+            status__in=(Claim.Status.QUEUED, Claim.Status.SUBMITTING)
+        ).exists()
+
+    try:
+        wait_for(settled, timeout=240, what="every claim to be filed or need attention", poll=1)
+    except AssertionError:
+        print(pool.logs())
+        raise
+
+    statuses = Counter(Claim.objects.values_list("status", flat=True))
+    assert sum(statuses.values()) == 1000, "a claim was lost"
+    assert set(statuses) <= {Claim.Status.FILED, Claim.Status.NEEDS_ATTENTION}
+    assert_each_filed_exactly_once(soak_sandbox, claims)
+    faulted = sum(1 for r in soak_sandbox.received if r.fault != "none")
+    assert faulted > 300, f"only {faulted} faults were injected"
+    # Every attempt is in the audit trail, with the decision taken.
+    assert not Claim.objects.filter(attempts__decision="").exists()
+
+
+def test_crash_mid_delivery_then_restart_files_each_claim_once(
+    store, associate, soak_sandbox, worker_pool
+):
+    from django.core.management import call_command
+
+    soak_sandbox.set_faults(latency_ms=1500)
+    env = worker_env(api_url=soak_sandbox.url)
+    claims = queue_claims(store, associate, 5)
+    pool = worker_pool(env, count=1)
+    wait_for(
+        lambda: Claim.objects.filter(status=Claim.Status.SUBMITTING).exists(),
+        timeout=30,
+        what="a delivery in flight",
+    )
+    in_flight = Claim.objects.get(status=Claim.Status.SUBMITTING)
+    key = str(in_flight.idempotency_key)
+    time.sleep(0.5)  # the request is at the sandbox, which takes 1.5 s to answer
+
+    pool.kill(pool.processes[0])  # SIGKILL: no chance to clean up
+
+    # The sandbox finishes the request the dead worker sent: the claim exists there.
+    wait_for(lambda: key in soak_sandbox.claim_keys.values(), timeout=10, what="the sandbox")
+    in_flight.refresh_from_db()
+    assert in_flight.status == Claim.Status.SUBMITTING
+    soak_sandbox.set_faults(latency_ms=0)
+    call_command("recover_deliveries", "--stuck-after", "0", verbosity=0)
+    pool.start(1)
+    wait_for(
+        lambda: Claim.objects.filter(status=Claim.Status.FILED).count() == 5,
+        timeout=60,
+        what="every claim to be filed",
+    )
+
+    assert_each_filed_exactly_once(soak_sandbox, claims)
+    assert len(soak_sandbox.claims) == 5
+    in_flight.refresh_from_db()
+    outcomes = list(in_flight.attempts.values_list("outcome", flat=True))
+    assert outcomes == ["interrupted", "filed"]
+    replays = [r for r in soak_sandbox.received if r.idempotency_key == key]
+    assert [r.replayed for r in replays] == [False, True]

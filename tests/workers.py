@@ -1,0 +1,90 @@
+"""Real worker processes for tests: `manage.py delivery_worker` against the test database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def worker_env(*, api_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a worker that shares this test run's database and media."""
+    database = connection.settings_dict["NAME"]
+    env = os.environ.copy()
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "claims_portal.settings",
+            "DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{database}",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "ORDERPROTECTION_API_URL": api_url,
+            "ORDERPROTECTION_API_TOKEN": "sandbox-token",
+            "DELIVERY_BACKOFF_BASE": str(settings.DELIVERY_BACKOFF_BASE),
+            "DELIVERY_BACKOFF_CAP": str(settings.DELIVERY_BACKOFF_CAP),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+class WorkerPool:
+    """Start, kill and stop `manage.py delivery_worker` processes."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        self.env = env
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, count: int = 1) -> list[subprocess.Popen]:
+        started = []
+        for _ in range(count):
+            log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "delivery_worker"],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            self.processes.append(process)
+            started.append(process)
+        return started
+
+    def kill(self, process: subprocess.Popen) -> None:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+            for path in sorted(self.log_dir.glob("worker-*.log"))
+        )
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, poll: float = 0.1):
+    give_up_at = time.monotonic() + timeout
+    while time.monotonic() < give_up_at:
+        if condition():
+            return
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
