@@ -158,13 +158,7 @@ class FaultState:
                 return self._next_mixed(plan, after_filing=after_filing)
             if plan.mode == "none" or plan.after_filing != after_filing:
                 return "none"
-            if self._remaining is not None:
-                if self._remaining <= 0:
-                    return "none"
-                self._remaining -= 1
-            if plan.probability < 1.0 and self._rng.random() >= plan.probability:
-                return "none"
-            return plan.mode
+            return plan.mode if self._take_fault(plan) else "none"
 
     def _next_mixed(self, plan: FaultPlan, *, after_filing: bool) -> str:
         """Draw once per request (at its first look); an after-filing entry waits for the second."""
@@ -172,14 +166,18 @@ class FaultState:
             mode, self._pending.mode = getattr(self._pending, "mode", "none"), "none"
             return mode
         self._pending.mode = "none"
-        if self._remaining is not None:
-            if self._remaining <= 0:
-                return "none"
-            self._remaining -= 1
-        if plan.probability < 1.0 and self._rng.random() >= plan.probability:
+        if not self._take_fault(plan):
             return "none"
         mode, _, point = self._rng.choice(plan.mix).partition("@")
         if point:
             self._pending.mode = mode
             return "none"
         return mode
+
+    def _take_fault(self, plan: FaultPlan) -> bool:
+        """Use up one of the plan's ``times`` and draw against its ``probability``."""
+        if self._remaining is not None:
+            if self._remaining <= 0:
+                return False
+            self._remaining -= 1
+        return plan.probability >= 1.0 or self._rng.random() < plan.probability

@@ -34,6 +34,17 @@ def store(associate):
 
 
 @pytest.fixture
+def manager_client(client, db):
+    """Logged in as the demo store's manager (the "Store managers" group)."""
+    from kiosk.services.demo import DEMO_LOGINS, demo_setup
+
+    demo_setup()
+    manager = next(login for login in DEMO_LOGINS if login.role == "manager")
+    assert client.login(username=manager.username, password=manager.password)
+    return client
+
+
+@pytest.fixture
 def associate_client(client, associate):
     client.force_login(associate)
     return client

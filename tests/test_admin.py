@@ -2,15 +2,7 @@ import pytest
 from django.urls import reverse
 
 from kiosk.models import Claim, SubmissionAttempt
-from kiosk.services.demo import DEMO_LOGINS, demo_setup
-
-
-@pytest.fixture
-def manager_client(client, db):
-    demo_setup()
-    manager = next(login for login in DEMO_LOGINS if login.role == "manager")
-    assert client.login(username=manager.username, password=manager.password)
-    return client
+from kiosk.services.demo import demo_setup
 
 
 @pytest.fixture

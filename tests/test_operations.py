@@ -8,16 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kiosk.models import Claim
-from kiosk.services.demo import DEMO_LOGINS, demo_setup
 from kiosk.services.submission import claim_submit
-
-
-@pytest.fixture
-def manager_client(client, db):
-    demo_setup()
-    manager = next(login for login in DEMO_LOGINS if login.role == "manager")
-    assert client.login(username=manager.username, password=manager.password)
-    return client
 
 
 def retry_action(client, *claims):
