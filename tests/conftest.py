@@ -63,13 +63,22 @@ def attach(claim, kind: str, data: bytes) -> ClaimAttachment:
 
 
 @pytest.fixture
-def complete_claim(store, associate):
-    """A claim ready to submit: every step done, with item, receipt and signature images."""
-    claim = ClaimFactory(store=store, created_by=associate)
-    attach(claim, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
-    attach(claim, ClaimAttachment.Kind.RECEIPT, image_bytes("JPEG", color="white"))
-    attach(claim, ClaimAttachment.Kind.SIGNATURE, signature_png())
-    return claim
+def make_complete_claim(store, associate):
+    """Makes claims ready to submit: every step done, with item, receipt and signature images."""
+
+    def make():
+        claim = ClaimFactory(store=store, created_by=associate)
+        attach(claim, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
+        attach(claim, ClaimAttachment.Kind.RECEIPT, image_bytes("JPEG", color="white"))
+        attach(claim, ClaimAttachment.Kind.SIGNATURE, signature_png())
+        return claim
+
+    return make
+
+
+@pytest.fixture
+def complete_claim(make_complete_claim):
+    return make_complete_claim()
 
 
 @pytest.fixture

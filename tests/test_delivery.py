@@ -39,6 +39,17 @@ def assert_filed_once(claim, sandbox):
     assert len(sandbox.claims) == 1
 
 
+def assert_associate_saw_saved_then_the_number(counter_page, client, claim):
+    """At the counter: saved with its reference; once filed, the result page shows the number."""
+    assert "Saved. It will be filed automatically." in counter_page
+    assert claim.reference in counter_page
+    assert claim.source_order_id in result_page(client, claim)
+
+
+def manager_page(admin_client, claim) -> str:
+    return admin_client.get(reverse("admin:kiosk_claim_change", args=[claim.pk])).content.decode()
+
+
 @pytest.fixture
 def queued_then_worker(associate_client, complete_claim, api_to_sandbox, media_server, run_worker):
     """Submit at the counter; return the claim, the page then, and a function to run the worker."""
@@ -64,6 +75,7 @@ def test_latency_above_the_counter_deadline_is_filed_by_the_worker_once(
     # The first request reached the sandbox and was filed there; the worker's
     # retry carried the same key and got the same answer back.
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     assert [a[2:] for a in attempts(claim)] == [("unknown", "counter"), ("filed", "worker")]
     assert "same key: outcome unknown" in decisions(claim)[0]
     assert claim.source_order_id in result_page(associate_client, claim)
@@ -81,6 +93,7 @@ def test_server_errors_are_retried_until_filed(
 
     assert "Saved. It will be filed automatically." in counter_page
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     assert [a[:3] for a in attempts(claim)] == [
         (1, status, "unavailable"),
         (2, status, "unavailable"),
@@ -91,64 +104,82 @@ def test_server_errors_are_retried_until_filed(
     assert claim.source_order_id in result_page(associate_client, claim)
 
 
-def test_rate_limit_with_retry_after_waits_as_told(api_to_sandbox, queued_then_worker):
+def test_rate_limit_with_retry_after_waits_as_told(
+    associate_client, api_to_sandbox, queued_then_worker
+):
     api_to_sandbox.set_faults(mode="rate_limit_429", retry_after=1, times=1)
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     first, second = claim.attempts.order_by("number")
     assert first.status_code == 429 and "(Retry-After)" in first.decision
     assert (second.started_at - first.started_at).total_seconds() >= 1.0
 
 
-def test_rate_limit_without_retry_after_backs_off(api_to_sandbox, queued_then_worker):
+def test_rate_limit_without_retry_after_backs_off(
+    associate_client, api_to_sandbox, queued_then_worker
+):
     api_to_sandbox.set_faults(mode="rate_limit_429", times=2)
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     assert [a[1] for a in attempts(claim)] == [429, 429, 201]
     assert "Retry-After" not in decisions(claim)[0]
 
 
-def test_dropped_connection_is_retried_with_the_same_key(api_to_sandbox, queued_then_worker):
+def test_dropped_connection_is_retried_with_the_same_key(
+    associate_client, api_to_sandbox, queued_then_worker
+):
     api_to_sandbox.set_faults(mode="drop", times=1)
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     assert [a[1:3] for a in attempts(claim)] == [(None, "unknown"), (201, "filed")]
     keys = {r.headers["Idempotency-Key"] for r in api_to_sandbox.received}
     assert keys == {str(claim.idempotency_key)}
 
 
-def test_hang_past_the_timeout_is_retried(settings, api_to_sandbox, queued_then_worker):
+def test_hang_past_the_timeout_is_retried(
+    associate_client, settings, api_to_sandbox, queued_then_worker
+):
     settings.ORDERPROTECTION_READ_TIMEOUT = 0.3
     api_to_sandbox.set_faults(mode="hang", hang_seconds=1, times=1)
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     first = claim.attempts.order_by("number").first()
     assert first.outcome == "unknown" and first.duration_ms >= 300
 
 
-def test_malformed_json_is_an_unknown_outcome_and_retried(api_to_sandbox, queued_then_worker):
+def test_malformed_json_is_an_unknown_outcome_and_retried(
+    associate_client, api_to_sandbox, queued_then_worker
+):
     api_to_sandbox.set_faults(mode="malformed_json", times=1)
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     assert [a[1:3] for a in attempts(claim)] == [(200, "unknown"), (201, "filed")]
 
 
-def test_answer_lost_after_filing_is_not_filed_twice(api_to_sandbox, queued_then_worker):
+def test_answer_lost_after_filing_is_not_filed_twice(
+    associate_client, api_to_sandbox, queued_then_worker
+):
     api_to_sandbox.set_faults(mode="drop", after_filing=True, times=1)
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert_filed_once(claim, api_to_sandbox)
+    assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
     assert api_to_sandbox.received[-1].replayed is True
 
 
@@ -167,13 +198,13 @@ def test_rejection_is_never_retried_and_needs_attention(
     assert decisions(claim) == ["give up: 400 rejected"]
     # The associate is sent to the field; the manager sees the API's reason.
     assert "/steps/warranty/" in response.url
-    change = admin_client.get(reverse("admin:kiosk_claim_change", args=[claim.pk])).content
-    assert b"Needs attention: Rejected by OrderProtection" in change
-    assert b"could not fetch image" in change
+    change = manager_page(admin_client, claim)
+    assert "Needs attention: Rejected by OrderProtection" in change
+    assert "could not fetch image" in change
 
 
 def test_unauthorized_static_token_needs_attention_credentials(
-    settings, associate_client, complete_claim, api_to_sandbox, queued_then_worker
+    settings, associate_client, complete_claim, api_to_sandbox, queued_then_worker, admin_client
 ):
     settings.ORDERPROTECTION_API_TOKEN = "revoked-token"
 
@@ -184,34 +215,30 @@ def test_unauthorized_static_token_needs_attention_credentials(
     assert [a[1:3] for a in attempts(claim)] == [(401, "unauthorized")]
     assert "call a store manager" in counter_page
     assert "revoked-token" not in counter_page
+    assert "Needs attention: Credentials refused" in manager_page(admin_client, claim)
 
 
 def test_expired_oauth_token_is_refreshed_and_retried_once(
-    api_with_oauth, associate_client, complete_claim, media_server, run_worker
+    api_with_oauth, associate_client, make_complete_claim, media_server, admin_client
 ):
-    warm = submit(associate_client, complete_claim)  # obtains and caches a token
-    assert "result" in warm.url
-    api_with_oauth.reset()
-    second = type(complete_claim).objects.get(pk=complete_claim.pk)
-    second.pk, second.reference, second.status = None, "R-SECOND22", Claim.Status.DRAFT
-    second.idempotency_key = __import__("uuid").uuid4()
-    second.source_order_id = ""
-    second.save()
-    for attachment in complete_claim.attachments.all():
-        attachment.pk, attachment.claim = None, second
-        attachment.save()
+    submit(associate_client, make_complete_claim())  # obtains a token, cached for the store
     api_with_oauth.expire_tokens()
+    claim = make_complete_claim()
 
-    submit(associate_client, second)
+    response = submit(associate_client, claim)
 
-    assert second.status == Claim.Status.FILED
-    assert [a[1:3] for a in attempts(second)] == [(401, "unauthorized"), (201, "filed")]
-    assert decisions(second)[0] == "refresh the OAuth token, retry now"
-    assert len(api_with_oauth.claims) == 1
+    assert claim.status == Claim.Status.FILED
+    assert [a[1:3] for a in attempts(claim)] == [(401, "unauthorized"), (201, "filed")]
+    assert decisions(claim)[0] == "refresh the OAuth token, retry now"
+    assert len(api_with_oauth.claims) == 2
+    tokens = [t for t in api_with_oauth.issued_tokens if t["store_id"] == "store_123"]
+    assert [t["expired"] for t in tokens] == [True, False]
+    assert claim.source_order_id in associate_client.get(response.url).content.decode()
+    assert "refresh the OAuth token, retry now" in manager_page(admin_client, claim)
 
 
 def test_forbidden_needs_attention_credentials_without_retry(
-    settings, api_with_oauth, queued_then_worker
+    settings, api_with_oauth, queued_then_worker, admin_client
 ):
     settings.ORDERPROTECTION_OAUTH_SCOPES = ["read_claims"]
 
@@ -221,21 +248,27 @@ def test_forbidden_needs_attention_credentials_without_retry(
     assert claim.attention_reason == Claim.AttentionReason.CREDENTIALS
     assert [a[1:3] for a in attempts(claim)] == [(403, "unauthorized")]
     assert "call a store manager" in counter_page
+    assert "Insufficient scope" in manager_page(admin_client, claim)
 
 
 def test_transient_failures_past_the_attempt_limit_need_attention(
-    settings, api_to_sandbox, queued_then_worker, admin_client
+    settings, associate_client, api_to_sandbox, queued_then_worker, admin_client
 ):
     settings.DELIVERY_MAX_ATTEMPTS = 3
     api_to_sandbox.set_faults(mode="error_503")
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert claim.status == Claim.Status.NEEDS_ATTENTION
     assert claim.attention_reason == Claim.AttentionReason.GAVE_UP
     assert [a[1] for a in attempts(claim)] == [503, 503, 503]
     assert decisions(claim)[-1] == "give up after 3 attempts: 503"
     assert "HTTP 503" in claim.last_error
+    assert "Saved. It will be filed automatically." in counter_page
+    assert "a store manager will send it again" in result_page(associate_client, claim)
+    manager_sees = manager_page(admin_client, claim)
+    assert "Needs attention: Delivery gave up" in manager_sees
+    assert "give up after 3 attempts: 503" in manager_sees
 
 
 def test_transient_failures_past_the_age_limit_need_attention(
@@ -245,7 +278,44 @@ def test_transient_failures_past_the_age_limit_need_attention(
     settings.DELIVERY_BACKOFF_BASE = settings.DELIVERY_BACKOFF_CAP = 0.2
     api_to_sandbox.set_faults(mode="error_500")
 
-    _, claim = queued_then_worker()
+    counter_page, claim = queued_then_worker()
 
     assert claim.attention_reason == Claim.AttentionReason.GAVE_UP
-    assert decisions(claim)[-1] == "give up after too old: 500"
+    assert decisions(claim)[-1] == "give up past the maximum age: 500"
+    assert "Saved. It will be filed automatically." in counter_page
+
+
+def test_one_sender_at_a_time_and_never_after_filing(complete_claim, api_to_sandbox, media_server):
+    import threading
+
+    from django.db import connection
+
+    from kiosk.services.delivery import Delivery, claim_deliver, claim_queue
+    from kiosk.services.submission import claim_build_payload
+
+    # Without the sandbox's idempotency, a second send would file a second claim.
+    monkeypatch.setattr(api_to_sandbox, "honour_idempotency", False)
+    api_to_sandbox.set_faults(latency_ms=300)
+    payload = claim_build_payload(claim=complete_claim, media_base_url=media_server)
+    claim_queue(claim=complete_claim, payload=payload, claimable=Claim.objects.editable())
+    results = []
+    start = threading.Barrier(4)
+
+    def sender():
+        start.wait()
+        try:
+            results.append(claim_deliver(claim_pk=complete_claim.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == sorted([Delivery.FILED] + [Delivery.NOT_DUE] * 3)
+    assert claim_deliver(claim_pk=complete_claim.pk) == Delivery.NOT_DUE
+    assert len(api_to_sandbox.received) == 1
+    assert len(api_to_sandbox.claims) == 1
+    assert complete_claim.attempts.count() == 1

@@ -16,6 +16,10 @@ def statuses_forward(apps, schema_editor):
     Claim.objects.filter(status="failed").update(
         status="needs_attention", attention_reason="gave_up"
     )
+    # Left sending by the old synchronous path: recover_deliveries will requeue them.
+    Claim.objects.filter(status="submitting").update(
+        queued_at=models.F("submitted_at"), sending_started_at=models.F("updated_at")
+    )
 
 
 def statuses_backward(apps, schema_editor):

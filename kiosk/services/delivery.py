@@ -218,12 +218,13 @@ def _decide_after_failure(claim: Claim, error: OrderProtectionError) -> _Decisio
     delay = retry_delay(attempts=claim.delivery_attempts, retry_after=error.retry_after)
     retry_at = now + timedelta(seconds=delay)
     why = status or type(error.__cause__ or error).__name__
-    too_old = (retry_at - claim.queued_at).total_seconds() > settings.DELIVERY_MAX_AGE
+    queued_at = claim.queued_at or claim.created_at
+    too_old = (retry_at - queued_at).total_seconds() > settings.DELIVERY_MAX_AGE
     if claim.delivery_attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old:
-        limit = "too old" if too_old else f"{claim.delivery_attempts} attempts"
+        limit = "past the maximum age" if too_old else f"after {claim.delivery_attempts} attempts"
         return _Decision(
             Delivery.NEEDS_ATTENTION,
-            f"give up after {limit}: {why}",
+            f"give up {limit}: {why}",
             common
             | {
                 "status": Claim.Status.NEEDS_ATTENTION,
