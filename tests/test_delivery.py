@@ -285,7 +285,9 @@ def test_transient_failures_past_the_age_limit_need_attention(
     assert "Saved. It will be filed automatically." in counter_page
 
 
-def test_one_sender_at_a_time_and_never_after_filing(complete_claim, api_to_sandbox, media_server):
+def test_one_sender_at_a_time_and_never_after_filing(
+    complete_claim, api_to_sandbox, media_server, monkeypatch
+):
     import threading
 
     from django.db import connection
