@@ -96,7 +96,7 @@ test: $(VENV)/.installed-dev node_modules/.installed chromium redis-server
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$status
 
 .PHONY: bench
-bench: $(VENV)/.installed-dev node_modules/.installed
+bench: $(VENV)/.installed-dev node_modules/.installed redis-server
 	$(PY) -m bench
 
 .PHONY: clean

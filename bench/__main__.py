@@ -1,8 +1,9 @@
 """Run the benchmarks: ``python -m bench [--only NAME] [--claims N]``.
 
-Each result is printed and written to ``bench/results/<name>.json``. The exit status
-is non-zero only when a benchmark hit errors (lost claims, unexpected answers), not
-when it missed its target.
+Without ``--claims`` each benchmark runs its own default number of claims. Each
+result is printed and written to ``bench/results/<name>.json``. The exit status is
+non-zero only when a benchmark hit errors (lost claims, unexpected answers), not when
+it missed its target.
 """
 
 import argparse
@@ -10,11 +11,13 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import harness, submit_overhead
+from bench import drain_rate, harness, submit_overhead
 
+MODULES = (submit_overhead, drain_rate)
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
-    submit_overhead.NAME: submit_overhead.run,
+    module.NAME: module.run for module in MODULES
 }
+DEFAULT_CLAIMS: dict[str, int] = {module.NAME: module.DEFAULT_CLAIMS for module in MODULES}
 
 
 def positive_int(text: str) -> int:
@@ -29,11 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks; returns the process exit status."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(BENCHMARKS), help="run just this benchmark")
+    defaults = ", ".join(f"{name} {count}" for name, count in DEFAULT_CLAIMS.items())
     parser.add_argument(
         "--claims",
         type=positive_int,
-        default=submit_overhead.DEFAULT_CLAIMS,
-        help=f"claims per benchmark (default {submit_overhead.DEFAULT_CLAIMS})",
+        help=f"claims per benchmark (default: each its own: {defaults})",
     )
     args = parser.parse_args(argv)
 
@@ -43,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in names:
             started = time.perf_counter()
-            result = BENCHMARKS[name](claims=args.claims)
+            claims = args.claims or DEFAULT_CLAIMS[name]
+            result = BENCHMARKS[name](claims=claims)
             harness.print_result(result)
             path = harness.write_result(result)
             print(f"  ({time.perf_counter() - started:.1f} s; written to {path})")

@@ -1,8 +1,9 @@
 """Shared set-up for the benchmarks.
 
 A throwaway Django (test settings, a fresh SQLite file and media directory in a
-temp dir), the portal served over real HTTP in a thread, the sandbox API, ready-made
-claims, and small timing and reporting helpers.
+temp dir), the portal served over real HTTP in a thread, the sandbox API, a
+redis-server, real delivery worker processes, ready-made claims, and small timing
+and reporting helpers.
 
 Django can be set up only once per process, so ``setup_django()`` is idempotent and
 every benchmark run by ``python -m bench`` shares one workspace.
@@ -12,18 +13,27 @@ import json
 import math
 import os
 import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SETTINGS_MODULE = "claims_portal.settings_test"
 SANDBOX_TOKEN = "sandbox-token"
+
+
+class SetupError(RuntimeError):
+    """Something a benchmark needs outside Python could not be started (redis, a worker)."""
 
 
 # -- Django workspace ----------------------------------------------------------------------
@@ -132,11 +142,15 @@ def live_portal() -> Iterator[str]:
 
 
 @contextmanager
-def live_sandbox(*, latency_ms: int = 0) -> Iterator[Any]:
-    """The sandbox API on a free port with ``latency_ms`` on every claim; yields it."""
+def live_sandbox(*, latency_ms: int = 0, fetch_images: bool = True) -> Iterator[Any]:
+    """The sandbox API on a free port with ``latency_ms`` on every claim; yields it.
+
+    ``fetch_images=False``: the sandbox does not fetch the claim's images, so only
+    the API call itself is measured.
+    """
     from sandbox import SandboxServer
 
-    server = SandboxServer(port=0, tokens=(SANDBOX_TOKEN,)).start()
+    server = SandboxServer(port=0, tokens=(SANDBOX_TOKEN,), fetch_images=fetch_images).start()
     server.set_faults(latency_ms=latency_ms)
     try:
         yield server
@@ -155,6 +169,196 @@ def portal_settings(*, portal_url: str, sandbox_url: str) -> Iterator[None]:
         ORDERPROTECTION_API_TOKEN=SANDBOX_TOKEN,
     ):
         yield
+
+
+@contextmanager
+def live_redis(*, timeout: float = 10.0) -> Iterator[str]:
+    """A real redis-server on a free port, without persistence; yields its URL.
+
+    Like the ``redis_server`` fixture of tests/conftest.py. Raises ``SetupError`` if
+    redis-server is not installed or does not answer within ``timeout`` seconds.
+    """
+    import redis
+
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise SetupError(
+            "redis-server is not installed: `make test` installs it (apt-get install redis-server)"
+        )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="claims-portal-bench-redis-") as directory:
+        process = subprocess.Popen(
+            [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no", "--dir", directory],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        try:
+            give_up_at = time.monotonic() + timeout
+            while True:
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError as error:
+                    if time.monotonic() > give_up_at or process.poll() is not None:
+                        raise SetupError(f"redis-server did not start on port {port}") from error
+                    time.sleep(0.05)
+            yield url
+        finally:
+            client.close()
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def rq_task_backend(redis_url: str) -> Iterator[None]:
+    """Switch this process's task backend to RQ on ``redis_url``, and back afterwards.
+
+    As the ``redis_tasks`` fixture of tests/conftest.py does: the settings the portal
+    reads when ``TASKS_BACKEND=redis``, then the task backends are made anew.
+    """
+    from django.test import override_settings
+
+    try:
+        with override_settings(
+            TASKS_BACKEND="redis",
+            TASKS={"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}},
+            RQ_QUEUES={"default": {"URL": redis_url}},
+            TASKS_ENQUEUE_ON_COMMIT=True,
+        ):
+            _reset_task_backends()
+            yield
+    finally:
+        _reset_task_backends()
+
+
+def _reset_task_backends() -> None:
+    from asgiref.local import Local
+    from django.tasks import task_backends
+
+    task_backends.__dict__.pop("settings", None)
+    task_backends._connections = Local(task_backends.thread_critical)
+
+
+# What `manage.py delivery_worker` prints once it is running, per TASKS_BACKEND.
+WORKER_STARTED = {"database": "Starting worker", "redis": "Listening on"}
+# db_worker sleeps up to 1 s after its start line (against a thundering herd).
+WORKER_SETTLE_SECONDS = 1.5
+
+
+def worker_env(*, api_url: str, redis_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a worker sharing the bench workspace (as tests/workers.py's).
+
+    With ``redis_url`` the worker runs RQ on it, else django-tasks-db's db_worker.
+    """
+    workspace = setup_django()
+    env = os.environ.copy()
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "claims_portal.settings",
+            "DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{workspace.database}",
+            "MEDIA_ROOT": str(workspace.media_root),
+            "ORDERPROTECTION_API_URL": api_url,
+            "ORDERPROTECTION_API_TOKEN": SANDBOX_TOKEN,
+            "TASKS_BACKEND": "database",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if redis_url is not None:
+        env.update({"TASKS_BACKEND": "redis", "REDIS_URL": redis_url})
+    env.update(extra)
+    return env
+
+
+@dataclass
+class WorkerPool:
+    """Running ``manage.py delivery_worker`` processes, each logging to a file of its own."""
+
+    processes: list[subprocess.Popen]
+    log_paths: list[Path]
+
+    def log_text(self) -> str:
+        """Every worker's whole log, one after the other."""
+        return "\n".join(path.read_text(errors="replace") for path in self.log_paths)
+
+    def log_tails(self, chars: int = 2000) -> str:
+        """The end of each worker's log, for an error report."""
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-chars:]}"
+            for path in self.log_paths
+        )
+
+
+@contextmanager
+def delivery_workers(
+    *, count: int, env: dict[str, str], timeout: float = 30.0
+) -> Iterator[WorkerPool]:
+    """Start ``count`` workers with ``env`` (see ``worker_env``) and wait until they are idle.
+
+    Yields once each has printed its start line and settled. On exit each gets SIGTERM,
+    then SIGKILL if it has not stopped within 10 s. Raises ``SetupError`` if a worker
+    exits or stays silent for ``timeout`` seconds while starting.
+    """
+    log_dir = Path(tempfile.mkdtemp(prefix="workers-", dir=setup_django().root))
+    started_line = WORKER_STARTED[env.get("TASKS_BACKEND", "database")]
+    pool = WorkerPool(processes=[], log_paths=[])
+    try:
+        for number in range(count):
+            path = log_dir / f"worker-{number}.log"
+            with path.open("wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "manage.py", "delivery_worker"],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            pool.processes.append(process)
+            pool.log_paths.append(path)
+        _wait_started(pool, started_line, timeout=timeout)
+        time.sleep(WORKER_SETTLE_SECONDS)
+        yield pool
+    finally:
+        _stop(pool.processes)
+
+
+def _wait_started(pool: WorkerPool, started_line: str, *, timeout: float) -> None:
+    give_up_at = time.monotonic() + timeout
+    waiting = set(range(len(pool.processes)))
+    while waiting:
+        for number in sorted(waiting):
+            if started_line in pool.log_paths[number].read_text(errors="replace"):
+                waiting.discard(number)
+            elif pool.processes[number].poll() is not None:
+                raise SetupError(f"worker {number} exited while starting:\n{pool.log_tails()}")
+        if waiting and time.monotonic() > give_up_at:
+            raise SetupError(
+                f"{len(waiting)} workers did not start within {timeout:.0f} s:\n{pool.log_tails()}"
+            )
+        time.sleep(0.05)
+
+
+def _stop(processes: list[subprocess.Popen], *, grace: float = 10.0) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    give_up_at = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, give_up_at - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # -- data ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Background tasks, run by the worker of the configured backend (see settings.TASKS)."""
 
+from django.db import close_old_connections
 from django.tasks import task
 
 
@@ -8,4 +9,9 @@ def deliver_claim(claim_pk: int) -> str:
     """One delivery attempt for a queued claim that is due; a no-op otherwise."""
     from kiosk.services.delivery import claim_deliver  # the service enqueues this task
 
-    return claim_deliver(claim_pk=claim_pk).value
+    # As around a request: a long-lived worker must not keep a broken or expired connection.
+    close_old_connections()
+    try:
+        return claim_deliver(claim_pk=claim_pk).value
+    finally:
+        close_old_connections()

@@ -235,7 +235,6 @@ def redis_tasks(settings, redis_server):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     settings.RQ_QUEUES = {"default": {"URL": redis_server}}
     settings.TASKS_ENQUEUE_ON_COMMIT = True
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
     reset_backends()
     yield redis_server
     settings.TASKS_BACKEND = "database"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.models import Claim
+from kiosk.models import Claim, SubmissionAttempt
 from kiosk.services.delivery import claim_queue
 from sandbox import SandboxServer
 from tests.factories import ClaimFactory
@@ -86,6 +86,8 @@ def test_soak_1000_claims_with_30_percent_transient_faults(
     assert faulted > 300, f"only {faulted} faults were injected"
     # Every attempt is in the audit trail, with the decision taken.
     assert not Claim.objects.filter(attempts__decision="").exists()
+    outcomes = Counter(SubmissionAttempt.objects.values_list("outcome", flat=True))
+    print(f"soak: {dict(statuses)}; {faulted} faults injected; attempts {dict(outcomes)}")
 
 
 def test_crash_mid_delivery_then_restart_files_each_claim_once(
