@@ -59,46 +59,51 @@ def claim_queue(
     payload: dict,
     claimable: QuerySet,
     first_run_after: datetime | None = None,
+    hold: bool = False,
 ) -> bool:
     """Queue the claim with this payload, starting a new delivery round, and enqueue its task.
 
-    Only a claim in `claimable` is queued (a compare-and-set, so two
-    taps queue it once). Returns whether it was queued.
+    Only a claim in `claimable` is queued (a compare-and-set, so two taps
+    queue it once). With `hold`, the caller also becomes its sender at once
+    (the claim goes straight to sending; see `claim_send`). Returns whether
+    it was queued.
     """
     now = timezone.now()
+    fields = {
+        "status": Claim.Status.QUEUED,
+        "attention_reason": "",
+        "request_payload": payload,
+        "submitted_at": now,
+        "queued_at": now,
+        "next_attempt_at": now,
+        "delivery_attempts": 0,
+        "sending_started_at": None,
+        "last_error": "",
+        "last_error_field": "",
+        "updated_at": now,
+    }
+    if hold:
+        fields |= {
+            "status": Claim.Status.SUBMITTING,
+            "sending_started_at": now,
+            "delivery_attempts": 1,
+        }
     with transaction.atomic():
-        queued = claimable.filter(pk=claim.pk).update(
-            status=Claim.Status.QUEUED,
-            attention_reason="",
-            request_payload=payload,
-            submitted_at=now,
-            queued_at=now,
-            next_attempt_at=now,
-            delivery_attempts=0,
-            sending_started_at=None,
-            last_error="",
-            last_error_field="",
-            updated_at=now,
-        )
+        queued = claimable.filter(pk=claim.pk).update(**fields)
         if queued:
             delivery_enqueue(claim.pk, run_after=first_run_after)
     if queued:
-        claim.refresh_from_db()
+        for name, value in fields.items():
+            setattr(claim, name, value)
     return bool(queued)
 
 
 def claim_deliver(
     *,
     claim_pk: int,
-    sent_from: str = SubmissionAttempt.SentFrom.WORKER,
-    deadline: float | None = None,
     client: OrderProtectionClient | None = None,
 ) -> Delivery:
-    """Make one delivery attempt for a queued claim that is due.
-
-    A 401 with OAuth credentials refreshes the token and is retried once at
-    once. `deadline` shortens the HTTP timeouts (the associate is waiting).
-    """
+    """The worker's task: one delivery attempt for a queued claim that is due, if it is."""
     now = timezone.now()
     taken = Claim.objects.filter(
         pk=claim_pk, status=Claim.Status.QUEUED, next_attempt_at__lte=now + DUE_TOLERANCE
@@ -110,7 +115,22 @@ def claim_deliver(
     )
     if not taken:
         return Delivery.NOT_DUE
-    claim = Claim.objects.get(pk=claim_pk)
+    return claim_send(Claim.objects.get(pk=claim_pk), client=client)
+
+
+def claim_send(
+    claim: Claim,
+    *,
+    sent_from: str = SubmissionAttempt.SentFrom.WORKER,
+    deadline: float | None = None,
+    client: OrderProtectionClient | None = None,
+) -> Delivery:
+    """Send a claim this sender holds (sending, with its lease), and record what follows.
+
+    A 401 with OAuth credentials refreshes the token and is retried once at
+    once. `deadline` shortens the HTTP timeouts (the associate is waiting).
+    The claim instance is updated with the result.
+    """
     client = client or OrderProtectionClient.from_settings()
     token_refreshed = False
     while True:
@@ -253,6 +273,8 @@ def _claim_release(claim: Claim, decision: _Decision) -> Delivery:
         ).update(**fields)
         if held and decision.retry_at:
             delivery_enqueue(claim.pk, run_after=decision.retry_at)
+    for name, value in fields.items():
+        setattr(claim, name, value)
     if not held:
         logger.warning(
             "Claim %s was taken over by another sender; result kept in the audit only",

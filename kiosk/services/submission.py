@@ -11,7 +11,7 @@ from django.utils import timezone
 from kiosk.models import Claim, SubmissionAttempt
 from kiosk.orderprotection import OrderProtectionClient
 from kiosk.services.attachments import attachment_public_url
-from kiosk.services.delivery import claim_deliver, claim_queue
+from kiosk.services.delivery import claim_queue, claim_send
 from kiosk.services.payload import PayloadInvalid, claim_payload, payload_validate
 
 logger = logging.getLogger(__name__)
@@ -72,16 +72,13 @@ def claim_submit(
         payload=payload,
         claimable=Claim.objects.editable(),
         first_run_after=first_run_after,
+        hold=True,
     ):
         claim.refresh_from_db()
         return SubmissionResult(claim, Outcome.NOT_EDITABLE)
-    claim_deliver(
-        claim_pk=claim.pk,
-        sent_from=SubmissionAttempt.SentFrom.COUNTER,
-        deadline=deadline,
-        client=client,
+    claim_send(
+        claim, sent_from=SubmissionAttempt.SentFrom.COUNTER, deadline=deadline, client=client
     )
-    claim.refresh_from_db()
     return SubmissionResult(claim, _outcome_of(claim))
 
 
