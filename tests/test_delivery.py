@@ -321,3 +321,28 @@ def test_one_sender_at_a_time_and_never_after_filing(
     assert len(api_to_sandbox.received) == 1
     assert len(api_to_sandbox.claims) == 1
     assert complete_claim.attempts.count() == 1
+
+
+def test_a_bug_while_sending_stops_the_claim_for_a_person_and_is_raised(
+    complete_claim, media_server
+):
+    from kiosk.services.delivery import claim_deliver, claim_queue
+    from kiosk.services.submission import claim_build_payload
+
+    class BrokenClient:
+        offline_claim_url = "http://sandbox.invalid/v1/claims/offline"
+
+        def create_offline_claim(self, *args, **kwargs):
+            raise RuntimeError("a bug in the portal")
+
+    payload = claim_build_payload(claim=complete_claim, media_base_url=media_server)
+    claim_queue(claim=complete_claim, payload=payload, claimable=Claim.objects.editable())
+
+    with pytest.raises(RuntimeError):
+        claim_deliver(claim_pk=complete_claim.pk, client=BrokenClient())
+
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.NEEDS_ATTENTION
+    assert complete_claim.last_error == "Internal error while filing (RuntimeError)."
+    attempt = complete_claim.attempts.get()
+    assert (attempt.outcome, attempt.decision) == ("error", "give up: internal error")

@@ -152,37 +152,13 @@ def claim_send(
             return _claim_release(claim, decision)
         except Exception as error:
             # A bug, not an API answer: stop for a person, leave a trace, then fail loudly.
+            decision = _decide_after_bug(error)
+            attempt.outcome, attempt.decision = "error", decision.text
             attempt.error_class, attempt.error_message = type(error).__name__, str(error)
-            attempt.decision = "give up: internal error"
-            attempt.save(update_fields=["error_class", "error_message", "decision"])
-            _claim_release(
-                claim,
-                _Decision(
-                    Delivery.NEEDS_ATTENTION,
-                    "give up: internal error",
-                    {
-                        "status": Claim.Status.NEEDS_ATTENTION,
-                        "attention_reason": Claim.AttentionReason.GAVE_UP,
-                        "last_error": f"Internal error while filing ({type(error).__name__}).",
-                    },
-                ),
-            )
+            attempt.save(update_fields=["outcome", "decision", "error_class", "error_message"])
+            _claim_release(claim, decision)
             raise
-        decision = _Decision(
-            Delivery.FILED,
-            f"filed as {filed.source_order_id}",
-            {
-                "status": Claim.Status.FILED,
-                "attention_reason": "",
-                "source_order_id": filed.source_order_id,
-                "filed_at": timezone.now(),
-                "response_status": filed.exchange.status_code,
-                "response_body": response_json(filed.exchange.body_text),
-                "last_error": "",
-                "last_error_field": "",
-                "next_attempt_at": None,
-            },
-        )
+        decision = _decide_after_filing(filed)
         _attempt_close(attempt, filed=filed, decision=decision.text)
         return _claim_release(claim, decision)
 
@@ -202,6 +178,36 @@ class _Decision:
     text: str
     fields: dict = field(default_factory=dict)
     retry_at: datetime | None = None
+
+
+def _decide_after_filing(filed: FiledClaim) -> _Decision:
+    return _Decision(
+        Delivery.FILED,
+        f"filed as {filed.source_order_id}",
+        {
+            "status": Claim.Status.FILED,
+            "attention_reason": "",
+            "source_order_id": filed.source_order_id,
+            "filed_at": timezone.now(),
+            "response_status": filed.exchange.status_code,
+            "response_body": response_json(filed.exchange.body_text),
+            "last_error": "",
+            "last_error_field": "",
+            "next_attempt_at": None,
+        },
+    )
+
+
+def _decide_after_bug(error: Exception) -> _Decision:
+    return _Decision(
+        Delivery.NEEDS_ATTENTION,
+        "give up: internal error",
+        {
+            "status": Claim.Status.NEEDS_ATTENTION,
+            "attention_reason": Claim.AttentionReason.GAVE_UP,
+            "last_error": f"Internal error while filing ({type(error).__name__}).",
+        },
+    )
 
 
 def _decide_after_failure(claim: Claim, error: OrderProtectionError) -> _Decision:
