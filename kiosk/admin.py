@@ -3,6 +3,7 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
 from kiosk.models import Claim, ClaimAttachment, Store, SubmissionAttempt
 from kiosk.services.submission import claim_retry_delivery
 from kiosk.views import public_media_base_url
@@ -129,22 +130,8 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             },
         ),
         ("Images", {"fields": ["signature_image", "photos"]}),
-        ("Customer", {"fields": ["customer_email", "customer_phone"]}),
-        (
-            "Item",
-            {
-                "fields": [
-                    "item_name",
-                    "item_sku",
-                    "item_price",
-                    "item_details",
-                    "item_source_product_id",
-                    "item_source_variant_id",
-                    "item_source_item_id",
-                    "item_sub_issue_id",
-                ]
-            },
-        ),
+        ("Customer", {"fields": CustomerForm.Meta.fields}),
+        ("Item", {"fields": ItemForm.Meta.fields}),
         (
             "Warranty",
             {
@@ -156,38 +143,8 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            "Shipping address",
-            {
-                "fields": [
-                    "ship_first_name",
-                    "ship_last_name",
-                    "ship_address1",
-                    "ship_address2",
-                    "ship_city",
-                    "ship_zip",
-                    "ship_state",
-                    "ship_country",
-                    "ship_lat",
-                    "ship_lng",
-                    "address_origin",
-                ]
-            },
-        ),
-        (
-            "Issue and resolution",
-            {
-                "fields": [
-                    "issue_type",
-                    "resolution",
-                    "sales_channel",
-                    "claim_category",
-                    "claim_filed_from",
-                    "from_valet",
-                    "require_customer_signature",
-                ]
-            },
-        ),
+        ("Shipping address", {"fields": AddressForm.Meta.fields}),
+        ("Issue and resolution", {"fields": IssueForm.Meta.fields}),
         ("Sent and received", {"fields": ["request_json", "response_status", "response_json"]}),
     ]
 

@@ -2,17 +2,47 @@
 
 import logging
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from kiosk.models import Claim
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryBacklog:
+    """Claims not filed yet: how many per status, and since when the oldest has waited."""
+
+    counts: dict[str, int]
+    oldest_in_flight: datetime | None  # queued or sending
+    oldest_undelivered: datetime | None  # needs attention included
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+
+def delivery_backlog() -> DeliveryBacklog:
+    undelivered = Claim.objects.undelivered()
+    counts = dict(
+        undelivered.values_list("status").annotate(count=Count("pk")).values_list("status", "count")
+    )
+    in_flight = Q(status__in=(Claim.Status.QUEUED, Claim.Status.SUBMITTING))
+    oldest = undelivered.aggregate(
+        in_flight=Min("queued_at", filter=in_flight), undelivered=Min("queued_at")
+    )
+    return DeliveryBacklog(counts, oldest["in_flight"], oldest["undelivered"])
 
 
 def health_report() -> tuple[bool, dict]:
@@ -58,23 +88,15 @@ def _task_queue() -> dict:
 
 
 def _delivery_queue() -> dict:
-    now = timezone.now()
-    counts = dict(
-        Claim.objects.undelivered()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
-    )
-    oldest = Claim.objects.filter(
-        status__in=(Claim.Status.QUEUED, Claim.Status.SUBMITTING)
-    ).aggregate(oldest=Min("queued_at"))["oldest"]
-    age = round((now - oldest).total_seconds()) if oldest else 0
+    backlog = delivery_backlog()
+    oldest = backlog.oldest_in_flight
+    age = round((timezone.now() - oldest).total_seconds()) if oldest else 0
     limit = settings.HEALTHZ_MAX_QUEUE_AGE
     return {
         "ok": not limit or age <= limit,
         "oldest_undelivered_age_seconds": age,
         "max_age_seconds": limit,
-        "queued": counts.get(Claim.Status.QUEUED, 0),
-        "sending": counts.get(Claim.Status.SUBMITTING, 0),
-        "needs_attention": counts.get(Claim.Status.NEEDS_ATTENTION, 0),
+        "queued": backlog.count(Claim.Status.QUEUED),
+        "sending": backlog.count(Claim.Status.SUBMITTING),
+        "needs_attention": backlog.count(Claim.Status.NEEDS_ATTENTION),
     }

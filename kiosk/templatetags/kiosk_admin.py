@@ -1,9 +1,9 @@
 from django import template
-from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 
 from kiosk.models import Claim
+from kiosk.services.health import delivery_backlog
 
 register = template.Library()
 
@@ -14,23 +14,17 @@ def undelivered_summary(context) -> dict:
     user = context["request"].user
     if not user.has_perm("kiosk.view_claim"):
         return {"visible": False}
-    counts = dict(
-        Claim.objects.undelivered()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
-    )
-    oldest = Claim.objects.undelivered().aggregate(oldest=Min("queued_at"))["oldest"]
+    backlog = delivery_backlog()
     changelist = reverse("admin:kiosk_claim_changelist")
     rows = [
-        (status.label, counts.get(status, 0), f"{changelist}?status__exact={status.value}")
+        (status.label, backlog.count(status), f"{changelist}?status__exact={status.value}")
         for status in (Claim.Status.NEEDS_ATTENTION, Claim.Status.QUEUED, Claim.Status.SUBMITTING)
     ]
     return {
         "visible": True,
-        "total": sum(counts.values()),
+        "total": backlog.total,
         "rows": rows,
-        "oldest": oldest,
+        "oldest": backlog.oldest_undelivered,
         "now": timezone.now(),
-        "needs_attention": counts.get(Claim.Status.NEEDS_ATTENTION, 0),
+        "needs_attention": backlog.count(Claim.Status.NEEDS_ATTENTION),
     }
