@@ -176,14 +176,26 @@ if ORDERPROTECTION_AUTH == "oauth":
     ORDERPROTECTION_OAUTH_CLIENT_SECRET = env.str("ORDERPROTECTION_OAUTH_CLIENT_SECRET")
 else:
     ORDERPROTECTION_OAUTH_CLIENT_SECRET = env.str("ORDERPROTECTION_OAUTH_CLIENT_SECRET", default="")
-ORDERPROTECTION_OAUTH_SCOPES = env.list("ORDERPROTECTION_OAUTH_SCOPES", default=["write_claims"])
+# read_claims lets the portal look a claim up after an unknown outcome, and follow its state.
+ORDERPROTECTION_OAUTH_SCOPES = env.list(
+    "ORDERPROTECTION_OAUTH_SCOPES", default=["write_claims", "read_claims"]
+)
 ORDERPROTECTION_OAUTH_TOKEN_URL = env.str(
     "ORDERPROTECTION_OAUTH_TOKEN_URL", default=ORDERPROTECTION_API_URL + "/v1/oauth/token"
 )
 # A cached token is replaced this many seconds before it expires.
 ORDERPROTECTION_OAUTH_REFRESH_MARGIN = env.int("ORDERPROTECTION_OAUTH_REFRESH_MARGIN", default=60)
+# Every call is bounded by connect + read timeout in wall-clock time (the counter by
+# DELIVERY_COUNTER_DEADLINE); an answer that has begun to arrive is read to its end.
 ORDERPROTECTION_CONNECT_TIMEOUT = env.float("ORDERPROTECTION_CONNECT_TIMEOUT", default=5.0)
-ORDERPROTECTION_READ_TIMEOUT = env.float("ORDERPROTECTION_READ_TIMEOUT", default=20.0)
+ORDERPROTECTION_READ_TIMEOUT = env.float("ORDERPROTECTION_READ_TIMEOUT", default=15.0)
+# GET /v1/claims: its query parameters are not documented (api-notes.md).
+ORDERPROTECTION_LIST_SIZE_PARAM = env.str("ORDERPROTECTION_LIST_SIZE_PARAM", default="size")
+ORDERPROTECTION_LIST_CURSOR_PARAM = env.str("ORDERPROTECTION_LIST_CURSOR_PARAM", default="cursor")
+ORDERPROTECTION_LIST_PAGE_SIZE = env.int("ORDERPROTECTION_LIST_PAGE_SIZE", default=50)
+# Webhooks: the shared secret OrderProtection sends as x-webhook-secret (empty: refuse all).
+ORDERPROTECTION_WEBHOOK_SECRET = env.str("ORDERPROTECTION_WEBHOOK_SECRET", default="")
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
 ORDERPROTECTION_SANDBOX = env.bool(
     "ORDERPROTECTION_SANDBOX",
     default=ORDERPROTECTION_API_URL != ORDERPROTECTION_PRODUCTION_URL,
@@ -215,17 +227,45 @@ else:
 # its enqueue waits for the commit.
 TASKS_ENQUEUE_ON_COMMIT = TASKS_BACKEND != "database"
 
-# The associate's request tries delivery at once, for at most this long.
-DELIVERY_COUNTER_DEADLINE = env.float("DELIVERY_COUNTER_DEADLINE", default=8.0)
+# The associate's request tries delivery at once, for at most this long (wall clock: token,
+# connect, send and answer). Not shorter than the read timeout, so the counter never gives
+# up on an answer a worker would have waited for (manage.py check warns otherwise).
+DELIVERY_COUNTER_DEADLINE = env.float("DELIVERY_COUNTER_DEADLINE", default=15.0)
 # Transient failures are retried after a random delay in [0, min(cap, base * 2**(n-1))].
 DELIVERY_BACKOFF_BASE = env.float("DELIVERY_BACKOFF_BASE", default=2.0)
 DELIVERY_BACKOFF_CAP = env.float("DELIVERY_BACKOFF_CAP", default=900.0)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=20)
 DELIVERY_MAX_AGE = env.float("DELIVERY_MAX_AGE", default=24 * 60 * 60)
+# A Retry-After longer than this (or nonsense: inf, negative, a date long past) is bounded.
+DELIVERY_RETRY_AFTER_MAX = env.float("DELIVERY_RETRY_AFTER_MAX", default=3600.0)
+# After an unknown outcome, look the claim up at OrderProtection before sending it again.
+# Off: it is sent again with the same key, which files it twice if the API ignores keys.
+DELIVERY_RECONCILE = env.bool("DELIVERY_RECONCILE", default=True)
+# Wait at least this long after an unknown outcome before the lookup, so that a request
+# OrderProtection was still working on has been recorded.
+DELIVERY_LOOKUP_DELAY = env.float("DELIVERY_LOOKUP_DELAY", default=30.0)
+# OrderProtection's clock may differ from ours: search this much earlier than the attempt.
+DELIVERY_LOOKUP_CLOCK_SKEW = env.float("DELIVERY_LOOKUP_CLOCK_SKEW", default=300.0)
+# Pages of GET /v1/claims one lookup may read before it counts as failed.
+DELIVERY_LOOKUP_MAX_PAGES = env.int("DELIVERY_LOOKUP_MAX_PAGES", default=20)
 # A claim still "sending" after this long was left by a sender that stopped.
 DELIVERY_STUCK_AFTER = env.float("DELIVERY_STUCK_AFTER", default=120.0)
-# /healthz answers 503 when an undelivered claim is older than this (0: never).
+# /healthz/delivery answers 503 when an undelivered claim is older than this (0: never).
 HEALTHZ_MAX_QUEUE_AGE = env.float("HEALTHZ_MAX_QUEUE_AGE", default=30 * 60)
+
+# Following a filed claim's state at OrderProtection, for merchants without webhooks:
+# `manage.py poll_claim_states` asks GET /v1/orders/{sourceOrderId}/claims.
+CLAIM_STATE_POLL_FIRST = env.float("CLAIM_STATE_POLL_FIRST", default=10 * 60)
+CLAIM_STATE_POLL_MAX_INTERVAL = env.float("CLAIM_STATE_POLL_MAX_INTERVAL", default=24 * 60 * 60)
+CLAIM_STATE_POLL_BATCH = env.int("CLAIM_STATE_POLL_BATCH", default=50)
+# Seconds between two calls of one polling run: at most 60 a minute by default.
+CLAIM_STATE_POLL_PAUSE = env.float("CLAIM_STATE_POLL_PAUSE", default=1.0)
+CLAIM_STATE_POLL_MAX_AGE = env.float("CLAIM_STATE_POLL_MAX_AGE", default=180 * 24 * 60 * 60)
+# States after which OrderProtection decides nothing more (not documented; configurable).
+CLAIM_FINAL_STATES = env.list(
+    "CLAIM_FINAL_STATES",
+    default=["DENIED", "RESOLVED", "RESOLVED_BY_BRAND", "CLOSED", "ARCHIVED", "DISMISSED"],
+)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

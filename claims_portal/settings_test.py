@@ -19,6 +19,8 @@ CSRF_COOKIE_SECURE = False
 # Retries come quickly in tests; the limits stay as configured unless a test changes them.
 DELIVERY_BACKOFF_BASE = 0.05
 DELIVERY_BACKOFF_CAP = 0.2
+# The sandbox records a claim before it answers: no need to wait before a lookup.
+DELIVERY_LOOKUP_DELAY = 0.0
 # Worker processes started by tests reach the test database through this file.
 DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": os.path.join(tempfile.mkdtemp(prefix="claims-portal-test-db-"), "test.sqlite3")

@@ -4,10 +4,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from kiosk.views import healthz
+from kiosk.endpoints import healthz, healthz_delivery, orderprotection_webhook
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/delivery", healthz_delivery, name="healthz-delivery"),
+    path("webhooks/orderprotection", orderprotection_webhook, name="orderprotection-webhook"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("kiosk.urls")),

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
-from kiosk.models import Claim, ClaimAttachment, Store, SubmissionAttempt
+from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, Store, SubmissionAttempt
 from kiosk.services.submission import claim_retry_delivery
 from kiosk.views import public_media_base_url
 
@@ -45,6 +45,7 @@ class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = [
         "number",
         "started_at",
+        "kind",
         "sent_from",
         "duration_ms",
         "status_code",
@@ -59,6 +60,14 @@ class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     @admin.display(description="Response body")
     def response_preview(self, attempt: SubmissionAttempt) -> str:
         return format_html("<pre class='audit-json'>{}</pre>", attempt.response_body[:2000])
+
+
+class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClaimStateChange
+    extra = 0
+    fields = ["recorded_at", "state", "resolution", "reason", "source"]
+    readonly_fields = fields
+    verbose_name_plural = "State at OrderProtection"
 
 
 @admin.register(Claim)
@@ -79,6 +88,7 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = [
         "status",
         "attention_reason",
+        "claim_state",
         "store",
         "issue_type",
         "resolution",
@@ -96,7 +106,7 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["store", "created_by"]
     show_full_result_count = False
-    inlines = [SubmissionAttemptInline]
+    inlines = [SubmissionAttemptInline, ClaimStateChangeInline]
     actions = ["retry_delivery"]
     fieldsets = [
         (
@@ -126,6 +136,20 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "delivery_attempts",
                     "next_attempt_at",
                     "sending_started_at",
+                ]
+            },
+        ),
+        (
+            "At OrderProtection",
+            {
+                "fields": [
+                    "claim_state",
+                    "claim_state_at",
+                    "op_resolution",
+                    "op_denial_reason",
+                    "op_claim_id",
+                    "unknown_outcome_since",
+                    "possible_duplicates",
                 ]
             },
         ),
@@ -231,11 +255,12 @@ class SubmissionAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "started_at",
         "duration_ms",
         "status_code",
+        "kind",
         "outcome",
         "decision",
         "sent_from",
     ]
-    list_filter = ["outcome", "sent_from", "status_code"]
+    list_filter = ["kind", "outcome", "sent_from", "status_code"]
     search_fields = ["claim__reference", "claim__source_order_id"]
     date_hierarchy = "started_at"
     list_select_related = ["claim"]

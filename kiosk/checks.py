@@ -38,3 +38,20 @@ def check_delivery_stuck_after(app_configs, **kwargs) -> list[checks.CheckMessag
             id="kiosk.E002",
         )
     ]
+
+
+@checks.register()
+def check_counter_deadline(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """The counter should wait for any answer a worker would wait for."""
+    if settings.DELIVERY_COUNTER_DEADLINE >= settings.ORDERPROTECTION_READ_TIMEOUT:
+        return []
+    return [
+        checks.Warning(
+            f"DELIVERY_COUNTER_DEADLINE ({settings.DELIVERY_COUNTER_DEADLINE:g} s) is shorter "
+            f"than ORDERPROTECTION_READ_TIMEOUT ({settings.ORDERPROTECTION_READ_TIMEOUT:g} s).",
+            hint="An answer that comes after the counter's deadline but within the read timeout "
+            "becomes an unknown outcome, looked up later, where a worker would have had it. "
+            "Raise the deadline or lower the read timeout.",
+            id="kiosk.W003",
+        )
+    ]

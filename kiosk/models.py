@@ -85,16 +85,21 @@ class Claim(models.Model):
         DRAFT = "draft", "Draft"
         QUEUED = "queued", "Queued for delivery"
         SUBMITTING = "submitting", "Sending"
+        # The last request may have filed the claim: it is looked up before it is sent again.
+        OUTCOME_UNKNOWN = "outcome_unknown", "Outcome unknown"
         FILED = "filed", "Filed"
         NEEDS_ATTENTION = "needs_attention", "Needs attention"
 
     class AttentionReason(models.TextChoices):
-        REJECTED = "rejected", "Rejected by OrderProtection"
-        CREDENTIALS = "credentials", "Credentials refused"
+        REJECTED = "rejected", "Rejected: the associate can correct it"
+        REFUSED = "refused", "Refused by OrderProtection"
+        CONFIGURATION = "configuration", "Configuration or credentials refused"
         GAVE_UP = "gave_up", "Delivery gave up"
+        UNRESOLVED = "unresolved", "May already be filed"
 
     # Claims on their way to the API, or stopped on the way.
-    UNDELIVERED_STATUSES = (Status.QUEUED, Status.SUBMITTING, Status.NEEDS_ATTENTION)
+    IN_FLIGHT_STATUSES = (Status.QUEUED, Status.SUBMITTING, Status.OUTCOME_UNKNOWN)
+    UNDELIVERED_STATUSES = (*IN_FLIGHT_STATUSES, Status.NEEDS_ATTENTION)
 
     reference = models.CharField(max_length=12, unique=True, default=new_claim_reference)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -172,6 +177,23 @@ class Claim(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
     sending_started_at = models.DateTimeField(null=True, blank=True)
+    # Start of the first attempt of this round whose outcome is unknown: OrderProtection is
+    # searched from then on before the claim is sent again.
+    unknown_outcome_since = models.DateTimeField(null=True, blank=True)
+    possible_duplicates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Other claim numbers OrderProtection gave this claim (a second filing).",
+    )
+
+    # After filing: what OrderProtection decides (webhooks and polling).
+    op_claim_id = models.CharField("OrderProtection claim id", max_length=64, blank=True)
+    claim_state = models.CharField(max_length=32, blank=True, db_index=True)
+    claim_state_at = models.DateTimeField("state since", null=True, blank=True)
+    op_resolution = models.CharField("OrderProtection's resolution", max_length=64, blank=True)
+    op_denial_reason = models.CharField("denial reason", max_length=64, blank=True)
+    state_next_check_at = models.DateTimeField(null=True, blank=True)
+    state_check_interval = models.PositiveIntegerField(default=0, help_text="Seconds.")
 
     objects = ClaimQuerySet.as_manager()
 
@@ -180,6 +202,8 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["store", "status", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["state_next_check_at"]),
+            models.Index(fields=["op_claim_id"]),
         ]
         permissions = [("retry_delivery", "Can retry the delivery of claims that need attention")]
 
@@ -196,7 +220,7 @@ class Claim(models.Model):
 
     @property
     def is_on_its_way(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.SUBMITTING)
+        return self.status in self.IN_FLIGHT_STATUSES
 
     @property
     def status_label(self) -> str:
@@ -247,6 +271,10 @@ class SubmissionAttempt(models.Model):
         COUNTER = "counter", "At the counter"
         WORKER = "worker", "Background worker"
 
+    class Kind(models.TextChoices):
+        SEND = "send", "Send the claim"
+        LOOKUP = "lookup", "Look the claim up"
+
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveIntegerField()
     started_at = models.DateTimeField(default=timezone.now)
@@ -259,6 +287,7 @@ class SubmissionAttempt(models.Model):
     error_class = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
     sent_from = models.CharField(max_length=16, choices=SentFrom, default=SentFrom.WORKER)
+    kind = models.CharField(max_length=8, choices=Kind, default=Kind.SEND)
     decision = models.CharField(
         max_length=200, blank=True, help_text="What was decided after this attempt."
     )
@@ -271,3 +300,48 @@ class SubmissionAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number} for {self.claim}"
+
+
+class WebhookEvent(models.Model):
+    """One event OrderProtection posted to the webhook receiver, kept as it came."""
+
+    event_id = models.CharField(
+        max_length=128, unique=True, help_text="The envelope's id, or a digest of the body."
+    )
+    topic = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    body = models.JSONField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="webhook_events"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.event_id[:12]})"
+
+
+class ClaimStateChange(models.Model):
+    """A state OrderProtection gave a filed claim, and how the portal learned it."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        POLL = "poll", "Polling"
+        LOOKUP = "lookup", "Lookup"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="state_changes")
+    state = models.CharField(max_length=32)
+    resolution = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=16, choices=Source)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    event = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} became {self.state}"

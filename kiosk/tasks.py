@@ -15,3 +15,15 @@ def deliver_claim(claim_pk: int) -> str:
         return claim_deliver(claim_pk=claim_pk).value
     finally:
         close_old_connections()
+
+
+@task
+def process_webhook_event(event_pk: int) -> str:
+    """Apply one stored OrderProtection webhook event to its claim."""
+    from kiosk.services.webhooks import webhook_event_process
+
+    close_old_connections()
+    try:
+        return webhook_event_process(event_pk=event_pk)
+    finally:
+        close_old_connections()

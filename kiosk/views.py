@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -8,9 +7,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import geography
+from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.models import Claim, ClaimAttachment
-from kiosk.services.drafts import claim_remove_attachment, claim_save_step, claim_start
-from kiosk.services.health import health_report
+from kiosk.services.customers import customer_claims
+from kiosk.services.drafts import (
+    ClaimNotEditable,
+    claim_remove_attachment,
+    claim_save_step,
+    claim_start,
+)
 from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
 from kiosk.steps import (
     STEPS,
@@ -94,10 +99,14 @@ def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpRe
     target = _navigation_target(request, current)
     removing = request.POST.get("remove_attachment", "")
     going_on = not removing and (target is None or STEPS.index(target) > STEPS.index(current))
-    complete = claim_save_step(claim=claim, slug=current.slug, form=form, checked=going_on)
-    if removing.isdigit():
-        claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(removing))
-        target = current
+    try:
+        complete = claim_save_step(claim=claim, slug=current.slug, form=form, checked=going_on)
+        if removing.isdigit():
+            claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(removing))
+            target = current
+    except ClaimNotEditable:
+        messages.warning(request, "This claim was sent meanwhile, so it can no longer be changed.")
+        return redirect("kiosk:claim-result", reference=claim.reference)
     bad_uploads = form.refused_upload_fields()
     if bad_uploads and not going_on:
         # A photo was refused while the associate was not going on: say so at once,
@@ -140,13 +149,18 @@ def claim_result(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "kiosk/claim_result.html", {"claim": claim})
 
 
-@login_not_required
 @never_cache
 @require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitoring: 200 when healthy, else 503, with every check."""
-    healthy, report = health_report()
-    return JsonResponse(report, status=200 if healthy else 503)
+def customer_claims_view(request: HttpRequest) -> HttpResponse:
+    """An associate finds a customer's earlier claims, with their state, by email or phone."""
+    store = request.user.stores.first()
+    form = CustomerClaimsForm(
+        request.GET or None, default_region=store.default_country if store else ""
+    )
+    claims = None
+    if form.is_valid():
+        claims = customer_claims(associate=request.user, **form.cleaned_data["contact"])
+    return render(request, "kiosk/customer_claims.html", {"form": form, "claims": claims})
 
 
 @require_GET

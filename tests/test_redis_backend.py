@@ -50,8 +50,8 @@ def test_redis_backend_retries_and_files_each_claim_once(
     assert complete_claim.source_order_id in associate_client.get(response.url).content.decode()
 
 
-def test_healthz_pings_redis(redis_tasks, client):
-    response = client.get("/healthz")
+def test_healthz_pings_redis(redis_tasks, admin_client):
+    response = admin_client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json()["checks"]["task_queue"] == {"ok": True, "backend": "redis"}

@@ -45,7 +45,7 @@ def test_claim_submit_leaves_a_filed_claim_alone(complete_claim, api_to_sandbox,
 def test_claim_submit_queues_when_the_counter_attempt_fails(
     complete_claim, api_to_sandbox, media_server
 ):
-    api_to_sandbox.set_faults(mode="error_500", times=1)
+    api_to_sandbox.set_faults(mode="rate_limit_429", times=1)
 
     result = claim_submit(claim=complete_claim, media_base_url=media_server)
 
@@ -55,4 +55,23 @@ def test_claim_submit_queues_when_the_counter_attempt_fails(
     assert complete_claim.delivery_attempts == 1
     assert complete_claim.next_attempt_at > complete_claim.queued_at
     attempt = complete_claim.attempts.get()
-    assert (attempt.number, attempt.status_code, attempt.outcome) == (1, 500, "unavailable")
+    assert (attempt.number, attempt.status_code, attempt.outcome) == (1, 429, "unavailable")
+
+
+def test_claim_submit_waits_for_a_lookup_after_a_server_error(
+    complete_claim, api_to_sandbox, media_server, settings
+):
+    settings.DELIVERY_LOOKUP_DELAY = 30
+    api_to_sandbox.set_faults(mode="error_500", times=1)
+
+    result = claim_submit(claim=complete_claim, media_base_url=media_server)
+
+    complete_claim.refresh_from_db()
+    attempt = complete_claim.attempts.get()
+    # A 5xx may come after the claim was recorded: it is not sent again blindly.
+    assert result.outcome == Outcome.QUEUED
+    assert complete_claim.status == Claim.Status.OUTCOME_UNKNOWN
+    assert (attempt.status_code, attempt.outcome) == (500, "unknown")
+    assert "outcome unknown: look it up first" in attempt.decision
+    wait = (complete_claim.next_attempt_at - attempt.started_at).total_seconds()
+    assert wait >= 30

@@ -266,11 +266,16 @@ def test_claim_rejected_by_api_returns_to_the_field_it_names(
 
 
 @pytest.mark.parametrize(
-    ("mode", "outcome"),
-    [("error_503", "unavailable"), ("drop", "unknown"), ("malformed_json", "unknown")],
+    ("mode", "outcome", "status"),
+    [
+        ("rate_limit_429", "unavailable", Claim.Status.QUEUED),
+        ("error_503", "unknown", Claim.Status.OUTCOME_UNKNOWN),
+        ("drop", "unknown", Claim.Status.OUTCOME_UNKNOWN),
+        ("malformed_json", "unknown", Claim.Status.OUTCOME_UNKNOWN),
+    ],
 )
 def test_claim_api_unavailable_is_saved_and_queued(
-    associate_client, complete_claim, api_to_sandbox, media_server, mode, outcome
+    associate_client, complete_claim, api_to_sandbox, media_server, mode, outcome, status
 ):
     api_to_sandbox.set_faults(mode=mode)
 
@@ -278,7 +283,7 @@ def test_claim_api_unavailable_is_saved_and_queued(
     page = associate_client.get(response.url)
 
     complete_claim.refresh_from_db()
-    assert complete_claim.status == Claim.Status.QUEUED
+    assert complete_claim.status == status
     assert b"Saved. It will be filed automatically." in page.content
     assert complete_claim.reference.encode() in page.content
     attempt = complete_claim.attempts.get()
@@ -296,7 +301,9 @@ def test_claim_api_slower_than_the_counter_deadline_is_queued(
 
     complete_claim.refresh_from_db()
     attempt = complete_claim.attempts.get()
-    assert complete_claim.status == Claim.Status.QUEUED
+    # The request may have been filed: it is looked up before it is sent again.
+    assert complete_claim.status == Claim.Status.OUTCOME_UNKNOWN
+    assert complete_claim.unknown_outcome_since == attempt.started_at
     assert attempt.error_class == "ApiUnavailable" and 300 <= attempt.duration_ms < 2000
 
 

@@ -1,17 +1,17 @@
 """Delivering queued claims to OrderProtection: exactly once, as far as the API allows.
 
-A queued claim is sent by one sender at a time: whoever moves it from queued
-to sending with a compare-and-set holds it, and only that sender may record
-the result. Every attempt carries the claim's idempotency key and leaves an
-audit row with the decision taken. Transient failures are retried with
-exponential backoff and full jitter; permanent ones stop for a person.
+A queued claim is sent by one sender at a time: whoever moves it to sending
+with a compare-and-set holds it, and only that sender may record a failure.
+A claim whose last request may have been filed ("outcome unknown") is looked
+up at OrderProtection before it is sent again. A 201 is recorded first, even
+by a sender that lost the claim meanwhile, and a second claim number is kept
+and flagged, never thrown away. Every call leaves an audit row.
 """
 
+import json
 import logging
-import random
-from dataclasses import dataclass, field
+import uuid
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -21,26 +21,29 @@ from django.utils import timezone
 from kiosk.models import Claim, SubmissionAttempt
 from kiosk.orderprotection import (
     ApiUnauthorized,
-    ApiUnavailable,
     ClaimRejected,
     FiledClaim,
+    HttpExchange,
     OrderProtectionClient,
     OrderProtectionError,
 )
-from kiosk.services.audit import response_json
+from kiosk.services.delivery_decisions import (
+    Decision,
+    Delivery,
+    decide_after_bug,
+    decide_after_failure,
+    decide_after_lookup_failure,
+    decide_ambiguous,
+    filed_fields,
+)
+from kiosk.services.reconciliation import LookupResult, claim_lookup
+from kiosk.steps import step_for_payload_field
 from kiosk.tasks import deliver_claim
 
 logger = logging.getLogger(__name__)
 
 # A task may wake a little before the time it was scheduled for.
 DUE_TOLERANCE = timedelta(seconds=1)
-
-
-class Delivery(StrEnum):
-    FILED = "filed"
-    RETRY = "retry"
-    NEEDS_ATTENTION = "needs_attention"
-    NOT_DUE = "not_due"  # not queued, not due yet, or another sender holds it
 
 
 def delivery_enqueue(claim_pk: int, *, run_after: datetime | None = None) -> None:
@@ -64,13 +67,16 @@ def claim_queue(
     """Queue the claim with this payload, starting a new delivery round, and enqueue its task.
 
     Only a claim in `claimable` is queued (a compare-and-set, so two taps
-    queue it once). With `hold`, the caller also becomes its sender at once
-    (the claim goes straight to sending; see `claim_send`). Returns whether
-    it was queued.
+    queue it once). A body that differs from the one sent before gets a new
+    idempotency key. A claim that may already be filed waits in "outcome
+    unknown", to be looked up before it is sent. With `hold`, the caller also
+    becomes its sender at once (the claim goes straight to sending; see
+    `claim_send`). Returns whether it was queued.
     """
     now = timezone.now()
+    may_be_filed = claim.unknown_outcome_since is not None and settings.DELIVERY_RECONCILE
     fields = {
-        "status": Claim.Status.QUEUED,
+        "status": Claim.Status.OUTCOME_UNKNOWN if may_be_filed else Claim.Status.QUEUED,
         "attention_reason": "",
         "request_payload": payload,
         "submitted_at": now,
@@ -82,6 +88,8 @@ def claim_queue(
         "last_error_field": "",
         "updated_at": now,
     }
+    if claim.request_payload is not None and claim.request_payload != payload:
+        fields["idempotency_key"] = uuid.uuid4()
     if hold:
         fields |= {
             "status": Claim.Status.SUBMITTING,
@@ -103,10 +111,12 @@ def claim_deliver(
     claim_pk: int,
     client: OrderProtectionClient | None = None,
 ) -> Delivery:
-    """The worker's task: one delivery attempt for a queued claim that is due, if it is."""
+    """The worker's task: one delivery attempt for a claim that is due, if it is."""
     now = timezone.now()
     taken = Claim.objects.filter(
-        pk=claim_pk, status=Claim.Status.QUEUED, next_attempt_at__lte=now + DUE_TOLERANCE
+        pk=claim_pk,
+        status__in=(Claim.Status.QUEUED, Claim.Status.OUTCOME_UNKNOWN),
+        next_attempt_at__lte=now + DUE_TOLERANCE,
     ).update(
         status=Claim.Status.SUBMITTING,
         sending_started_at=now,
@@ -115,7 +125,7 @@ def claim_deliver(
     )
     if not taken:
         return Delivery.NOT_DUE
-    return claim_send(Claim.objects.get(pk=claim_pk), client=client)
+    return claim_send(Claim.objects.select_related("store").get(pk=claim_pk), client=client)
 
 
 def claim_send(
@@ -127,14 +137,21 @@ def claim_send(
 ) -> Delivery:
     """Send a claim this sender holds (sending, with its lease), and record what follows.
 
-    A 401 with OAuth credentials refreshes the token and is retried once at
-    once. `deadline` shortens the HTTP timeouts (the associate is waiting).
+    After an unknown outcome the claim is first looked up at OrderProtection
+    (DELIVERY_RECONCILE): found, it is filed with that number; not found, it is
+    sent; if the lookup fails, nothing is sent and it is tried again later. A
+    401 with OAuth credentials refreshes the token and is retried once at once.
+    `deadline` bounds each call in wall-clock seconds (the associate is waiting).
     The claim instance is updated with the result.
     """
     client = client or OrderProtectionClient.from_settings()
+    if claim.unknown_outcome_since and settings.DELIVERY_RECONCILE:
+        looked_up = _look_up_first(claim, client, sent_from)
+        if looked_up is not None:
+            return looked_up
     token_refreshed = False
     while True:
-        attempt = _attempt_open(claim, client, sent_from)
+        attempt = _attempt_open(claim, client.offline_claim_url, sent_from)
         try:
             filed = client.create_offline_claim(
                 claim.request_payload,
@@ -147,130 +164,121 @@ def claim_send(
                 _attempt_close(attempt, error=error, decision="refresh the OAuth token, retry now")
                 token_refreshed = True
                 continue
-            decision = _decide_after_failure(claim, error)
+            if getattr(error, "outcome_unknown", False) and not claim.unknown_outcome_since:
+                claim.unknown_outcome_since = attempt.started_at
+                error_fields = {"unknown_outcome_since": attempt.started_at}
+            else:
+                error_fields = {}
+            decision = decide_after_failure(
+                claim, error, associate_can_fix=_associate_can_fix(error)
+            )
+            decision = Decision(
+                decision.delivery, decision.text, decision.fields | error_fields, decision.retry_at
+            )
             _attempt_close(attempt, error=error, decision=decision.text)
             return _claim_release(claim, decision)
         except Exception as error:
             # A bug, not an API answer: stop for a person, leave a trace, then fail loudly.
-            decision = _decide_after_bug(error)
+            decision = decide_after_bug(error)
             attempt.outcome, attempt.decision = "error", decision.text
             attempt.error_class, attempt.error_message = type(error).__name__, str(error)
             attempt.save(update_fields=["outcome", "decision", "error_class", "error_message"])
             _claim_release(claim, decision)
             raise
-        decision = _decide_after_filing(filed)
-        _attempt_close(attempt, filed=filed, decision=decision.text)
+        text = claim_record_filed(claim=claim, filed=filed)
+        _attempt_close(attempt, filed=filed, decision=text)
+        return Delivery.FILED
+
+
+def claim_record_filed(*, claim: Claim, filed: FiledClaim) -> str:
+    """Record a 201 before anything else, whoever holds the claim now; return the decision.
+
+    A claim already filed under another number was filed twice at
+    OrderProtection: the second number is kept on the claim and flagged.
+    """
+    fields = filed_fields(
+        source_order_id=filed.source_order_id,
+        status_code=filed.exchange.status_code,
+        body_text=filed.exchange.body_text,
+    )
+    if Claim.objects.filter(pk=claim.pk).exclude(status=Claim.Status.FILED).update(**fields):
+        for name, value in fields.items():
+            setattr(claim, name, value)
+        logger.info("Claim %s: filed as %s", claim.reference, filed.source_order_id)
+        return f"filed as {filed.source_order_id}"
+    with transaction.atomic():
+        current = Claim.objects.select_for_update().get(pk=claim.pk)
+        if current.source_order_id == filed.source_order_id:
+            return f"filed as {filed.source_order_id} (already recorded)"
+        current.possible_duplicates = [*current.possible_duplicates, filed.source_order_id]
+        current.save(update_fields=["possible_duplicates", "updated_at"])
+    claim.refresh_from_db()
+    logger.error(
+        "Claim %s was filed twice at OrderProtection: %s and %s",
+        claim.reference,
+        claim.source_order_id,
+        filed.source_order_id,
+    )
+    return (
+        f"filed again as {filed.source_order_id}, already filed as {claim.source_order_id}: "
+        "possible duplicate, flagged for managers"
+    )
+
+
+def _look_up_first(claim: Claim, client: OrderProtectionClient, sent_from: str) -> Delivery | None:
+    """Search OrderProtection for a claim that may be filed; None means: send it now."""
+    attempt = _attempt_open(
+        claim,
+        client.claims_url,
+        sent_from,
+        kind=SubmissionAttempt.Kind.LOOKUP,
+        request_body={
+            "storeId": _store_id(claim),
+            "createdSince": claim.unknown_outcome_since.isoformat(),
+        },
+    )
+    started = timezone.now()
+    try:
+        lookup = claim_lookup(claim=claim, client=client)
+    except OrderProtectionError as error:
+        decision = decide_after_lookup_failure(claim, error)
+        _attempt_close(attempt, error=error, decision=decision.text, outcome="lookup_failed")
         return _claim_release(claim, decision)
-
-
-def retry_delay(*, attempts: int, retry_after: float | None = None) -> float:
-    """Seconds before the next attempt: full jitter, but never sooner than Retry-After."""
-    ceiling = min(
-        settings.DELIVERY_BACKOFF_CAP, settings.DELIVERY_BACKOFF_BASE * 2 ** (attempts - 1)
+    exchange = HttpExchange(
+        url=client.claims_url,
+        duration_ms=round((timezone.now() - started).total_seconds() * 1000),
+        status_code=200,
+        body_text=json.dumps(lookup.last_page_body),
     )
-    delay = random.uniform(0, ceiling)
-    return max(delay, retry_after) if retry_after is not None else delay
-
-
-@dataclass(frozen=True)
-class _Decision:
-    delivery: Delivery
-    text: str
-    fields: dict = field(default_factory=dict)
-    retry_at: datetime | None = None
-
-
-def _decide_after_filing(filed: FiledClaim) -> _Decision:
-    return _Decision(
-        Delivery.FILED,
-        f"filed as {filed.source_order_id}",
-        {
-            "status": Claim.Status.FILED,
-            "attention_reason": "",
-            "source_order_id": filed.source_order_id,
-            "filed_at": timezone.now(),
-            "response_status": filed.exchange.status_code,
-            "response_body": response_json(filed.exchange.body_text),
-            "last_error": "",
-            "last_error_field": "",
-            "next_attempt_at": None,
-        },
-    )
-
-
-def _decide_after_bug(error: Exception) -> _Decision:
-    return _Decision(
-        Delivery.NEEDS_ATTENTION,
-        "give up: internal error",
-        {
-            "status": Claim.Status.NEEDS_ATTENTION,
-            "attention_reason": Claim.AttentionReason.GAVE_UP,
-            "last_error": f"Internal error while filing ({type(error).__name__}).",
-        },
-    )
-
-
-def _decide_after_failure(claim: Claim, error: OrderProtectionError) -> _Decision:
-    status = error.exchange.status_code
-    common = {
-        "response_status": status,
-        "response_body": response_json(error.exchange.body_text),
-        "last_error": error.message,
-        "last_error_field": "",
-    }
-    if isinstance(error, ClaimRejected):
-        return _Decision(
-            Delivery.NEEDS_ATTENTION,
-            f"give up: {status} rejected",
-            common
-            | {
-                "status": Claim.Status.NEEDS_ATTENTION,
-                "attention_reason": Claim.AttentionReason.REJECTED,
-                "last_error_field": error.field_path,
-            },
+    if lookup.result == LookupResult.FOUND:
+        found = lookup.found
+        if found.id:
+            Claim.objects.filter(pk=claim.pk).update(op_claim_id=found.id)
+        text = claim_record_filed(
+            claim=claim,
+            filed=FiledClaim(source_order_id=found.source_order_id, payload={}, exchange=exchange),
         )
-    if isinstance(error, ApiUnauthorized):
-        return _Decision(
-            Delivery.NEEDS_ATTENTION,
-            f"give up: {status or 'token request'} credentials refused",
-            common
-            | {
-                "status": Claim.Status.NEEDS_ATTENTION,
-                "attention_reason": Claim.AttentionReason.CREDENTIALS,
-            },
+        _attempt_close(
+            attempt,
+            exchange=exchange,
+            outcome="found",
+            decision=f"found at OrderProtection after an unknown outcome; {text}",
         )
-    assert isinstance(error, ApiUnavailable)
-    now = timezone.now()
-    delay = retry_delay(attempts=claim.delivery_attempts, retry_after=error.retry_after)
-    retry_at = now + timedelta(seconds=delay)
-    why = status or type(error.__cause__ or error).__name__
-    queued_at = claim.queued_at or claim.created_at
-    too_old = (retry_at - queued_at).total_seconds() > settings.DELIVERY_MAX_AGE
-    if claim.delivery_attempts >= settings.DELIVERY_MAX_ATTEMPTS or too_old:
-        limit = "past the maximum age" if too_old else f"after {claim.delivery_attempts} attempts"
-        return _Decision(
-            Delivery.NEEDS_ATTENTION,
-            f"give up {limit}: {why}",
-            common
-            | {
-                "status": Claim.Status.NEEDS_ATTENTION,
-                "attention_reason": Claim.AttentionReason.GAVE_UP,
-            },
-        )
-    text = f"retry in {_seconds(delay)}"
-    if error.retry_after is not None:
-        text += " (Retry-After)"
-    if error.outcome_unknown:
-        text += ", same key: outcome unknown"
-    return _Decision(
-        Delivery.RETRY,
-        text,
-        common | {"status": Claim.Status.QUEUED, "next_attempt_at": retry_at},
-        retry_at=retry_at,
+        return Delivery.FILED
+    if lookup.result == LookupResult.AMBIGUOUS:
+        decision = decide_ambiguous([c.source_order_id for c in lookup.candidates])
+        _attempt_close(attempt, exchange=exchange, outcome="ambiguous", decision=decision.text)
+        return _claim_release(claim, decision)
+    _attempt_close(
+        attempt,
+        exchange=exchange,
+        outcome="not_found",
+        decision=f"not found at OrderProtection ({lookup.pages} page(s)); send it again",
     )
+    return None
 
 
-def _claim_release(claim: Claim, decision: _Decision) -> Delivery:
+def _claim_release(claim: Claim, decision: Decision) -> Delivery:
     """Record the decision, if this sender still holds the claim, and schedule any retry."""
     fields = decision.fields | {"sending_started_at": None, "updated_at": timezone.now()}
     with transaction.atomic():
@@ -286,19 +294,27 @@ def _claim_release(claim: Claim, decision: _Decision) -> Delivery:
             "Claim %s was taken over by another sender; result kept in the audit only",
             claim.reference,
         )
+        claim.refresh_from_db()
         return Delivery.NOT_DUE
-    log = logger.info if decision.delivery == Delivery.FILED else logger.warning
-    log("Claim %s: %s", claim.reference, decision.text)
+    logger.warning("Claim %s: %s", claim.reference, decision.text)
     return decision.delivery
 
 
-def _attempt_open(claim: Claim, client: OrderProtectionClient, sent_from: str) -> SubmissionAttempt:
+def _attempt_open(
+    claim: Claim,
+    url: str,
+    sent_from: str,
+    *,
+    kind: str = SubmissionAttempt.Kind.SEND,
+    request_body: dict | None = None,
+) -> SubmissionAttempt:
     last = claim.attempts.order_by("-number").values_list("number", flat=True).first() or 0
     return SubmissionAttempt.objects.create(
         claim=claim,
         number=last + 1,
-        url=client.offline_claim_url,
-        request_body=claim.request_payload,
+        url=url,
+        kind=kind,
+        request_body=claim.request_payload if request_body is None else request_body,
         sent_from=sent_from,
     )
 
@@ -309,16 +325,16 @@ def _attempt_close(
     decision: str,
     filed: FiledClaim | None = None,
     error: OrderProtectionError | None = None,
+    exchange: HttpExchange | None = None,
+    outcome: str = "",
 ) -> None:
-    exchange = filed.exchange if filed else error.exchange
+    exchange = exchange or (filed.exchange if filed else error.exchange)
     attempt.duration_ms = exchange.duration_ms
     attempt.status_code = exchange.status_code
     attempt.response_body = exchange.body_text[: settings.AUDIT_BODY_MAX_CHARS]
     attempt.decision = decision
-    if filed:
-        attempt.outcome = "filed"
-    else:
-        attempt.outcome = _error_outcome(error)
+    attempt.outcome = outcome or ("filed" if filed else _error_outcome(error))
+    if error is not None:
         attempt.error_class = type(error).__name__
         attempt.error_message = error.message
     attempt.save(
@@ -339,7 +355,18 @@ def _error_outcome(error: OrderProtectionError) -> str:
         return "rejected"
     if isinstance(error, ApiUnauthorized):
         return "unauthorized"
-    return "unknown" if error.outcome_unknown else "unavailable"
+    if not error.permanent:
+        return "unknown" if error.outcome_unknown else "unavailable"
+    return "misconfigured"
+
+
+def _associate_can_fix(error: OrderProtectionError) -> bool:
+    """Only a rejection naming a field the associate filled in goes back to them."""
+    return (
+        isinstance(error, ClaimRejected)
+        and error.exchange.status_code in (400, 422)
+        and step_for_payload_field(error.field_path) is not None
+    )
 
 
 def _token_refresh_helps(error: OrderProtectionError, client: OrderProtectionClient) -> bool:
@@ -352,60 +379,3 @@ def _token_refresh_helps(error: OrderProtectionError, client: OrderProtectionCli
 
 def _store_id(claim: Claim) -> str:
     return str((claim.request_payload or {}).get("storeId", ""))
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
-
-
-@dataclass(frozen=True)
-class Recovery:
-    requeued: list[str]  # references of claims a stopped sender had left "sending"
-    reenqueued: list[str]  # references of queued claims whose task was overdue
-
-
-def deliveries_recover(*, stuck_after: float | None = None) -> Recovery:
-    """Re-queue claims left "sending" by a sender that stopped, and re-enqueue overdue ones.
-
-    A claim is stuck when it has been sending for longer than `stuck_after`
-    seconds (DELIVERY_STUCK_AFTER), which is longer than any attempt can take.
-    It goes back to the queue with the same idempotency key. A queued claim
-    overdue by as long has lost its task (a queue that was down, a crash
-    between commit and enqueue); enqueueing it again is harmless.
-    """
-    stuck_after = settings.DELIVERY_STUCK_AFTER if stuck_after is None else stuck_after
-    now = timezone.now()
-    cutoff = now - timedelta(seconds=stuck_after)
-    requeued = []
-    for claim in Claim.objects.filter(
-        status=Claim.Status.SUBMITTING, sending_started_at__lt=cutoff
-    ).only("pk", "reference", "sending_started_at"):
-        with transaction.atomic():
-            taken = Claim.objects.filter(
-                pk=claim.pk,
-                status=Claim.Status.SUBMITTING,
-                sending_started_at=claim.sending_started_at,
-            ).update(
-                status=Claim.Status.QUEUED,
-                next_attempt_at=now,
-                sending_started_at=None,
-                updated_at=now,
-            )
-            if not taken:
-                continue
-            claim.attempts.filter(outcome="").update(
-                outcome="interrupted",
-                decision="sender stopped with no answer recorded; requeued, same key",
-            )
-            delivery_enqueue(claim.pk)
-        requeued.append(claim.reference)
-        logger.warning("Claim %s was stuck sending; requeued", claim.reference)
-    overdue = list(
-        Claim.objects.filter(status=Claim.Status.QUEUED, next_attempt_at__lt=cutoff).values_list(
-            "pk", "reference"
-        )
-    )
-    for pk, reference in overdue:
-        delivery_enqueue(pk)
-        logger.warning("Claim %s was overdue in the queue; enqueued again", reference)
-    return Recovery(requeued=requeued, reenqueued=[reference for _, reference in overdue])

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import QueryDict
+from django.utils import timezone
 
 from kiosk.forms import ClaimStepForm, SignatureForm
 from kiosk.models import Claim, ClaimAttachment, Store
@@ -11,6 +12,10 @@ from kiosk.services.attachments import attachment_create, attachment_delete, sig
 
 # Form data that is not the associate's input.
 NAVIGATION_KEYS = {"csrfmiddlewaretoken", "nav", "goto", "remove_attachment"}
+
+
+class ClaimNotEditable(Exception):
+    """The claim was submitted (or retried by a manager) since the page was shown."""
 
 
 def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
@@ -41,7 +46,12 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bo
     nothing the associate typed or photographed is lost. `checked` says the
     associate asked to go on, so the kept input's errors are shown again on
     a reload; input left behind by going back is shown without errors.
+
+    Only this step's fields are written, and only while the claim is still
+    editable, so a worker's or a manager's change made meanwhile is never
+    overwritten; raises ClaimNotEditable otherwise.
     """
+    before = _field_values(claim)
     valid = form.is_valid()
     for kind, upload in form.accepted_uploads():
         if kind == ClaimAttachment.Kind.PRODUCT:
@@ -59,7 +69,11 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bo
             claim.completed_steps = [*claim.completed_steps, slug]
     else:
         claim.pending_input[slug] = {"data": _typed_input(form.data), "checked": checked}
-    claim.save()
+    step_fields = _changed_fields(claim, before) if valid else []
+    _claim_update(
+        claim,
+        [*step_fields, "completed_steps", "pending_input", "last_error", "last_error_field"],
+    )
     return valid
 
 
@@ -69,7 +83,23 @@ def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> N
     if attachment is not None:
         attachment_delete(attachment=attachment)
         claim.completed_steps = [s for s in claim.completed_steps if s != slug]
-        claim.save(update_fields=["completed_steps", "updated_at"])
+        _claim_update(claim, ["completed_steps"])
+
+
+def _field_values(claim: Claim) -> dict:
+    return {field.attname: getattr(claim, field.attname) for field in Claim._meta.concrete_fields}
+
+
+def _changed_fields(claim: Claim, before: dict) -> list[str]:
+    return [name for name, value in before.items() if getattr(claim, name) != value]
+
+
+def _claim_update(claim: Claim, fields: list[str]) -> None:
+    """Write these fields of a claim that is still editable (a compare-and-set)."""
+    claim.updated_at = timezone.now()
+    values = {name: getattr(claim, name) for name in {*fields, "updated_at"}}
+    if not Claim.objects.editable().filter(pk=claim.pk).update(**values):
+        raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
 
 
 def _save_signature(*, claim: Claim, form: SignatureForm) -> None:

@@ -85,8 +85,10 @@ def claim_submit(
 def claim_retry_delivery(*, claim: Claim, media_base_url: str) -> bool:
     """Queue a claim that needs attention again, for a manager, once its cause is fixed.
 
-    The payload is built afresh, so a corrected store setting is sent; the
-    idempotency key stays the same. Returns whether the claim was queued.
+    The payload is built afresh, so a corrected store setting is sent (under a
+    new idempotency key when the body changed). A claim that may already be
+    filed is looked up at OrderProtection before it is sent. Returns whether
+    the claim was queued.
     """
     if claim.status != Claim.Status.NEEDS_ATTENTION:
         return False

@@ -18,7 +18,12 @@ def undelivered_summary(context) -> dict:
     changelist = reverse("admin:kiosk_claim_changelist")
     rows = [
         (status.label, backlog.count(status), f"{changelist}?status__exact={status.value}")
-        for status in (Claim.Status.NEEDS_ATTENTION, Claim.Status.QUEUED, Claim.Status.SUBMITTING)
+        for status in (
+            Claim.Status.NEEDS_ATTENTION,
+            Claim.Status.OUTCOME_UNKNOWN,
+            Claim.Status.QUEUED,
+            Claim.Status.SUBMITTING,
+        )
     ]
     return {
         "visible": True,

@@ -1,0 +1,66 @@
+"""Endpoints for machines: health checks for load balancers and monitoring, and
+OrderProtection's webhooks. None needs a login; none tells an anonymous caller more
+than it must."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from kiosk.services.health import health_delivery, health_liveness
+from kiosk.services.webhooks import WebhookRefused, webhook_receive, webhook_secret_valid
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: the database, file storage and the task queue.
+
+    200 or 503. Anonymous callers get only "ok" or "fail"; staff see each check.
+    """
+    healthy, checks = health_liveness()
+    if not healthy:
+        logger.error("Health check failed: %s", checks)
+    return _health_response(request, healthy, {"checks": checks})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz_delivery(request: HttpRequest) -> JsonResponse:
+    """For alerting, not for load balancers: 503 while a claim waits too long for delivery."""
+    healthy, backlog = health_delivery()
+    if not healthy:
+        logger.error("Delivery is behind: %s", backlog)
+    return _health_response(request, healthy, {"delivery": backlog})
+
+
+def _health_response(request: HttpRequest, healthy: bool, details: dict) -> JsonResponse:
+    body = {"status": "ok" if healthy else "fail"}
+    if request.user.is_authenticated and request.user.is_staff:
+        body |= details
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def orderprotection_webhook(request: HttpRequest) -> JsonResponse:
+    """OrderProtection's claim events: checked, stored once, applied in the background."""
+    if not webhook_secret_valid(given=request.headers.get("x-webhook-secret")):
+        logger.warning("Webhook refused: wrong or missing x-webhook-secret")
+        return JsonResponse({"status": "error", "message": "Unauthorized"}, status=401)
+    if len(request.body) > settings.WEBHOOK_MAX_BYTES:
+        return JsonResponse({"status": "error", "message": "Too large"}, status=413)
+    try:
+        received = webhook_receive(raw_body=request.body)
+    except WebhookRefused as refused:
+        return JsonResponse({"status": "error", "message": str(refused)}, status=refused.status)
+    return JsonResponse({"status": "ok", "duplicate": received.duplicate})

@@ -1,0 +1,30 @@
+"""Finding a customer's earlier claims at the associate's stores, by a full match only."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from kiosk.models import Claim
+
+CUSTOMER_CLAIMS_SHOWN = 50
+
+
+def customer_claims(
+    *, associate: AbstractBaseUser, email: str = "", phone: str = ""
+) -> QuerySet[Claim]:
+    """Submitted claims of the associate's stores whose email or E.164 phone is exactly this.
+
+    Never a partial match: an associate cannot browse other customers' claims.
+    """
+    if not (email or phone):
+        return Claim.objects.none()
+    matching = (
+        Claim.objects.filter(customer_email__iexact=email)
+        if email
+        else Claim.objects.filter(customer_phone=phone)
+    )
+    return (
+        matching.submitted()
+        .filter(store__members=associate)
+        .select_related("store")
+        .order_by("-submitted_at")[:CUSTOMER_CLAIMS_SHOWN]
+    )
