@@ -29,6 +29,9 @@ from kiosk.steps import (
 )
 
 
+SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
+
+
 def public_media_base_url(request: HttpRequest) -> str:
     return settings.PUBLIC_MEDIA_BASE_URL or request.build_absolute_uri("/").rstrip("/")
 
@@ -85,6 +88,8 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
     if current is None:
         raise Http404("No such step.")
     if not claim.is_editable:
+        if request.method == "POST":
+            messages.warning(request, SENT_MEANWHILE)
         return redirect("kiosk:claim-result", reference=claim.reference)
     if current.form_class is None:
         return _review_step(request, claim, current)
@@ -105,7 +110,7 @@ def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpRe
             claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(removing))
             target = current
     except ClaimNotEditable:
-        messages.warning(request, "This claim was sent meanwhile, so it can no longer be changed.")
+        messages.warning(request, SENT_MEANWHILE)
         return redirect("kiosk:claim-result", reference=claim.reference)
     bad_uploads = form.refused_upload_fields()
     if bad_uploads and not going_on:

@@ -4,8 +4,10 @@ import time
 
 import pytest
 import requests
+import responses
 
 from kiosk.orderprotection import (
+    ApiMisconfigured,
     ApiUnauthorized,
     ApiUnavailable,
     ClaimRejected,
@@ -234,3 +236,149 @@ def test_oauth_tokens_and_secrets_are_never_logged(sandbox, caplog):
     assert "op_secret_sandbox" not in caplog.text
     assert "op_at_" not in caplog.text
     assert "OAuth token obtained for store store_123" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("inf", 3600.0),
+        ("nan", None),
+        ("-5", 0.0),
+        ("1e309", 3600.0),
+        ("86400", 3600.0),
+        ("Mon, 01 Jan 1900 00:00:00 GMT", 0.0),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 3600.0),
+        ("soon", None),
+        ("12", 12.0),
+    ],
+)
+@responses.activate
+def test_retry_after_is_bounded_whatever_it_says(header, expected):
+    responses.add(
+        responses.POST,
+        "https://api.test/v1/claims/offline",
+        status=429,
+        headers={"Retry-After": header},
+    )
+    client = OrderProtectionClient(
+        base_url="https://api.test",
+        credentials=StaticToken("t"),
+        connect_timeout=1,
+        read_timeout=1,
+        retry_after_max=3600.0,
+    )
+
+    with pytest.raises(ApiUnavailable) as raised:
+        client.create_offline_claim(BODY)
+
+    assert raised.value.retry_after == expected
+
+
+@pytest.mark.parametrize("status", [404, 405, 413])
+@responses.activate
+def test_wrong_url_method_or_size_is_a_configuration_error(status):
+    responses.add(responses.POST, "https://api.test/v1/claims/offline", status=status)
+    client = OrderProtectionClient(
+        base_url="https://api.test", credentials=StaticToken("t"), connect_timeout=1, read_timeout=1
+    )
+
+    with pytest.raises(ApiMisconfigured) as raised:
+        client.create_offline_claim(BODY)
+
+    assert not isinstance(raised.value, ClaimRejected)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_server_error_may_have_filed_the_claim(sandbox, status):
+    sandbox.set_faults(mode=f"error_{status}" if status != 504 else "error_503")
+
+    with pytest.raises(ApiUnavailable) as raised:
+        client_for(sandbox).create_offline_claim(BODY)
+
+    assert raised.value.outcome_unknown
+
+
+class SlowApi:
+    """A tiny API on a free port: the token and the claim each answer after a delay,
+    and the claim's body may come some time after its status line."""
+
+    def __init__(self, *, token_delay=0.0, claim_delay=0.0, body_delay=0.0):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        delays = (token_delay, claim_delay, body_delay)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path == "/v1/oauth/token":
+                    time.sleep(delays[0])
+                    body = b'{"access_token": "op_at_x", "expires_in": 3600}'
+                    self.send_response(200)
+                else:
+                    time.sleep(delays[1])
+                    body = b'{"status": "ok", "payload": {"sourceOrderId": "OP-1234-5678"}}'
+                    self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.flush()
+                if self.path != "/v1/oauth/token":
+                    time.sleep(delays[2])
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def oauth_client(self, *, read_timeout=5.0):
+        session = requests.Session()
+        credentials = OAuthClientCredentials(
+            token_url=self.url + "/v1/oauth/token",
+            client_id="op_app_x",
+            client_secret="op_secret_x",
+            scopes=("write_claims",),
+            refresh_margin=60,
+            session=session,
+            timeout=(2.0, read_timeout),
+        )
+        return OrderProtectionClient(
+            base_url=self.url,
+            credentials=credentials,
+            connect_timeout=2.0,
+            read_timeout=read_timeout,
+            session=session,
+        )
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_deadline_spans_the_token_fetch_and_the_claim():
+    api = SlowApi(token_delay=0.6, claim_delay=0.6)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ApiUnavailable) as raised:
+            api.oauth_client().create_offline_claim(BODY, deadline=1.0)
+        took = time.monotonic() - started
+    finally:
+        api.close()
+
+    assert 1.0 <= took < 1.2
+    assert raised.value.outcome_unknown  # the claim had been sent when time ran out
+
+
+def test_an_answer_that_has_begun_to_arrive_is_read_past_the_deadline():
+    api = SlowApi(claim_delay=0.1, body_delay=0.6)
+    try:
+        filed = api.oauth_client().create_offline_claim(BODY, deadline=0.4)
+    finally:
+        api.close()
+
+    assert filed.source_order_id == "OP-1234-5678"

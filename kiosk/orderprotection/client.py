@@ -166,7 +166,7 @@ class OrderProtectionClient:
             response = self.session.post(
                 self.offline_claim_url, json=payload, headers=headers, timeout=timeout, stream=True
             )
-            response.content  # noqa: B018 - the rest of the answer, with the read timeout
+            _read_to_the_end(response, timeout=self.read_timeout)
         except requests.ConnectTimeout as exc:
             raise ApiUnavailable(
                 "Could not connect to OrderProtection in time (ConnectTimeout).",
@@ -300,6 +300,19 @@ class OrderProtectionClient:
                 outcome_unknown=True,
             )
         return FiledClaim(source_order_id=str(source_order_id), payload=payload, exchange=exchange)
+
+
+def _read_to_the_end(response: requests.Response, *, timeout: float) -> None:
+    """Read an answer whose status line has arrived, with the full read timeout.
+
+    The deadline bounds the wait for OrderProtection to answer; once it is
+    answering, giving up halfway would turn a filed claim into an unknown outcome.
+    """
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(timeout)
+    response.content  # noqa: B018 - reads and keeps the body
 
 
 def _may_have_been_sent(exc: requests.RequestException) -> bool:
