@@ -4,7 +4,14 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
-from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, Store, SubmissionAttempt
+from kiosk.models import (
+    Claim,
+    ClaimAttachment,
+    ClaimStateChange,
+    Store,
+    SubmissionAttempt,
+    WebhookEvent,
+)
 from kiosk.services.submission import claim_retry_delivery
 from kiosk.views import public_media_base_url
 
@@ -273,3 +280,23 @@ def _pretty_json(value) -> str:
     return format_html(
         "<pre class='audit-json'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False)
     )
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every event OrderProtection posted, as it came. For superusers: events name any store."""
+
+    list_display = ["received_at", "topic", "event_id", "claim", "outcome", "processed_at"]
+    list_filter = ["topic"]
+    search_fields = ["event_id", "claim__reference", "claim__source_order_id"]
+    list_select_related = ["claim"]
+    show_full_result_count = False
+    readonly_fields = ["event_id", "topic", "received_at", "claim", "outcome", "processed_at", "body_json"]
+    fields = readonly_fields
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    @admin.display(description="Body")
+    def body_json(self, event: WebhookEvent) -> str:
+        return _pretty_json(event.body)

@@ -195,15 +195,15 @@ def test_rejection_is_never_retried_and_needs_attention(
     assert claim.status == Claim.Status.NEEDS_ATTENTION
     assert claim.attention_reason == Claim.AttentionReason.REJECTED
     assert [a[1:3] for a in attempts(claim)] == [(400, "rejected")]
-    assert decisions(claim) == ["give up: 400 rejected"]
+    assert decisions(claim) == ["give up: 400 rejected, for the associate to correct"]
     # The associate is sent to the field; the manager sees the API's reason.
     assert "/steps/warranty/" in response.url
     change = manager_page(admin_client, claim)
-    assert "Needs attention: Rejected by OrderProtection" in change
+    assert "Needs attention: Rejected: the associate can correct it" in change
     assert "could not fetch image" in change
 
 
-def test_unauthorized_static_token_needs_attention_credentials(
+def test_unauthorized_static_token_needs_attention_configuration(
     settings, associate_client, complete_claim, api_to_sandbox, queued_then_worker, admin_client
 ):
     settings.ORDERPROTECTION_API_TOKEN = "revoked-token"
@@ -211,11 +211,13 @@ def test_unauthorized_static_token_needs_attention_credentials(
     counter_page, claim = queued_then_worker()
 
     assert claim.status == Claim.Status.NEEDS_ATTENTION
-    assert claim.attention_reason == Claim.AttentionReason.CREDENTIALS
+    assert claim.attention_reason == Claim.AttentionReason.CONFIGURATION
     assert [a[1:3] for a in attempts(claim)] == [(401, "unauthorized")]
     assert "call a store manager" in counter_page
     assert "revoked-token" not in counter_page
-    assert "Needs attention: Credentials refused" in manager_page(admin_client, claim)
+    assert "Needs attention: Configuration or credentials refused" in manager_page(
+        admin_client, claim
+    )
 
 
 def test_expired_oauth_token_is_refreshed_and_retried_once(
@@ -237,7 +239,7 @@ def test_expired_oauth_token_is_refreshed_and_retried_once(
     assert "refresh the OAuth token, retry now" in manager_page(admin_client, claim)
 
 
-def test_forbidden_needs_attention_credentials_without_retry(
+def test_forbidden_needs_attention_configuration_without_retry(
     settings, api_with_oauth, queued_then_worker, admin_client
 ):
     settings.ORDERPROTECTION_OAUTH_SCOPES = ["read_claims"]
@@ -245,7 +247,7 @@ def test_forbidden_needs_attention_credentials_without_retry(
     counter_page, claim = queued_then_worker()
 
     assert claim.status == Claim.Status.NEEDS_ATTENTION
-    assert claim.attention_reason == Claim.AttentionReason.CREDENTIALS
+    assert claim.attention_reason == Claim.AttentionReason.CONFIGURATION
     assert [a[1:3] for a in attempts(claim)] == [(403, "unauthorized")]
     assert "call a store manager" in counter_page
     assert "Insufficient scope" in manager_page(admin_client, claim)

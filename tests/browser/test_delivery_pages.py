@@ -44,7 +44,7 @@ def test_manager_sees_undelivered_claims_and_retries_one(
 
     claim_submit(claim=complete_claim, media_base_url="http://127.0.0.1:9")
     complete_claim.refresh_from_db()
-    assert complete_claim.attention_reason == Claim.AttentionReason.CREDENTIALS
+    assert complete_claim.attention_reason == Claim.AttentionReason.CONFIGURATION
     demo_setup()
     manager = next(login for login in DEMO_LOGINS if login.role == "manager")
     page = tablet
@@ -58,7 +58,7 @@ def test_manager_sees_undelivered_claims_and_retries_one(
     page.get_by_role("link", name="Needs attention").click()
     page.get_by_role("link", name=complete_claim.reference).click()
     expect(page.get_by_test_id("needs-attention")).to_contain_text(
-        "Needs attention: Credentials refused"
+        "Needs attention: Configuration or credentials refused"
     )
     screenshot(page, "claim-needs-attention")
 
