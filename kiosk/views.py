@@ -28,7 +28,6 @@ from kiosk.steps import (
     step_for_payload_field,
 )
 
-
 SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
 
 
