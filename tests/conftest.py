@@ -32,7 +32,7 @@ def remove_test_media_afterwards():
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
-    sqlite_test_file = settings.DATABASES["default"]["TEST"].get("NAME")
+    sqlite_test_file = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if sqlite_test_file:
         shutil.rmtree(os.path.dirname(sqlite_test_file), ignore_errors=True)
 

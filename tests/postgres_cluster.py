@@ -31,6 +31,8 @@ SUPERUSER = "postgres"
 # Nothing here needs to survive a crash: trade durability for speed.
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1",
+    # TCP only: a socket path under a long TMPDIR can exceed the 107-byte limit.
+    "unix_socket_directories": "",
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
@@ -50,7 +52,7 @@ class PostgresClusterError(RuntimeError):
 
 
 def find_bindir() -> Path:
-    """The directory holding ``initdb`` and ``postgres``; raises if there is none."""
+    """The directory holding ``initdb``, ``postgres`` and ``pg_isready``; raises if none does."""
     candidates = []
     if os.environ.get("PG_BINDIR"):
         candidates.append(Path(os.environ["PG_BINDIR"]))
@@ -163,7 +165,7 @@ class PostgresCluster:
     def _start_server(self, *, port: int) -> bool:
         """Start the server on ``port``; False if it lost a race for the port."""
         command = [str(self.bindir / "postgres"), "-D", str(self._root() / "data")]
-        command += ["-p", str(port), "-k", str(self._root())]
+        command += ["-p", str(port)]
         for name, value in SERVER_SETTINGS.items():
             command += ["-c", f"{name}={value}"]
         with self.log_path.open("ab") as log:
@@ -237,7 +239,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # another user's process
     return True
 
 
