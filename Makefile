@@ -21,7 +21,7 @@ find_python = $(shell for v in 3.14 3.13 3.12; do \
 .PHONY: help
 help:
 	@echo "make run     serve the portal on http://$(HOST):$(PORT) with the sandbox API, $(WORKERS) delivery workers and demo logins"
-	@echo "make test    lint, Django checks and the whole test suite (what CI runs)"
+	@echo "make test    lint, Django checks and the whole test suite on SQLite and on PostgreSQL (what CI runs)"
 	@echo "make bench   benchmarks under bench/"
 	@echo "make clean   remove the venv, node_modules, the dev database and media"
 
@@ -51,16 +51,22 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# $(call apt_package,CHECK,PACKAGE,WHO NEEDS IT): when the shell test CHECK fails, install
+# Debian's PACKAGE if we are root; otherwise print the apt-get line and stop.
+define apt_package
+@if ! { $(1); }; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "Installing Debian's $(2) for $(3)"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) >/dev/null; \
+  else \
+    echo "Debian's $(2) is missing, and $(3) need it: run 'sudo apt-get install $(2)'." >&2; exit 1; \
+  fi; \
+fi
+endef
+
 .PHONY: chromium
 chromium:
-	@if ! command -v chromium >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
-	  else \
-	    echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium'." >&2; exit 1; \
-	  fi; \
-	fi
+	$(call apt_package,command -v chromium >/dev/null,chromium,the browser tests)
 
 .PHONY: run
 run: $(VENV)/.installed-run node_modules/.installed
@@ -77,26 +83,33 @@ run: $(VENV)/.installed-run node_modules/.installed
 
 .PHONY: redis-server
 redis-server:
-	@if ! command -v redis-server >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's redis-server for the scale-out backend's tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
-	  else \
-	    echo "The Redis backend's tests need redis-server: run 'sudo apt-get install redis-server'." >&2; exit 1; \
-	  fi; \
-	fi
+	$(call apt_package,command -v redis-server >/dev/null,redis-server,the Redis backend's tests)
+
+# The tests start their own throwaway PostgreSQL cluster (tests/postgres_cluster.py) from
+# the server binaries: Debian's are in /usr/lib/postgresql/<version>/bin.
+.PHONY: postgresql
+postgresql:
+	$(call apt_package,[ -n "$$PG_BINDIR" ] || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null,postgresql,the tests on PostgreSQL)
+
+# pytest exits with 5 when it collected no tests: say so, and fail.
+define run_pytest
+$(1) $(PY) -m pytest; status=$$?; \
+if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$status
+endef
 
 .PHONY: test
-test: $(VENV)/.installed-dev node_modules/.installed chromium redis-server
+test: $(VENV)/.installed-dev node_modules/.installed chromium redis-server postgresql
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(DEV_ENV) $(PY) manage.py check
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest; status=$$?; \
-	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$status
+	@echo "== The test suite on SQLite"
+	$(call run_pytest,DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3)
+	@echo "== The test suite on PostgreSQL (a throwaway cluster under /tmp)"
+	$(call run_pytest,$(PY) -m tests.postgres_cluster --)
 
 .PHONY: bench
-bench: $(VENV)/.installed-dev node_modules/.installed redis-server
+bench: $(VENV)/.installed-dev node_modules/.installed redis-server postgresql
 	$(PY) -m bench
 
 .PHONY: clean

@@ -1,12 +1,13 @@
 """Shared set-up for the benchmarks.
 
-A throwaway Django (test settings, a fresh SQLite file and media directory in a
-temp dir), the portal served over real HTTP in a thread, the sandbox API, a
+A throwaway Django (test settings, a fresh SQLite file or PostgreSQL cluster, and a
+media directory in a temp dir), the portal served over real HTTP in a thread, the sandbox API, a
 redis-server, real delivery worker processes, ready-made claims, and small timing
 and reporting helpers.
 
 Django can be set up only once per process, so ``setup_django()`` is idempotent and
-every benchmark run by ``python -m bench`` shares one workspace.
+every benchmark run by ``python -m bench`` shares one workspace; a benchmark that
+measures another database does so in a process of its own.
 """
 
 import json
@@ -26,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.postgres_cluster import PostgresCluster, PostgresClusterError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SETTINGS_MODULE = "claims_portal.settings_test"
@@ -39,38 +42,77 @@ class SetupError(RuntimeError):
 # -- Django workspace ----------------------------------------------------------------------
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Where the throwaway database and media files live."""
 
     root: Path
-    database: Path
+    database: str  # "sqlite" or "postgresql"
+    database_url: str
     media_root: Path
     # Empty temp dirs that importing settings_test made; removed on teardown.
     unused_dirs: tuple[Path, ...] = ()
+    # On PostgreSQL, the throwaway cluster the database lives in.
+    cluster: PostgresCluster | None = None
 
 
 _workspace: Workspace | None = None
 
 
-def setup_django() -> Workspace:
-    """Set Django up on a temp SQLite database and media dir, and migrate it (once)."""
+def setup_django(database: str | None = None) -> Workspace:
+    """Set Django up on a throwaway database and media dir, and migrate it (once).
+
+    ``database`` is "sqlite" (a temp file, the default) or "postgresql" (a throwaway
+    cluster of its own). Without it, returns the workspace already set up, if any.
+    Raises ``SetupError`` if PostgreSQL cannot start, or if this process is already
+    set up on the other database: Django sets its databases up once per process.
+    """
     global _workspace
     if _workspace is not None:
+        if database not in (None, _workspace.database):
+            raise SetupError(f"this process is already set up on {_workspace.database}")
         return _workspace
+    database = database or "sqlite"
+    if database not in DATABASES:
+        raise ValueError(f"database {database!r} is not one of {', '.join(DATABASES)}")
 
     root = Path(tempfile.mkdtemp(prefix="claims-portal-bench-"))
+    cluster = None
+    try:
+        if database == "postgresql":
+            cluster = _start_postgres()
+        database_url = cluster.url if cluster else f"sqlite:///{root / 'bench.sqlite3'}"
+        _workspace = _setup_django(root, database, database_url, cluster)
+    except BaseException:
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    return _workspace
+
+
+def _setup_django(
+    root: Path, database: str, database_url: str, cluster: PostgresCluster | None
+) -> Workspace:
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-    # Through the environment, so the portal's own SQLite options apply.
-    os.environ["DATABASE_URL"] = f"sqlite:///{root / 'bench.sqlite3'}"
+    # Through the environment, so the portal's own database options apply.
+    os.environ["DATABASE_URL"] = database_url
     import django
     from django.conf import settings
 
+    unused_dirs = [Path(settings.MEDIA_ROOT), Path(settings.STATIC_ROOT)]
+    if sqlite_test_file := settings.DATABASES["default"].get("TEST", {}).get("NAME"):
+        unused_dirs.append(Path(sqlite_test_file).parent)
     workspace = Workspace(
         root=root,
-        database=root / "bench.sqlite3",
+        database=database,
+        database_url=database_url,
         media_root=root / "media",
-        unused_dirs=(Path(settings.MEDIA_ROOT), Path(settings.STATIC_ROOT)),
+        unused_dirs=tuple(unused_dirs),
+        cluster=cluster,
     )
     workspace.media_root.mkdir()
 
@@ -86,18 +128,26 @@ def setup_django() -> Workspace:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    _workspace = workspace
     return workspace
 
 
+def _start_postgres() -> PostgresCluster:
+    try:
+        return PostgresCluster().start()
+    except PostgresClusterError as error:
+        raise SetupError(str(error)) from error
+
+
 def teardown_django() -> None:
-    """Close database connections and delete the workspace, if one was made."""
+    """Close database connections and delete the workspace (and cluster), if one was made."""
     global _workspace
     if _workspace is None:
         return
     from django.db import connections
 
     connections.close_all()
+    if _workspace.cluster is not None:
+        _workspace.cluster.stop()
     shutil.rmtree(_workspace.root, ignore_errors=True)
     for directory in _workspace.unused_dirs:
         if directory.is_relative_to(tempfile.gettempdir()):
@@ -265,7 +315,7 @@ def worker_env(*, api_url: str, redis_url: str | None = None, **extra: str) -> d
         {
             "DJANGO_SETTINGS_MODULE": "claims_portal.settings",
             "DEBUG": "true",
-            "DATABASE_URL": f"sqlite:///{workspace.database}",
+            "DATABASE_URL": workspace.database_url,
             "MEDIA_ROOT": str(workspace.media_root),
             "ORDERPROTECTION_API_URL": api_url,
             "ORDERPROTECTION_API_TOKEN": SANDBOX_TOKEN,

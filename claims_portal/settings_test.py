@@ -21,7 +21,11 @@ DELIVERY_BACKOFF_BASE = 0.05
 DELIVERY_BACKOFF_CAP = 0.2
 # The sandbox records a claim before it answers: no need to wait before a lookup.
 DELIVERY_LOOKUP_DELAY = 0.0
-# Worker processes started by tests reach the test database through this file.
-DATABASES["default"]["TEST"] = {  # noqa: F405
-    "NAME": os.path.join(tempfile.mkdtemp(prefix="claims-portal-test-db-"), "test.sqlite3")
-}
+# The suite runs on whatever DATABASE_URL names: SQLite by default, PostgreSQL under
+# `python -m tests.postgres_cluster -- pytest`. Worker processes started by tests reach
+# the test database through tests.workers.database_url(): on SQLite a file (an in-memory
+# database cannot be shared), on PostgreSQL the test_<NAME> database Django creates.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="claims-portal-test-db-"), "test.sqlite3")
+    }

@@ -14,13 +14,27 @@ pytest_plugins = ["sandbox.pytest_plugin"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_report_header() -> str:
+    """Which database this run is on: `make test` runs the suite on SQLite and PostgreSQL."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    test_name = database["TEST"].get("NAME") or f"test_{database['NAME']}"
+    where = f" on {database['HOST']}:{database['PORT']}" if database["HOST"] else ""
+    return f"database: {connection.display_name}, test database {test_name}{where}"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def remove_test_media_afterwards():
+    """Also the SQLite test database's directory (set up first, so torn down after the database)."""
     from django.conf import settings
 
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
+    sqlite_test_file = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if sqlite_test_file:
+        shutil.rmtree(os.path.dirname(sqlite_test_file), ignore_errors=True)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -14,15 +15,29 @@ from django.db import connection
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def database_url() -> str:
+    """DATABASE_URL of the database this process uses now: the test database, in a test."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{database['NAME']}"
+    if connection.vendor == "postgresql":
+        user = quote(database["USER"] or "", safe="")
+        if database["PASSWORD"]:
+            user += ":" + quote(database["PASSWORD"], safe="")
+        host = quote(database["HOST"] or "", safe="")
+        port = f":{database['PORT']}" if database["PORT"] else ""
+        return f"postgres://{user}@{host}{port}/{quote(database['NAME'], safe='')}"
+    raise NotImplementedError(f"worker processes cannot reach a {connection.vendor} database")
+
+
 def worker_env(*, api_url: str, **extra: str) -> dict[str, str]:
     """The environment of a worker that shares this test run's database and media."""
-    database = connection.settings_dict["NAME"]
     env = os.environ.copy()
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "claims_portal.settings",
             "DEBUG": "true",
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "ORDERPROTECTION_API_URL": api_url,
             "ORDERPROTECTION_API_TOKEN": "sandbox-token",
