@@ -38,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Command-line options; host, port and token default to SANDBOX_HOST/PORT/TOKEN."""
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
-        description="Local strict fake of OrderProtection's POST /v1/claims/offline "
-        "(and POST /v1/oauth/token).",
+        description="Local strict fake of OrderProtection's POST /v1/claims/offline, "
+        "GET /v1/claims, GET /v1/orders/{sourceOrderId}/claims and POST /v1/oauth/token, "
+        "with claim webhooks.",
     )
     parser.add_argument("--host", default=os.environ.get("SANDBOX_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8100")))
@@ -74,6 +75,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not fetch and check the claim's image URLs",
     )
     parser.add_argument("--success-status", type=int, choices=(200, 201), default=201)
+    parser.add_argument(
+        "--honour-idempotency",
+        action="store_true",
+        help="replay the stored answer for a repeated Idempotency-Key (the real API "
+        "documents no such key, so by default it is ignored)",
+    )
+    parser.add_argument(
+        "--webhook-url", default="", help="POST claim events (created, approved, denied) here"
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("SANDBOX_WEBHOOK_SECRET", ""),
+        help="sent as x-webhook-secret (default $SANDBOX_WEBHOOK_SECRET)",
+    )
+    parser.add_argument(
+        "--webhook-style",
+        choices=("app", "merchant"),
+        default="app",
+        help="app: claim/approved with camelCase; merchant: claim.approved envelopes",
+    )
     default_clients = ", ".join(f"{cid}:{secret}" for cid, secret in DEFAULT_OAUTH_CLIENTS.items())
     parser.add_argument(
         "--oauth-client",
@@ -105,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens=tuple(tokens),
         fetch_images=args.fetch_images,
         success_status=args.success_status,
+        honour_idempotency=args.honour_idempotency,
         oauth_clients=dict(args.oauth_clients) if args.oauth_clients else None,
         token_ttl=args.token_ttl,
     )
@@ -120,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         build_parser().error(str(exc))
     server.set_faults(plan)
+    if args.webhook_url:
+        try:
+            server.set_webhook(
+                url=args.webhook_url, secret=args.webhook_secret, style=args.webhook_style
+            )
+        except ValueError as exc:
+            build_parser().error(str(exc))
     try:
         server.start()
     except OSError as exc:

@@ -19,8 +19,19 @@ def sandbox_session() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def sandbox(sandbox_session: SandboxServer) -> Iterator[SandboxServer]:
-    """The session's sandbox with no received requests, claims, claim keys, stored
-    idempotent answers or faults left over (issued OAuth tokens stay valid)."""
+    """The session's sandbox with no received requests, claims, stored idempotent answers,
+    faults or webhooks left over, ignoring ``Idempotency-Key`` as the real API documents
+    no such key (issued OAuth tokens stay valid)."""
     sandbox_session.reset()
     yield sandbox_session
     sandbox_session.reset()
+
+
+@pytest.fixture
+def sandbox_honouring_keys(sandbox: SandboxServer) -> SandboxServer:
+    """The sandbox, replaying the stored answer for a repeated ``Idempotency-Key``.
+
+    Not what the real API documents: for tests of that option itself.
+    """
+    sandbox.honour_idempotency = True
+    return sandbox

@@ -2,8 +2,12 @@
 
 Test and demo equipment: it validates claims harder than the contract requires, fetches
 every image the claim points at, and can be told to misbehave (see ``FaultPlan``).
-It honours ``Idempotency-Key`` on claims (see ``sandbox.idempotency``) and issues OAuth
-client-credentials tokens on ``POST /v1/oauth/token`` (see ``sandbox.oauth``).
+Like the real API as documented, it ignores ``Idempotency-Key`` unless told to honour it
+(see ``sandbox.idempotency``). It lists what it filed on ``GET /v1/claims`` and
+``GET /v1/orders/{sourceOrderId}/claims`` (see ``sandbox.claims_book``), sends claim
+webhooks (see ``sandbox.webhooks``), and issues OAuth client-credentials tokens on
+``POST /v1/oauth/token`` (see ``sandbox.oauth``). Control calls live under
+``/__sandbox__/`` (see ``sandbox.control``).
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import random
+import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from sandbox.claims_book import ClaimBook, listing_reply
+from sandbox.contract import FieldError, contract_errors
+from sandbox.control import handle_control
 from sandbox.faults import ERROR_MODE_STATUS, FaultPlan, FaultState
 from sandbox.handler import Reply, SandboxHTTPServer, error_reply, json_reply
 from sandbox.idempotency import (
@@ -39,11 +46,14 @@ from sandbox.oauth import (
     mask_secrets,
     mask_token_answer,
 )
-from sandbox.validation import FieldError, claim_validator, image_errors, schema_errors
+from sandbox.validation import image_errors
+from sandbox.webhooks import WebhookSender, WebhookTarget
 
 logger = logging.getLogger("sandbox")
 
 CLAIMS_PATH = "/v1/claims/offline"
+LIST_PATH = "/v1/claims"
+ORDER_CLAIMS_PATH = re.compile(r"/v1/orders/([^/]+)/claims")
 CONTROL_PREFIX = "/__sandbox__/"
 # A success body cut short: what a proxy failing mid-response might deliver.
 MALFORMED_BODY = b'{"status":"ok","payload":'
@@ -99,11 +109,13 @@ class SandboxServer:
 
     ``tokens`` are the static bearer tokens accepted; ``fetch_images`` turns image fetching
     on (each fetch with ``image_fetch_timeout`` seconds); ``success_status`` (201 or 200) is
-    answered for accepted claims. ``honour_idempotency=False`` ignores ``Idempotency-Key``
-    (every valid claim is filed). ``oauth_clients`` (client_id -> client_secret; default
-    ``DEFAULT_OAUTH_CLIENTS``) may get tokens on ``POST /v1/oauth/token``, valid for
-    ``token_ttl`` seconds. ``port=0`` picks a free port. Use ``start()``/``stop()`` or
-    ``with SandboxServer() as server:``.
+    answered for accepted claims. ``honour_idempotency=True`` replays the stored answer for a
+    repeated ``Idempotency-Key``; by default the key is ignored and every valid claim is
+    filed, as nothing in the docs promises more. ``listing_params`` names the page-size and
+    cursor query parameters of ``GET /v1/claims`` (not documented). ``oauth_clients``
+    (client_id -> client_secret; default ``DEFAULT_OAUTH_CLIENTS``) may get tokens on
+    ``POST /v1/oauth/token``, valid for ``token_ttl`` seconds. ``port=0`` picks a free
+    port. Use ``start()``/``stop()`` or ``with SandboxServer() as server:``.
     """
 
     def __init__(
@@ -114,7 +126,8 @@ class SandboxServer:
         fetch_images: bool = True,
         image_fetch_timeout: float = 5.0,
         success_status: int = 201,
-        honour_idempotency: bool = True,
+        honour_idempotency: bool = False,
+        listing_params: tuple[str, str] = ("size", "cursor"),
         oauth_clients: Mapping[str, str] | None = None,
         token_ttl: int = 3600,
     ) -> None:
@@ -131,16 +144,16 @@ class SandboxServer:
         self.image_fetch_timeout = image_fetch_timeout
         self.success_status = success_status
         self.honour_idempotency = honour_idempotency
-        claim_validator()  # fail now, not on the first claim, if the schema file is missing
+        self._honour_idempotency_default = honour_idempotency
+        self.listing_params = tuple(listing_params)
         self._lock = threading.Lock()
         self._received: list[ReceivedRequest] = []
-        self._claims: dict[str, dict[str, Any]] = {}
-        self._claim_keys: dict[str, str | None] = {}
-        self._issued_ids: set[str] = set()
+        self._book = ClaimBook()
+        self._webhooks = WebhookSender()
         # Bumped by reset(): a request that waited through a reset belongs to a finished test.
         self._generation = 0
-        self._id_random = random.Random()
         self._faults = FaultState()
+        self._lookup_faults = FaultState()
         self._idempotency = IdempotencyStore()
         self._oauth = TokenIssuer(clients, token_ttl)
         self._stopping = threading.Event()
@@ -199,14 +212,12 @@ class SandboxServer:
     @property
     def claims(self) -> dict[str, dict[str, Any]]:
         """A copy of the accepted claims: sourceOrderId -> request body."""
-        with self._lock:
-            return dict(self._claims)
+        return {r.source_order_id: r.body for r in self._book.records()}
 
     @property
     def claim_keys(self) -> dict[str, str | None]:
         """A copy of sourceOrderId -> the Idempotency-Key the claim was filed under (or None)."""
-        with self._lock:
-            return dict(self._claim_keys)
+        return {r.source_order_id: r.key for r in self._book.records()}
 
     @property
     def oauth_clients(self) -> dict[str, str]:
@@ -243,31 +254,83 @@ class SandboxServer:
         self._faults.set(plan)
         return plan
 
-    def reset(self) -> None:
-        """Forget requests, claims, claim keys and stored idempotent answers; clear faults.
+    @property
+    def lookup_faults(self) -> FaultPlan:
+        """The fault plan in force for ``GET /v1/claims`` and ``GET /v1/orders/…/claims``."""
+        return self._lookup_faults.plan
 
-        Issued access tokens stay valid (use ``expire_tokens()`` to end them). Requests
-        still waiting out their latency are dropped unrecorded when they wake up.
+    def set_lookup_faults(self, plan: FaultPlan | None = None, **fields: Any) -> FaultPlan:
+        """Like ``set_faults``, for the read endpoints (``after_filing`` does not apply)."""
+        plan = plan if plan is not None else FaultPlan(**fields)
+        if plan.after_filing or any("@" in entry for entry in plan.mix):
+            raise ValueError("after_filing does not apply to lookups")
+        self._lookup_faults.set(plan)
+        return plan
+
+    def set_claim_state(
+        self,
+        source_order_id: str,
+        state: str,
+        *,
+        resolution: str | None = None,
+        reason: str | None = None,
+        notify: bool = True,
+    ) -> dict[str, Any]:
+        """Decide a filed claim, as OrderProtection's staff would; send its webhook now.
+
+        Returns ``{"claim": node, "webhooks": [deliveries]}``. Raises KeyError for an
+        unknown claim and ValueError for a state, resolution or reason not documented.
+        """
+        record = self._book.set_state(source_order_id, state, resolution=resolution, reason=reason)
+        event = {"APPROVED": "approved", "DENIED": "denied"}.get(state)
+        sent = self._webhooks.send(event, record) if event and notify else []
+        return {"claim": record.order_claim(), "webhooks": sent}
+
+    def set_webhook(self, *, url: str, secret: str, style: str = "app", repeat: int = 1) -> None:
+        """Send claim events to ``url`` with ``secret`` in ``x-webhook-secret``."""
+        self._webhooks.configure(WebhookTarget(url=url, secret=secret, style=style, repeat=repeat))
+
+    def clear_webhook(self) -> None:
+        self._webhooks.configure(None)
+
+    @property
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Every webhook delivery attempt so far: url, topic, event_id, status, error."""
+        return self._webhooks.deliveries()
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Wait until the webhooks sent in the background (claim created) have gone out."""
+        return self._webhooks.wait_idle(timeout)
+
+    def reset(self) -> None:
+        """Forget requests, claims and stored idempotent answers; clear faults and webhooks.
+
+        Honouring idempotency keys goes back to the constructor's choice. Issued access
+        tokens stay valid (use ``expire_tokens()`` to end them). Requests still waiting
+        out their latency are dropped unrecorded when they wake up.
         """
         with self._lock:
             self._generation += 1
             self._received.clear()
-            self._claims.clear()
-            self._claim_keys.clear()
+        self._book.clear()
+        self._webhooks.clear()
         self._idempotency.clear()
+        self.honour_idempotency = self._honour_idempotency_default
         self._faults.set(FaultPlan())
+        self._lookup_faults.set(FaultPlan())
 
     # -- requests ------------------------------------------------------------------------
 
     def handle(self, method: str, target: str, headers: dict[str, str], raw_body: bytes) -> Reply:
         """Decide the reply to one HTTP request (called from the handler threads)."""
-        path = urlsplit(target).path
+        parts = urlsplit(target)
+        path = parts.path
         if path.startswith(CONTROL_PREFIX):
-            return self._handle_control(method, path, raw_body)
+            return handle_control(self, method, path, raw_body)
 
         received_at = datetime.now(UTC)
         body_json = _parse_json(raw_body)
-        outcome = self._route(method, path, headers, body_json)
+        outcome = self._route(method, path, parts.query, headers, body_json)
         if not outcome.stale:
             request = _received_request(method, path, headers, raw_body, body_json, outcome)
             request.received_at = received_at
@@ -278,13 +341,21 @@ class SandboxServer:
         self._wait(outcome.hang_seconds)
         return outcome.reply
 
-    def _route(self, method: str, path: str, headers: dict[str, str], body_json: Any) -> _Outcome:
+    def _route(
+        self, method: str, path: str, query: str, headers: dict[str, str], body_json: Any
+    ) -> _Outcome:
+        lowered = {name.lower(): value for name, value in headers.items()}
+        if path == LIST_PATH or ORDER_CLAIMS_PATH.fullmatch(path):
+            if method != "GET":
+                return _Outcome(
+                    error_reply(405, f"{method} is not allowed on {path}", {"Allow": "GET"})
+                )
+            return self._handle_lookup(path, query, lowered)
         if path not in (CLAIMS_PATH, TOKEN_PATH):
             return _Outcome(error_reply(404, f"no route for {path}"))
         if method != "POST":
             reply = error_reply(405, f"{method} is not allowed on {path}", {"Allow": "POST"})
             return _Outcome(reply)
-        lowered = {name.lower(): value for name, value in headers.items()}
         if path == TOKEN_PATH:
             return self._handle_token(lowered, body_json)
         return self._handle_claim(lowered, body_json)
@@ -349,9 +420,10 @@ class SandboxServer:
         refused = _body_refusal(headers, body_json) or _store_refusal(issued, body_json)
         if refused is not None:
             return refused
-        key = _idempotency_key(headers) if self.honour_idempotency else None
-        if key is None:
-            return self._validate_and_file(body_json, key=None)
+        key = _idempotency_key(headers)
+        if key is None or not self.honour_idempotency:
+            # The key is kept with the claim, for the record, but not acted on.
+            return self._validate_and_file(body_json, key=key)
         problem = key_problem(key)
         if problem is not None:
             return _Outcome(error_reply(400, problem), "bad idempotency key")
@@ -398,7 +470,7 @@ class SandboxServer:
             return outcome
 
     def _validate_and_file(self, body: dict[str, Any], *, key: str | None) -> _Outcome:
-        errors = schema_errors(body)
+        errors = contract_errors(body)
         fetched: dict[str, str] = {}
         if not errors and self.fetch_images:
             errors = image_errors(body, timeout=self.image_fetch_timeout, fetched=fetched)
@@ -416,66 +488,31 @@ class SandboxServer:
         )
 
     def _file_claim(self, body: dict[str, Any], key: str | None = None) -> str:
-        with self._lock:
-            while True:
-                number = self._id_random.randrange(100_000_000)
-                source_order_id = f"SB-{number // 10_000:04d}-{number % 10_000:04d}"
-                if source_order_id not in self._issued_ids:
-                    break
-            self._issued_ids.add(source_order_id)
-            self._claims[source_order_id] = body
-            self._claim_keys[source_order_id] = key
-        return source_order_id
+        record = self._book.file(body, key)
+        self._webhooks.send_soon("created", record)
+        return record.source_order_id
 
-    # -- control endpoints ---------------------------------------------------------------
+    # -- GET /v1/claims, GET /v1/orders/{sourceOrderId}/claims ------------------------
 
-    def _handle_control(self, method: str, path: str, raw_body: bytes) -> Reply:
-        routes = self._control_routes()
-        if path not in routes:
-            return error_reply(404, f"no route for {path}")
-        if method not in routes[path]:
-            allowed = ", ".join(routes[path])
-            return error_reply(405, f"{method} is not allowed on {path}", {"Allow": allowed})
-        return routes[path][method](raw_body)
-
-    def _control_routes(self) -> dict[str, dict[str, Callable[[bytes], Reply]]]:
-        """path -> method -> handler of the request body."""
-        return {
-            "/__sandbox__/health": {"GET": lambda _: json_reply(200, HEALTH)},
-            "/__sandbox__/received": {
-                "GET": lambda _: json_reply(200, [r.to_dict() for r in self.received]),
-                "DELETE": self._control_reset,
-            },
-            "/__sandbox__/claims": {"GET": lambda _: json_reply(200, self.claims)},
-            "/__sandbox__/claim-keys": {"GET": lambda _: json_reply(200, self.claim_keys)},
-            "/__sandbox__/faults": {
-                "GET": lambda _: json_reply(200, self.faults.to_dict()),
-                "PUT": self._control_put_faults,
-                "DELETE": self._control_clear_faults,
-            },
-            "/__sandbox__/tokens": {
-                "GET": lambda _: json_reply(200, self.issued_tokens),
-                "DELETE": self._control_expire_tokens,
-            },
-        }
-
-    def _control_reset(self, raw_body: bytes) -> Reply:
-        self.reset()
-        return json_reply(200, {"status": "ok"})
-
-    def _control_put_faults(self, raw_body: bytes) -> Reply:
-        try:
-            plan = FaultPlan.from_dict(_parse_json(raw_body))
-        except (TypeError, ValueError) as exc:
-            return error_reply(400, f"invalid fault plan: {exc}")
-        return json_reply(200, self.set_faults(plan).to_dict())
-
-    def _control_clear_faults(self, raw_body: bytes) -> Reply:
-        return json_reply(200, self.set_faults(FaultPlan()).to_dict())
-
-    def _control_expire_tokens(self, raw_body: bytes) -> Reply:
-        self.expire_tokens()
-        return json_reply(200, self.issued_tokens)
+    def _handle_lookup(self, path: str, query: str, headers: dict[str, str]) -> _Outcome:
+        """Latency and the lookup fault plan apply; then the bearer token is checked."""
+        stale = self._wait_latency()
+        if stale is not None:
+            return stale
+        mode = self._lookup_faults.next_mode()
+        if mode != "none":
+            return _fault_outcome(mode, self._lookup_faults.plan)
+        issued, refused = self._authenticate(headers)
+        if refused is not None:
+            return refused
+        store_id = issued.store_id if issued is not None else None
+        if path == LIST_PATH:
+            return _Outcome(listing_reply(self._book, query, self.listing_params, store_id))
+        number = unquote(ORDER_CLAIMS_PATH.fullmatch(path).group(1))
+        record = self._book.get(number)
+        if record is None or (store_id is not None and record.store_id != store_id):
+            return _Outcome(error_reply(404, "Order not found"))
+        return _Outcome(json_reply(200, [record.order_claim()]))
 
 
 @dataclass

@@ -558,6 +558,7 @@ def post_keyed(
     )
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_same_key_files_one_claim_and_replays_the_answer(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -577,6 +578,7 @@ def test_idempotency_same_key_files_one_claim_and_replays_the_answer(
     ]
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_replay_keeps_the_original_status(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -589,6 +591,7 @@ def test_idempotency_replay_keeps_the_original_status(
     assert post_keyed(sandbox.url, claim_body, "key-200").status_code == 200
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_concurrent_requests_with_one_key_file_one_claim(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -612,6 +615,7 @@ def test_idempotency_concurrent_requests_with_one_key_file_one_claim(
     assert len(sandbox.claims) == 1
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_key_reused_with_another_body_is_422(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -629,6 +633,7 @@ def test_idempotency_key_reused_with_another_body_is_422(
     assert len(sandbox.claims) == 1
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_key_order_of_json_keys_does_not_matter(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -641,6 +646,7 @@ def test_idempotency_key_order_of_json_keys_does_not_matter(
     assert again.json() == first.json()
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_400_stores_nothing_so_a_corrected_body_is_filed(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -655,6 +661,7 @@ def test_idempotency_400_stores_nothing_so_a_corrected_body_is_filed(
     assert sandbox.claim_keys == {corrected.json()["payload"]["sourceOrderId"]: "key-3"}
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_auth_is_checked_before_replay(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -666,6 +673,7 @@ def test_idempotency_auth_is_checked_before_replay(
     assert "Idempotent-Replayed" not in response.headers
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 @pytest.mark.parametrize("mode", ["error_503", "drop", "rate_limit_429"])
 def test_idempotency_fault_before_filing_stores_nothing(
     sandbox: SandboxServer, claim_body: dict, mode: str
@@ -691,17 +699,20 @@ def test_idempotency_without_key_files_every_claim(
     assert [r.idempotency_key for r in sandbox.received] == [None, None]
 
 
-def test_idempotency_not_honoured_files_duplicates(claim_body: dict) -> None:
-    with SandboxServer(fetch_images=False, honour_idempotency=False) as server:
-        responses = [post_keyed(server.url, claim_body, "key-6") for _ in "ab"]
+def test_idempotency_is_not_honoured_by_default_so_a_repeat_files_twice(
+    sandbox: SandboxServer, claim_body: dict
+) -> None:
+    """As the real API documents no idempotency key, the sandbox acts on none."""
+    responses = [post_keyed(sandbox.url, claim_body, "key-6") for _ in "ab"]
 
     assert [r.status_code for r in responses] == [201, 201]
     assert all("Idempotent-Replayed" not in r.headers for r in responses)
-    assert len(server.claims) == 2
-    assert list(server.claim_keys.values()) == [None, None]
-    assert [r.idempotency_key for r in server.received] == ["key-6", "key-6"]
+    assert len(sandbox.claims) == 2
+    assert list(sandbox.claim_keys.values()) == ["key-6", "key-6"]
+    assert [r.idempotency_key for r in sandbox.received] == ["key-6", "key-6"]
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 @pytest.mark.parametrize(("key", "message"), [("", "must not be empty"), ("k" * 256, "255")])
 def test_idempotency_unusable_key_is_400(
     sandbox: SandboxServer, claim_body: dict, key: str, message: str
@@ -713,12 +724,15 @@ def test_idempotency_unusable_key_is_400(
     assert sandbox.claims == {}
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_reset_forgets_stored_answers_and_keys(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
     post_keyed(sandbox.url, claim_body, "key-7")
 
     sandbox.reset()
+    assert sandbox.honour_idempotency is False  # back to the default, as documented
+    sandbox.honour_idempotency = True
     fresh = post_keyed(sandbox.url, claim_body, "key-7")
 
     assert "Idempotent-Replayed" not in fresh.headers
@@ -748,6 +762,7 @@ def test_idempotency_waiting_for_a_busy_key_ends_when_stopping() -> None:
 # -- faults after filing ---------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 @pytest.mark.parametrize("mode", ["drop", "hang", "error_500", "malformed_json"])
 def test_fault_after_filing_loses_the_answer_and_the_retry_replays_it(
     sandbox: SandboxServer, claim_body: dict, mode: str
@@ -773,6 +788,7 @@ def test_fault_after_filing_loses_the_answer_and_the_retry_replays_it(
     assert [r.fault for r in sandbox.received] == [mode, "none"]
 
 
+@pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_fault_after_filing_spares_rejected_requests(
     sandbox: SandboxServer, claim_body: dict
 ) -> None:
@@ -919,7 +935,7 @@ def test_cli_oauth_client_and_fault_after_filing(claim_body: dict) -> None:
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "sandbox", "--port", str(port)]
     command += ["--oauth-client", "op_app_cli:op_secret_cli", "--token-ttl", "120"]
-    command += ["--fault", "drop", "--after-filing"]
+    command += ["--fault", "drop", "--after-filing", "--honour-idempotency"]
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -252,6 +252,7 @@ def test_claim_static_token_is_valid_for_any_store(oauth: SandboxServer) -> None
 
 
 def test_claim_replay_needs_a_valid_token(oauth: SandboxServer) -> None:
+    oauth.honour_idempotency = True
     token = access_token(oauth.url)
     first = post_claim(oauth.url, token, **{"Idempotency-Key": "oauth-key"})
 
