@@ -29,6 +29,11 @@ def attempts(claim) -> list[tuple]:
     return list(claim.attempts.values_list("number", "status_code", "outcome", "sent_from"))
 
 
+def calls(claim) -> list[tuple[str, str]]:
+    """(kind, outcome) of every call: "send" the claim, or "lookup" it at OrderProtection."""
+    return list(claim.attempts.values_list("kind", "outcome"))
+
+
 def decisions(claim) -> list[str]:
     return list(claim.attempts.values_list("decision", flat=True))
 
@@ -72,12 +77,15 @@ def test_latency_above_the_counter_deadline_is_filed_by_the_worker_once(
 
     assert "Saved. It will be filed automatically." in counter_page
     assert complete_claim.reference in counter_page
-    # The first request reached the sandbox and was filed there; the worker's
-    # retry carried the same key and got the same answer back.
+    # The first request reached the sandbox and was filed there; the worker
+    # found it at OrderProtection instead of sending it again.
     assert_filed_once(claim, api_to_sandbox)
     assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
-    assert [a[2:] for a in attempts(claim)] == [("unknown", "counter"), ("filed", "worker")]
-    assert "same key: outcome unknown" in decisions(claim)[0]
+    assert [a[2:] for a in attempts(claim)] == [("unknown", "counter"), ("found", "worker")]
+    assert "outcome unknown: look it up first" in decisions(claim)[0]
+    assert decisions(claim)[1] == (
+        f"found at OrderProtection after an unknown outcome; filed as {claim.source_order_id}"
+    )
     assert claim.source_order_id in result_page(associate_client, claim)
 
 
@@ -94,13 +102,17 @@ def test_server_errors_are_retried_until_filed(
     assert "Saved. It will be filed automatically." in counter_page
     assert_filed_once(claim, api_to_sandbox)
     assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
+    # A 5xx may come after the claim was recorded: it is looked up before each re-send.
     assert [a[:3] for a in attempts(claim)] == [
-        (1, status, "unavailable"),
-        (2, status, "unavailable"),
-        (3, 201, "filed"),
+        (1, status, "unknown"),
+        (2, 200, "not_found"),
+        (3, status, "unknown"),
+        (4, 200, "not_found"),
+        (5, 201, "filed"),
     ]
     assert decisions(claim)[0].startswith("retry in ")
-    assert decisions(claim)[2] == f"filed as {claim.source_order_id}"
+    assert decisions(claim)[1].startswith("not found at OrderProtection")
+    assert decisions(claim)[4] == f"filed as {claim.source_order_id}"
     assert claim.source_order_id in result_page(associate_client, claim)
 
 
@@ -140,9 +152,9 @@ def test_dropped_connection_is_retried_with_the_same_key(
 
     assert_filed_once(claim, api_to_sandbox)
     assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
-    assert [a[1:3] for a in attempts(claim)] == [(None, "unknown"), (201, "filed")]
-    keys = {r.headers["Idempotency-Key"] for r in api_to_sandbox.received}
-    assert keys == {str(claim.idempotency_key)}
+    assert calls(claim) == [("send", "unknown"), ("lookup", "not_found"), ("send", "filed")]
+    sent = [r for r in api_to_sandbox.received if r.method == "POST"]
+    assert {r.headers["Idempotency-Key"] for r in sent} == {str(claim.idempotency_key)}
 
 
 def test_hang_past_the_timeout_is_retried(
@@ -168,7 +180,7 @@ def test_malformed_json_is_an_unknown_outcome_and_retried(
 
     assert_filed_once(claim, api_to_sandbox)
     assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
-    assert [a[1:3] for a in attempts(claim)] == [(200, "unknown"), (201, "filed")]
+    assert calls(claim) == [("send", "unknown"), ("lookup", "not_found"), ("send", "filed")]
 
 
 def test_answer_lost_after_filing_is_not_filed_twice(
@@ -180,7 +192,8 @@ def test_answer_lost_after_filing_is_not_filed_twice(
 
     assert_filed_once(claim, api_to_sandbox)
     assert_associate_saw_saved_then_the_number(counter_page, associate_client, claim)
-    assert api_to_sandbox.received[-1].replayed is True
+    assert calls(claim) == [("send", "unknown"), ("lookup", "found")]
+    assert [r.method for r in api_to_sandbox.received] == ["POST", "GET"]
 
 
 def test_rejection_is_never_retried_and_needs_attention(
@@ -263,7 +276,8 @@ def test_transient_failures_past_the_attempt_limit_need_attention(
 
     assert claim.status == Claim.Status.NEEDS_ATTENTION
     assert claim.attention_reason == Claim.AttentionReason.GAVE_UP
-    assert [a[1] for a in attempts(claim)] == [503, 503, 503]
+    sent = [a for a in claim.attempts.all() if a.kind == "send"]
+    assert [a.status_code for a in sent] == [503, 503, 503]
     assert decisions(claim)[-1] == "give up after 3 attempts: 503"
     assert "HTTP 503" in claim.last_error
     assert "Saved. It will be filed automatically." in counter_page
@@ -297,8 +311,7 @@ def test_one_sender_at_a_time_and_never_after_filing(
     from kiosk.services.delivery import Delivery, claim_deliver, claim_queue
     from kiosk.services.submission import claim_build_payload
 
-    # Without the sandbox's idempotency, a second send would file a second claim.
-    monkeypatch.setattr(api_to_sandbox, "honour_idempotency", False)
+    # The sandbox ignores idempotency keys: a second send would file a second claim.
     api_to_sandbox.set_faults(latency_ms=300)
     payload = claim_build_payload(claim=complete_claim, media_base_url=media_server)
     claim_queue(claim=complete_claim, payload=payload, claimable=Claim.objects.editable())

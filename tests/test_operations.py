@@ -28,6 +28,7 @@ def test_manager_retries_a_rejected_claim_after_the_cause_is_fixed(
     claim_submit(claim=complete_claim, media_base_url=settings.PUBLIC_MEDIA_BASE_URL)
     complete_claim.refresh_from_db()
     assert complete_claim.attention_reason == Claim.AttentionReason.REJECTED
+    rejected_key = complete_claim.idempotency_key
     settings.PUBLIC_MEDIA_BASE_URL = media_server
 
     page = retry_action(manager_client, complete_claim)
@@ -38,6 +39,10 @@ def test_manager_retries_a_rejected_claim_after_the_cause_is_fixed(
     assert complete_claim.request_payload["signature"].startswith(media_server)
     assert [a.outcome for a in complete_claim.attempts.all()] == ["rejected", "filed"]
     assert len(api_to_sandbox.claims) == 1
+    # Another body, another key: a server that honours keys must not see a reused one.
+    assert complete_claim.idempotency_key != rejected_key
+    keys = [r.idempotency_key for r in api_to_sandbox.received if r.method == "POST"]
+    assert keys == [str(rejected_key), str(complete_claim.idempotency_key)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,7 +52,7 @@ def test_manager_retries_after_the_credentials_are_fixed(
     settings.ORDERPROTECTION_API_TOKEN = "revoked-token"
     claim_submit(claim=complete_claim, media_base_url=media_server)
     complete_claim.refresh_from_db()
-    assert complete_claim.attention_reason == Claim.AttentionReason.CREDENTIALS
+    assert complete_claim.attention_reason == Claim.AttentionReason.CONFIGURATION
     settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
 
     retry_action(manager_client, complete_claim)
@@ -100,7 +105,14 @@ def test_recover_deliveries_requeues_a_claim_left_sending(
     assert complete_claim.status == Claim.Status.FILED
     interrupted = complete_claim.attempts.get(number=1)
     assert interrupted.outcome == "interrupted"
-    assert "same key" in interrupted.decision
+    assert "look it up before sending again" in interrupted.decision
+    # The interrupted request never reached the sandbox: not found there, so sent.
+    assert list(complete_claim.attempts.values_list("kind", "outcome")) == [
+        ("send", "interrupted"),
+        ("lookup", "not_found"),
+        ("send", "filed"),
+    ]
+    assert len(api_to_sandbox.claims) == 1
 
 
 def test_recover_deliveries_leaves_a_claim_being_sent_now(complete_claim):

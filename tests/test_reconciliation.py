@@ -54,7 +54,13 @@ def claim(db):
         store__source_store_id="store_123",
         status=Claim.Status.OUTCOME_UNKNOWN,
         unknown_outcome_since=SINCE + datetime.timedelta(seconds=30),
-        request_payload={"storeId": "store_123"},
+        request_payload={
+            "storeId": "store_123",
+            "customer": {"email": "customer@example.com"},
+            "shippingAddress": {"firstName": "Jane", "lastName": "Doe"},
+            "item": {"details": "Leaks water from the base after two weeks."},
+            "issueType": "DEFECTIVE_ITEM",
+        },
     )
     return claim
 
@@ -166,7 +172,7 @@ def test_claims_that_cannot_be_told_apart_are_ambiguous(claim, client):
 
 @responses.activate
 def test_a_customer_without_email_is_matched_by_name_and_description(claim, client):
-    claim.customer_email = ""
+    del claim.request_payload["customer"]["email"]
     listing(
         page(
             [

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_redis_backend_retries_and_files_each_claim_once(
     redis_tasks, associate_client, complete_claim, api_to_sandbox, media_server, worker_pool
 ):
-    api_to_sandbox.set_faults(mode="error_503", times=2)
+    api_to_sandbox.set_faults(mode="rate_limit_429", times=2)
 
     response = associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
     page = associate_client.get(response.url).content.decode()
@@ -42,8 +42,8 @@ def test_redis_backend_retries_and_files_each_claim_once(
 
     complete_claim.refresh_from_db()
     assert list(complete_claim.attempts.values_list("status_code", "sent_from")) == [
-        (503, "counter"),
-        (503, "worker"),
+        (429, "counter"),
+        (429, "worker"),
         (201, "worker"),
     ]
     assert len(api_to_sandbox.claims) == 1

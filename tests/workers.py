@@ -43,6 +43,9 @@ def worker_env(*, api_url: str, **extra: str) -> dict[str, str]:
             "ORDERPROTECTION_API_TOKEN": "sandbox-token",
             "DELIVERY_BACKOFF_BASE": str(settings.DELIVERY_BACKOFF_BASE),
             "DELIVERY_BACKOFF_CAP": str(settings.DELIVERY_BACKOFF_CAP),
+            "DELIVERY_LOOKUP_DELAY": str(settings.DELIVERY_LOOKUP_DELAY),
+            # Claims of one test run are seconds apart: no need to search minutes back.
+            "DELIVERY_LOOKUP_CLOCK_SKEW": "2",
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }

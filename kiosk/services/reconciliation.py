@@ -69,12 +69,14 @@ def claim_lookup(*, claim: Claim, client: OrderProtectionClient) -> Lookup:
     must then not be sent again.
     """
     since = claim.unknown_outcome_since - timedelta(seconds=settings.DELIVERY_LOOKUP_CLOCK_SKEW)
-    store_id = str((claim.request_payload or {}).get("storeId") or claim.store.source_store_id)
+    sent = SentClaim.of(claim)
     lookup = Lookup(LookupResult.NOT_FOUND)
     candidates = [
         remote
-        for remote in remote_claims(client=client, store_id=store_id, since=since, lookup=lookup)
-        if _same_store_and_time(remote, store_id, since) and _same_customer(remote, claim)
+        for remote in remote_claims(
+            client=client, store_id=sent.store_id, since=since, lookup=lookup
+        )
+        if _same_store_and_time(remote, sent.store_id, since) and _same_customer(remote, sent)
     ]
     taken = set(
         Claim.objects.filter(
@@ -85,7 +87,7 @@ def claim_lookup(*, claim: Claim, client: OrderProtectionClient) -> Lookup:
     )
     candidates = [c for c in candidates if c.source_order_id and c.source_order_id not in taken]
     if len(candidates) > 1:
-        candidates = [c for c in candidates if _same_item(c, claim)] or candidates
+        candidates = [c for c in candidates if _same_item(c, sent)] or candidates
     lookup.candidates = candidates
     if len(candidates) == 1:
         lookup.result, lookup.found = LookupResult.FOUND, candidates[0]
@@ -108,22 +110,42 @@ def _same_store_and_time(remote: RemoteClaim, store_id: str, since: datetime) ->
     return remote.created_at is None or remote.created_at >= since
 
 
-def _same_customer(remote: RemoteClaim, claim: Claim) -> bool:
+@dataclass(frozen=True)
+class SentClaim:
+    """What OrderProtection was sent, and so may know the claim by."""
+
+    store_id: str
+    email: str
+    name: str
+    details: str
+    issue_type: str
+
+    @classmethod
+    def of(cls, claim: Claim) -> "SentClaim":
+        body = claim.request_payload or {}
+        address = body.get("shippingAddress") or {}
+        return cls(
+            store_id=str(body.get("storeId") or claim.store.source_store_id),
+            email=str((body.get("customer") or {}).get("email") or ""),
+            name=f"{address.get('firstName', '')} {address.get('lastName', '')}",
+            details=str((body.get("item") or {}).get("details") or ""),
+            issue_type=str(body.get("issueType") or ""),
+        )
+
+
+def _same_customer(remote: RemoteClaim, sent: SentClaim) -> bool:
     """The author email identifies the customer; without one, the name and the description."""
-    if claim.customer_email:
-        return _folded(remote.author_email) == _folded(claim.customer_email)
-    name = f"{claim.ship_first_name} {claim.ship_last_name}"
-    if remote.author_name is None or _folded(remote.author_name) != _folded(name):
+    if sent.email:
+        return _folded(remote.author_email) == _folded(sent.email)
+    if remote.author_name is None or _folded(remote.author_name) != _folded(sent.name):
         return False
-    return remote.description is None or _folded(remote.description) == _folded(claim.item_details)
+    return remote.description is None or _folded(remote.description) == _folded(sent.details)
 
 
-def _same_item(remote: RemoteClaim, claim: Claim) -> bool:
-    if remote.description is not None and _folded(remote.description) != _folded(
-        claim.item_details
-    ):
+def _same_item(remote: RemoteClaim, sent: SentClaim) -> bool:
+    if remote.description is not None and _folded(remote.description) != _folded(sent.details):
         return False
-    return remote.claim_type is None or remote.claim_type == claim.issue_type
+    return remote.claim_type is None or remote.claim_type == sent.issue_type
 
 
 def _folded(text: str | None) -> str:
