@@ -5,7 +5,9 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-DEV_ENV := DEBUG=true
+# The sandbox posts its claim webhooks to the portal with this (development-only) secret.
+DEV_WEBHOOK_SECRET := sandbox-webhook-secret
+DEV_ENV := DEBUG=true ORDERPROTECTION_WEBHOOK_SECRET=$(DEV_WEBHOOK_SECRET)
 HOST ?= 0.0.0.0
 PORT ?= 8000
 SANDBOX_PORT ?= 8100
@@ -75,7 +77,7 @@ run: $(VENV)/.installed-run node_modules/.installed
 	@echo "Portal: http://$(HOST):$(PORT)/   (on a tablet, use this machine's address)"
 	@trap 'kill 0' EXIT INT TERM; \
 	export ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)}; \
-	$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) & \
+	$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection --webhook-secret $(DEV_WEBHOOK_SECRET) & \
 	for i in $$(seq $(WORKERS)); do $(DEV_ENV) $(PY) manage.py delivery_worker & done; \
 	while sleep 60; do $(DEV_ENV) $(PY) manage.py recover_deliveries -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py poll_claim_states -v0 >/dev/null; done & \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \

@@ -12,6 +12,7 @@ from kiosk.models import (
     SubmissionAttempt,
     WebhookEvent,
 )
+from kiosk.services.claim_state import STATE_LABELS, claim_state_label
 from kiosk.services.submission import claim_retry_delivery
 from kiosk.views import public_media_base_url
 
@@ -69,6 +70,17 @@ class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
         return format_html("<pre class='audit-json'>{}</pre>", attempt.response_body[:2000])
 
 
+class ClaimStateFilter(admin.SimpleListFilter):
+    title = "state at OrderProtection"
+    parameter_name = "claim_state"
+
+    def lookups(self, request, model_admin):
+        return [(state, claim_state_label(state)) for state in STATE_LABELS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(claim_state=self.value()) if self.value() else queryset
+
+
 class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClaimStateChange
     extra = 0
@@ -95,7 +107,7 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = [
         "status",
         "attention_reason",
-        "claim_state",
+        ClaimStateFilter,
         "store",
         "issue_type",
         "resolution",
