@@ -188,3 +188,17 @@ def test_a_wrong_api_url_is_for_a_manager_not_the_associate(
     assert complete_claim.attempts.get().status_code == 404
     page = associate_client.get(response.url).content.decode()
     assert "call a store manager" in page
+
+
+def test_a_rejection_the_associate_cannot_fix_goes_to_a_manager(queued, api_to_sandbox):
+    """A 400 naming storeId (store policy) is not the associate's to correct."""
+    payload = dict(queued.request_payload, storeId=" ")
+    Claim.objects.filter(pk=queued.pk).update(request_payload=payload)
+
+    claim = deliver_until_settled(queued)
+
+    assert claim.status == Claim.Status.NEEDS_ATTENTION
+    assert claim.attention_reason == Claim.AttentionReason.REFUSED
+    assert not claim.is_editable
+    assert claim.last_error_field == ""
+    assert claim.attempts.get().decision == "give up: 400 refused"
