@@ -107,6 +107,8 @@ LOGIN_REDIRECT_URL = "kiosk:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# Dates and times as the desk shows them: times with seconds (claims_portal/formats/).
+FORMAT_MODULE_PATH = ["claims_portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -271,6 +273,9 @@ CLAIM_FINAL_STATES = env.list(
     "CLAIM_FINAL_STATES",
     default=["DENIED", "RESOLVED", "RESOLVED_BY_BRAND", "CLOSED", "ARCHIVED", "DISMISSED"],
 )
+
+# The desk marks drafts older than this as abandoned.
+DRAFT_ABANDONED_AFTER_DAYS = env.int("DRAFT_ABANDONED_AFTER_DAYS", default=7)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

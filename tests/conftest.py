@@ -48,13 +48,22 @@ def store(associate):
 
 
 @pytest.fixture
-def manager_client(client, db):
-    """Logged in as the demo store's manager (the "Store managers" group)."""
-    from kiosk.services.demo import DEMO_LOGINS, demo_setup
+def manager(store):
+    """A manager of the associate's store, in the "Store managers" group."""
+    from django.contrib.auth.models import Group
 
-    demo_setup()
-    manager = next(login for login in DEMO_LOGINS if login.role == "manager")
-    assert client.login(username=manager.username, password=manager.password)
+    from kiosk.roles import STORE_MANAGERS
+
+    user = UserFactory(username="morgan", first_name="Morgan", is_staff=True)
+    user.groups.add(Group.objects.get(name=STORE_MANAGERS))
+    store.members.add(user)
+    return user
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    """Logged in as the manager of the associate's store."""
+    client.force_login(manager)
     return client
 
 

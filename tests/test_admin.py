@@ -1,92 +1,479 @@
-import pytest
-from django.urls import reverse
+"""The manager's desk: who sees what, the record that cannot be rewritten, the claim list."""
 
-from kiosk.models import Claim, SubmissionAttempt
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from kiosk.models import Claim, ClaimAttachment, ManagerAction, SubmissionAttempt
+from kiosk.roles import ASSOCIATES, STORE_MANAGERS
 from kiosk.services.demo import demo_setup
+from tests.conftest import attach
+from tests.factories import ClaimFactory, StoreFactory, UserFactory
+from tests.images import image_bytes, signature_png
+
+CHANGELIST = "admin:kiosk_claim_changelist"
+
+
+def manager_of(store, username: str):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=STORE_MANAGERS))
+    store.members.add(user)
+    return user
+
+
+def filed(store, number: str, **fields) -> Claim:
+    claim = ClaimFactory(
+        store=store,
+        status=Claim.Status.FILED,
+        source_order_id=number,
+        submitted_at=timezone.now(),
+        request_payload={"storeId": store.source_store_id, "issueType": "DEFECTIVE_ITEM"},
+        response_body={"status": "ok", "payload": {"sourceOrderId": number}},
+        **fields,
+    )
+    attach(claim, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
+    attach(claim, ClaimAttachment.Kind.SIGNATURE, signature_png())
+    SubmissionAttempt.objects.create(
+        claim=claim,
+        number=1,
+        url="http://sandbox/v1/claims/offline",
+        request_body=claim.request_payload,
+        status_code=201,
+        outcome="filed",
+        duration_ms=4321,
+        decision=f"filed as {number}",
+        response_body='{"status":"ok"}',
+    )
+    return claim
 
 
 @pytest.fixture
-def filed_claim(complete_claim):
-    complete_claim.status = Claim.Status.FILED
-    complete_claim.source_order_id = "XX-1234-5678"
-    complete_claim.request_payload = {"storeId": "store_123", "issueType": "DEFECTIVE_ITEM"}
-    complete_claim.response_body = {"status": "ok", "payload": {"sourceOrderId": "XX-1234-5678"}}
-    complete_claim.save()
-    SubmissionAttempt.objects.create(
-        claim=complete_claim,
-        number=1,
-        url="http://sandbox/v1/claims/offline",
-        request_body=complete_claim.request_payload,
-        status_code=201,
-        outcome="filed",
-        duration_ms=212,
-        response_body='{"status":"ok"}',
-    )
-    return complete_claim
+def desk(db):
+    """Two stores, a manager of each, a superuser, and a claim at each store."""
+
+    class Desk:
+        store_a = StoreFactory(name="Uptown", source_store_id="store_a")
+        store_b = StoreFactory(name="Harbour", source_store_id="store_b")
+        manager_a = manager_of(store_a, "manager_a")
+        manager_b = manager_of(store_b, "manager_b")
+        superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+        claim_a = filed(
+            store_a, "SB-1111-1111", customer_email="alice@example.com", ship_last_name="Archer"
+        )
+        claim_b = filed(
+            store_b,
+            "SB-2222-2222",
+            customer_email="bob@example.com",
+            customer_phone="+12125550147",
+            ship_first_name="Bob",
+            ship_last_name="Baker",
+            item_sku="SKU-B-7",
+        )
+
+    return Desk
 
 
-def test_claim_admin_lists_claims_with_their_columns(manager_client, filed_claim):
-    response = manager_client.get(reverse("admin:kiosk_claim_changelist"))
-
-    assert response.status_code == 200
-    content = response.content.decode()
-    for text in (
-        "XX-1234-5678",
-        filed_claim.reference,
-        "customer@example.com",
-        "SKU-12345",
-        "Defective item",
-        "Refund",
-        "Main Street",
-    ):
-        assert text in content
+def as_user(client, user):
+    client.force_login(user)
+    return client
 
 
-def test_claim_admin_searches_and_filters(manager_client, filed_claim):
-    url = reverse("admin:kiosk_claim_changelist")
+def listed(client, **params) -> str:
+    return client.get(reverse(CHANGELIST), params).content.decode()
 
-    assert filed_claim.reference in manager_client.get(url, {"q": "XX-1234"}).content.decode()
-    assert filed_claim.reference not in manager_client.get(url, {"q": "nothing"}).content.decode()
+
+# -- who sees what -----------------------------------------------------------------------
+
+
+def test_roles_are_groups_with_their_permissions(db):
+    managers = Group.objects.get(name=STORE_MANAGERS)
+    codenames = set(managers.permissions.values_list("codename", flat=True))
+
+    assert {"view_claim", "retry_delivery", "export_claims"} <= codenames
+    assert not codenames & {"change_claim", "delete_claim", "change_store"}
+    assert not Group.objects.get(name=ASSOCIATES).permissions.exists()
+
+
+def test_an_associate_has_no_admin_access(client, desk):
+    associate = UserFactory(username="ash")
+    associate.groups.add(Group.objects.get(name=ASSOCIATES))
+    desk.store_a.members.add(associate)
+
+    response = as_user(client, associate).get(reverse(CHANGELIST))
+
+    assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_a_manager_lists_searches_and_filters_only_their_stores_claims(client, desk):
+    as_user(client, desk.manager_b)
+
+    assert desk.claim_b.reference in listed(client)
+    assert desk.claim_a.reference not in listed(client)
+    assert desk.claim_a.reference not in listed(client, q="SB-1111-1111")
+    assert desk.claim_a.reference not in listed(client, q="alice@example.com")
+    assert desk.claim_a.reference not in listed(client, store=desk.store_a.pk)
+    page = listed(client)
+    assert "Harbour" in page and "Uptown" not in page  # the store filter's choices
+
+
+def test_the_superuser_sees_every_store(client, desk):
+    page = listed(as_user(client, desk.superuser))
+
+    assert desk.claim_a.reference in page and desk.claim_b.reference in page
+
+
+def test_another_stores_claim_or_attempt_by_its_url_is_a_404(client, desk):
+    as_user(client, desk.manager_b)
+    attempt_a = desk.claim_a.attempts.get()
+
     assert (
-        filed_claim.reference
-        not in manager_client.get(url, {"status__exact": "failed"}).content.decode()
+        client.get(reverse("admin:kiosk_claim_change", args=[desk.claim_a.pk])).status_code == 404
     )
-
-
-def test_claim_admin_shows_images_json_and_attempts(manager_client, filed_claim):
-    response = manager_client.get(reverse("admin:kiosk_claim_change", args=[filed_claim.pk]))
-
-    content = response.content.decode()
-    assert content.count("class='audit-photo'") == 2
-    assert "class='audit-signature'" in content
-    assert "&quot;issueType&quot;: &quot;DEFECTIVE_ITEM&quot;" in content
-    assert "&quot;sourceOrderId&quot;: &quot;XX-1234-5678&quot;" in content
-    assert "212" in content  # the attempt's duration, inline
-
-
-def test_claim_admin_cannot_change_or_delete_the_audit_record(manager_client, filed_claim):
-    change_url = reverse("admin:kiosk_claim_change", args=[filed_claim.pk])
-
-    response = manager_client.post(change_url, {"status": "draft", "source_order_id": ""})
-
-    assert response.status_code == 403
-    filed_claim.refresh_from_db()
-    assert filed_claim.status == "filed"
-    assert manager_client.get(reverse("admin:kiosk_claim_add")).status_code == 403
     assert (
-        manager_client.post(reverse("admin:kiosk_claim_delete", args=[filed_claim.pk])).status_code
-        == 403
+        client.get(reverse("admin:kiosk_claim_history", args=[desk.claim_a.pk])).status_code == 404
     )
-    attempt_url = reverse(
-        "admin:kiosk_submissionattempt_change", args=[filed_claim.attempts.get().pk]
+    assert (
+        client.get(reverse("admin:kiosk_submissionattempt_change", args=[attempt_a.pk])).status_code
+        == 404
     )
-    assert manager_client.post(attempt_url, {"status_code": 500}).status_code == 403
+    attempts = client.get(reverse("admin:kiosk_submissionattempt_changelist")).content.decode()
+    assert "SB-2222-2222" in attempts and "SB-1111-1111" not in attempts
+    own = client.get(reverse("admin:kiosk_claim_change", args=[desk.claim_b.pk]))
+    assert own.status_code == 200
 
 
-def test_superuser_cannot_edit_the_audit_record_either(admin_client, filed_claim):
-    response = admin_client.post(reverse("admin:kiosk_claim_change", args=[filed_claim.pk]), {})
+def test_another_stores_photos_are_on_no_page_a_manager_reaches(client, desk):
+    as_user(client, desk.manager_b)
+    photo_names = [a.file.name for a in desk.claim_a.attachments.all()]
 
-    assert response.status_code == 403
+    pages = [
+        listed(client),
+        client.get(reverse("admin:kiosk_claim_change", args=[desk.claim_b.pk])).content.decode(),
+        client.get(reverse("admin:kiosk_claim_dashboard")).content.decode(),
+    ]
+
+    assert photo_names
+    for page in pages:
+        for name in photo_names:
+            assert name not in page
+
+
+def test_stores_are_read_only_for_their_managers(client, desk):
+    as_user(client, desk.manager_b)
+    own = reverse("admin:kiosk_store_change", args=[desk.store_b.pk])
+
+    assert client.get(own).status_code == 200
+    assert client.post(own, {"name": "Renamed"}).status_code == 403
+    assert (
+        client.get(reverse("admin:kiosk_store_change", args=[desk.store_a.pk])).status_code == 404
+    )
+    stores = client.get(reverse("admin:kiosk_store_changelist")).content.decode()
+    assert "Harbour" in stores and "Uptown" not in stores
+
+
+def test_only_a_superuser_changes_store_policy(client, desk):
+    as_user(client, desk.superuser)
+    page = client.get(reverse("admin:kiosk_store_change", args=[desk.store_b.pk]))
+
+    assert b'name="receipt_required"' in page.content
+
+
+# -- the record cannot be rewritten -------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["manager_b", "superuser"])
+def test_nobody_edits_or_deletes_the_audit_record(client, desk, who):
+    as_user(client, getattr(desk, who))
+    claim = desk.claim_b
+    attempt = claim.attempts.get()
+
+    assert (
+        client.post(reverse("admin:kiosk_claim_change", args=[claim.pk]), {"status": "draft"})
+    ).status_code == 403
+    assert client.post(reverse("admin:kiosk_claim_delete", args=[claim.pk])).status_code == 403
+    assert (
+        client.post(reverse("admin:kiosk_submissionattempt_change", args=[attempt.pk]), {})
+    ).status_code == 403
+    assert (
+        client.post(reverse("admin:kiosk_submissionattempt_delete", args=[attempt.pk]))
+    ).status_code == 403
+    assert client.get(reverse("admin:kiosk_claim_add")).status_code == 403
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.FILED and claim.attempts.count() == 1
+
+
+def test_a_photo_a_sent_request_named_is_never_deleted(desk):
+    from kiosk.services.attachments import attachment_delete
+
+    claim = desk.claim_b
+    photo = claim.attachments.get(kind=ClaimAttachment.Kind.ITEM)
+    claim.request_payload = {"item": {"images": [f"https://media.test/{photo.file.name}"]}}
+    claim.save()
+    unsent = attach(claim, ClaimAttachment.Kind.RECEIPT, image_bytes("PNG"))
+
+    attachment_delete(attachment=photo)
+    attachment_delete(attachment=unsent)
+
+    photo.refresh_from_db()
+    assert photo.removed_at is not None and photo.file.storage.exists(photo.file.name)
+    assert photo not in claim.attachments_of(ClaimAttachment.Kind.ITEM)
+    assert not ClaimAttachment.objects.filter(pk=unsent.pk).exists()
+
+
+# -- the claim page ----------------------------------------------------------------------
+
+
+def test_the_claim_page_shows_images_json_timeline_and_times_with_seconds(client, desk):
+    claim = desk.claim_b
+    long_body = '{"status": "ok", "payload": {"note": "' + "x" * 5000 + '"}}'
+    SubmissionAttempt.objects.filter(claim=claim).update(
+        response_body=long_body, started_at=timezone.now().replace(second=42, microsecond=0)
+    )
+    as_user(client, desk.manager_b)
+
+    page = client.get(reverse("admin:kiosk_claim_change", args=[claim.pk])).content.decode()
+
+    assert page.count("class='audit-photo'") == 1
+    assert "class='audit-signature'" in page
+    assert "&quot;issueType&quot;: &quot;DEFECTIVE_ITEM&quot;" in page
+    assert "x" * 5000 in page  # never cut off
+    assert "&quot;payload&quot;: {\n" in page  # pretty-printed
+    assert "4321" in page  # the attempt's duration, inline
+    assert 'data-testid="timeline"' in page
+    started = timezone.localtime(claim.attempts.get().started_at)
+    assert started.strftime("%H:%M:42") in page
+
+
+# -- the claim list ----------------------------------------------------------------------
+
+
+def test_the_list_shows_the_columns_and_leaves_drafts_out(client, desk, settings):
+    settings.DRAFT_ABANDONED_AFTER_DAYS = 7
+    fresh = ClaimFactory(store=desk.store_b, status=Claim.Status.DRAFT)
+    old = ClaimFactory(
+        store=desk.store_b,
+        status=Claim.Status.DRAFT,
+        created_at=timezone.now() - datetime.timedelta(days=9),
+    )
+    as_user(client, desk.manager_b)
+
+    page = listed(client)
+    drafts = listed(client, drafts="only")
+    abandoned = listed(client, drafts="abandoned")
+
+    for text in ("SB-2222-2222", desk.claim_b.reference, "Filed", "Harbour", "Bob Baker"):
+        assert text in page
+    for text in ("bob@example.com", "Espresso machine", "Defective item", "Refund"):
+        assert text in page
+    assert fresh.reference not in page and old.reference not in page
+    assert fresh.reference in drafts and "Draft, 0 days old" in drafts
+    assert "Abandoned draft, 9 days old" in drafts
+    assert old.reference in abandoned and fresh.reference not in abandoned
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "SB-2222-2222",
+        "sb-2222-2222",
+        "REFERENCE",
+        "BOB@example.com",
+        "(212) 555-0147",
+        "212-555-0147",
+        "+1 212 555 0147",
+        "Bob",
+        "baker",
+        "Bob Baker",
+        "sku-b-7",
+    ],
+)
+def test_search_finds_a_claim_by_what_a_manager_types(client, desk, term):
+    as_user(client, desk.manager_b)
+    term = desk.claim_b.reference if term == "REFERENCE" else term
+
+    assert desk.claim_b.reference in listed(client, q=term)
+
+
+@pytest.mark.parametrize("term", ["bob@example", "555-0147", "Bak", "SB-2222"])
+def test_search_does_not_match_parts(client, desk, term):
+    assert desk.claim_b.reference not in listed(as_user(client, desk.manager_b), q=term)
+
+
+def test_filters_narrow_the_list(client, desk):
+    store = desk.store_b
+    needs = filed(store, "SB-3333-3333", issue_type="DAMAGED", resolution="RESHIP")
+    needs.status, needs.attention_reason = Claim.Status.NEEDS_ATTENTION, "gave_up"
+    needs.claim_state = ""
+    needs.save()
+    desk.claim_b.claim_state = "APPROVED"
+    desk.claim_b.submitted_at = timezone.now() - datetime.timedelta(days=20)
+    desk.claim_b.save()
+    as_user(client, desk.manager_b)
+    b, n = desk.claim_b.reference, needs.reference
+
+    def only(params) -> set[str]:
+        page = listed(client, **params)
+        return {ref for ref in (b, n) if ref in page}
+
+    assert only({"status__exact": "needs_attention"}) == {n}
+    assert only({"attention_reason__exact": "gave_up"}) == {n}
+    assert only({"claim_state": "APPROVED"}) == {b}
+    assert only({"store": store.pk}) == {b, n}
+    assert only({"issue_type__exact": "DAMAGED"}) == {n}
+    assert only({"resolution__exact": "RESHIP"}) == {n}
+    assert only({"submitted": "7d"}) == {n}
+    assert only({"submitted": "30d"}) == {b, n}
+    assert only({"submitted": "today"}) == {n}
+    old_day = timezone.localdate() - datetime.timedelta(days=20)
+    assert only({"submitted_from": old_day, "submitted_to": old_day}) == {b}
+    assert only({"undelivered": "1"}) == {n}
+
+
+def test_queries_per_page_do_not_grow_with_the_rows(client, desk, django_assert_max_num_queries):
+    for number in range(100):
+        ClaimFactory(store=desk.store_b, status=Claim.Status.FILED, source_order_id=f"N-{number}")
+    as_user(client, desk.manager_b)
+    client.get(reverse(CHANGELIST))  # warm: session, permissions
+
+    def queries_for() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse(CHANGELIST))
+        assert page.status_code == 200
+        return len(captured)
+
+    from kiosk.admin.claims import ClaimAdmin
+
+    ClaimAdmin.list_per_page = 20
+    twenty = queries_for()
+    ClaimAdmin.list_per_page = 100
+    try:
+        hundred = queries_for()
+    finally:
+        ClaimAdmin.list_per_page = 50
+    assert hundred == twenty
+    with django_assert_max_num_queries(twenty):
+        client.get(reverse(CHANGELIST))
+
+
+# -- taking data out ---------------------------------------------------------------------
+
+
+def csv_rows(response) -> list[dict]:
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_of_everything_the_filters_match_is_scoped_and_recorded(client, desk):
+    filed(desk.store_b, "SB-4444-4444", issue_type="DAMAGED")
+    as_user(client, desk.manager_b)
+
+    response = client.get(reverse("admin:kiosk_claim_export"), {"issue_type__exact": "DAMAGED"})
+    everything = csv_rows(client.get(reverse("admin:kiosk_claim_export")))
+
+    rows = csv_rows(response)
+    assert response["Content-Type"] == "text/csv"
+    assert [r["claim_number"] for r in rows] == ["SB-4444-4444"]
+    assert {r["claim_number"] for r in everything} == {"SB-4444-4444", "SB-2222-2222"}
+    export = ManagerAction.objects.filter(action="export").first()
+    assert export.user == desk.manager_b
+    assert export.detail["rows"] == 2  # the last export, of everything
+    first = ManagerAction.objects.filter(action="export").last()
+    assert first.detail == {"filters": {"issue_type__exact": "DAMAGED"}, "rows": 1}
+
+
+def test_export_of_selected_claims_leaves_out_other_stores(client, desk):
+    as_user(client, desk.manager_b)
+
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "export_selected", "_selected_action": [desk.claim_a.pk, desk.claim_b.pk]},
+    )
+
+    assert [r["claim_number"] for r in csv_rows(response)] == ["SB-2222-2222"]
+
+
+def test_export_neutralises_cells_a_spreadsheet_would_run(client, desk):
+    desk.claim_b.item_name = '=HYPERLINK("http://evil.test","click")'
+    desk.claim_b.ship_first_name = "@SUM(A1)"
+    desk.claim_b.item_sku = "\tTAB"
+    desk.claim_b.save()
+    as_user(client, desk.manager_b)
+
+    row = csv_rows(client.get(reverse("admin:kiosk_claim_export")))[0]
+
+    assert row["item"] == '\'=HYPERLINK("http://evil.test","click")'
+    assert row["customer_first_name"] == "'@SUM(A1)"
+    assert row["sku"] == "'\tTAB"
+    assert row["customer_phone"] == "'+12125550147"
+
+
+def test_the_dashboard_counts_only_the_managers_stores(client, desk):
+    needs = filed(desk.store_b, "SB-5555-5555")
+    needs.status, needs.attention_reason = Claim.Status.NEEDS_ATTENTION, "gave_up"
+    needs.save()
+    as_user(client, desk.manager_b)
+
+    page = client.get(reverse("admin:kiosk_claim_dashboard"), {"period": "today"})
+
+    summary = page.context["summary"]
+    assert summary.total == 2
+    assert summary.needs_attention == 1
+    assert {name for _, name, _ in summary.by_store} == {"Harbour"}
+    assert sum(bar.count for bar in summary.bars) == 2
+    content = page.content.decode()
+    assert "<svg" in content and "<rect" in content
+    assert "?status__exact=needs_attention" in content
+
+
+# -- actions on the record ---------------------------------------------------------------
+
+
+def retry(client, *claims, reason: str = "", confirmed: bool = True):
+    data = {"action": "retry_delivery", "_selected_action": [c.pk for c in claims]}
+    if confirmed:
+        data |= {"confirmed": "yes", "reason": reason}
+    return client.post(reverse(CHANGELIST), data, follow=True)
+
+
+def test_a_retry_asks_why_and_goes_on_the_claims_record(client, desk, settings):
+    settings.PUBLIC_MEDIA_BASE_URL = "https://media.test"
+    claim = desk.claim_b
+    claim.status, claim.attention_reason = Claim.Status.NEEDS_ATTENTION, "configuration"
+    claim.save()
+    as_user(client, desk.manager_b)
+
+    asked = retry(client, claim, confirmed=False)
+    without_reason = retry(client, claim, reason="")
+    done = retry(client, claim, reason="The API token was renewed.")
+
+    assert b"Why are you retrying?" in asked.content
+    assert b"Say why, for the record." in without_reason.content
+    assert f"Queued for delivery again: {claim.reference}".encode() in done.content
+    action = claim.manager_actions.get()
+    assert (action.user, action.reason) == (desk.manager_b, "The API token was renewed.")
+    page = client.get(reverse("admin:kiosk_claim_change", args=[claim.pk])).content.decode()
+    assert "Retried delivery" in page and "The API token was renewed." in page
+
+
+def test_a_retry_never_reaches_another_stores_claim(client, desk):
+    claim = desk.claim_a
+    claim.status, claim.attention_reason = Claim.Status.NEEDS_ATTENTION, "gave_up"
+    claim.save()
+    as_user(client, desk.manager_b)
+
+    retry(client, claim, reason="Trying my luck")
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.NEEDS_ATTENTION
+    assert not ManagerAction.objects.exists()
 
 
 def test_demo_setup_is_idempotent(db):

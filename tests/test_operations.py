@@ -11,10 +11,15 @@ from kiosk.models import Claim
 from kiosk.services.submission import claim_submit
 
 
-def retry_action(client, *claims):
+def retry_action(client, *claims, reason: str = "The cause was fixed."):
     return client.post(
         reverse("admin:kiosk_claim_changelist"),
-        {"action": "retry_delivery", "_selected_action": [c.pk for c in claims]},
+        {
+            "action": "retry_delivery",
+            "_selected_action": [c.pk for c in claims],
+            "reason": reason,
+            "confirmed": "yes",
+        },
         follow=True,
     )
 
@@ -65,23 +70,41 @@ def test_manager_retries_after_the_credentials_are_fixed(
 
 
 def test_retry_action_leaves_claims_that_do_not_need_attention(manager_client, complete_claim):
+    complete_claim.status = Claim.Status.FILED
+    complete_claim.source_order_id = "SB-0000-0001"
+    complete_claim.save()
+
     page = retry_action(manager_client, complete_claim)
 
     assert "did not need attention and were left alone" in page.content.decode()
     complete_claim.refresh_from_db()
-    assert complete_claim.status == Claim.Status.DRAFT
+    assert complete_claim.status == Claim.Status.FILED
+    assert not complete_claim.manager_actions.exists()
 
 
 def test_retry_action_needs_its_permission(client, complete_claim, django_user_model):
-    viewer = django_user_model.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
     from django.contrib.auth.models import Permission
 
+    viewer = django_user_model.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_claim"))
+    complete_claim.store.members.add(viewer)
+    complete_claim.status = Claim.Status.NEEDS_ATTENTION
+    complete_claim.attention_reason = Claim.AttentionReason.GAVE_UP
+    complete_claim.save()
     client.force_login(viewer)
 
     page = client.get(reverse("admin:kiosk_claim_changelist"))
+    posted = client.post(
+        reverse("admin:kiosk_claim_changelist"),
+        {"action": "retry_delivery", "_selected_action": [complete_claim.pk], "reason": "x"},
+    )
 
-    assert b"retry_delivery" not in page.content
+    assert complete_claim.reference.encode() in page.content  # the viewer sees the claim
+    assert b'value="retry_delivery"' not in page.content
+    assert posted.status_code in (200, 302)
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.NEEDS_ATTENTION
+    assert not complete_claim.manager_actions.exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,9 +1,11 @@
 """The associate's pages, driven with real form posts."""
 
 import datetime
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from kiosk.models import Claim, SubmissionAttempt
@@ -317,7 +319,13 @@ def test_claim_unauthorized_asks_for_a_manager_and_never_shows_the_token(
 
     assert b"call a store manager" in page.content
     assert b"op_secret_do_not_show" not in page.content
-    assert "op_secret_do_not_show" not in str(complete_claim.attempts.get().__dict__)
+    # The token was sent (and refused), yet nothing kept for the audit holds it.
+    assert api_to_sandbox.received[0].response_status == 401
+    complete_claim.refresh_from_db()
+    kept = [model_to_dict(complete_claim)] + [
+        model_to_dict(a) for a in complete_claim.attempts.all()
+    ]
+    assert "op_secret_do_not_show" not in json.dumps(kept, default=str)
 
 
 def test_claim_submit_refuses_an_incomplete_claim(associate_client, store, api_to_sandbox):

@@ -42,6 +42,6 @@ class ClaimStepForm(forms.ModelForm):
 
     def attachment_count(self, kind: str) -> int:
         """Photos already on the claim plus the good ones in this post."""
-        stored = sum(1 for a in self.claim.attachments.all() if a.kind == kind)
+        stored = len(self.claim.attachments_of(kind))
         new = sum(1 for k, _ in self.accepted_uploads() if k == kind)
         return stored + new

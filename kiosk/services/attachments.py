@@ -4,6 +4,7 @@ import base64
 import binascii
 import hashlib
 import io
+import json
 import warnings
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from kiosk.models import Claim, ClaimAttachment
@@ -110,14 +112,27 @@ def signature_decode(*, data_url: str) -> bytes:
 
 def signature_store(*, claim: Claim, data: bytes) -> ClaimAttachment:
     """Replace the claim's signature with this PNG (from signature_decode)."""
-    for old in claim.attachments.filter(kind=ClaimAttachment.Kind.SIGNATURE):
+    for old in claim.attachments.current().filter(kind=ClaimAttachment.Kind.SIGNATURE):
         attachment_delete(attachment=old)
     return attachment_store(claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, data=data)
 
 
 def attachment_delete(*, attachment: ClaimAttachment) -> None:
+    """Take a photo off its claim. One a sent request named stays, for the audit record."""
+    if attachment_was_sent(attachment=attachment):
+        attachment.removed_at = timezone.now()
+        attachment.save(update_fields=["removed_at"])
+        return
     attachment.file.delete(save=False)
     attachment.delete()
+
+
+def attachment_was_sent(*, attachment: ClaimAttachment) -> bool:
+    """Whether the body queued for the claim, or any attempt's body, names this file."""
+    name = attachment.file.name.rsplit("/", 1)[-1]
+    bodies = [attachment.claim.request_payload]
+    bodies += list(attachment.claim.attempts.values_list("request_body", flat=True))
+    return any(body and name in json.dumps(body) for body in bodies)
 
 
 def attachment_public_url(*, attachment: ClaimAttachment, media_base_url: str) -> str:

@@ -79,7 +79,8 @@ def claim_queue(
         "status": Claim.Status.OUTCOME_UNKNOWN if may_be_filed else Claim.Status.QUEUED,
         "attention_reason": "",
         "request_payload": payload,
-        "submitted_at": now,
+        # When the associate first submitted it; a retry starts a round, not a submission.
+        "submitted_at": claim.submitted_at or now,
         "queued_at": now,
         "next_attempt_at": now,
         "delivery_attempts": 0,

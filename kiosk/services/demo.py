@@ -3,19 +3,11 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from kiosk.models import Store
-
-MANAGERS_GROUP = "Store managers"
-MANAGER_PERMISSIONS = (
-    "view_claim",
-    "view_claimattachment",
-    "view_submissionattempt",
-    "view_store",
-    "retry_delivery",
-)
+from kiosk.roles import ASSOCIATES, STORE_MANAGERS
 
 
 @dataclass(frozen=True)
@@ -29,17 +21,6 @@ DEMO_LOGINS = (
     DemoLogin("associate", "associate", "associate-demo-1"),
     DemoLogin("manager", "manager", "manager-demo-1"),
 )
-
-
-@transaction.atomic
-def managers_group_ensure() -> Group:
-    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="kiosk", codename__in=MANAGER_PERMISSIONS
-        )
-    )
-    return group
 
 
 @transaction.atomic
@@ -58,6 +39,6 @@ def demo_setup() -> tuple[Store, tuple[DemoLogin, ...]]:
         user.set_password(login.password)
         user.save()
         store.members.add(user)
-        if login.role == "manager":
-            user.groups.add(managers_group_ensure())
+        role = STORE_MANAGERS if login.role == "manager" else ASSOCIATES
+        user.groups.set([Group.objects.get(name=role)])
     return store, DEMO_LOGINS

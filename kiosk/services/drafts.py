@@ -55,7 +55,7 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bo
     valid = form.is_valid()
     for kind, upload in form.accepted_uploads():
         if kind == ClaimAttachment.Kind.PRODUCT:
-            for old in claim.attachments.filter(kind=kind):
+            for old in claim.attachments.current().filter(kind=kind):
                 attachment_delete(attachment=old)
         attachment_create(claim=claim, kind=kind, upload=upload)
     if valid:
@@ -79,7 +79,7 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bo
 
 def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> None:
     """Remove a photo; the step that holds it must then be checked again."""
-    attachment = claim.attachments.filter(pk=attachment_id).first()
+    attachment = claim.attachments.current().filter(pk=attachment_id).first()
     if attachment is not None:
         attachment_delete(attachment=attachment)
         claim.completed_steps = [s for s in claim.completed_steps if s != slug]
@@ -106,7 +106,7 @@ def _save_signature(*, claim: Claim, form: SignatureForm) -> None:
     if form.signature_png:
         signature_store(claim=claim, data=form.signature_png)
     elif form.cleaned_data.get("clear_signature"):
-        for old in claim.attachments.filter(kind=ClaimAttachment.Kind.SIGNATURE):
+        for old in claim.attachments.current().filter(kind=ClaimAttachment.Kind.SIGNATURE):
             attachment_delete(attachment=old)
 
 

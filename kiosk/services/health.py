@@ -35,8 +35,9 @@ class DeliveryBacklog:
         return self.counts.get(status, 0)
 
 
-def delivery_backlog() -> DeliveryBacklog:
-    undelivered = Claim.objects.undelivered()
+def delivery_backlog(*, claims=None) -> DeliveryBacklog:
+    """Of `claims` (default: every claim)."""
+    undelivered = (Claim.objects.all() if claims is None else claims).undelivered()
     counts = dict(
         undelivered.values_list("status").annotate(count=Count("pk")).values_list("status", "count")
     )

@@ -34,7 +34,7 @@ def claim_payload(*, claim: Claim, file_url: FileUrl) -> dict[str, Any]:
     value was never collected are left out rather than sent empty, except
     `signature`, which the API documents as possibly "".
     """
-    attachments = list(claim.attachments.all())
+    attachments = [a for a in claim.attachments.all() if a.removed_at is None]
 
     def urls(kind: str) -> list[str]:
         return [file_url(a) for a in attachments if a.kind == kind]

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from kiosk.models import Claim
 from kiosk.services.health import delivery_backlog
+from kiosk.services.scoping import claims_visible_to
 
 register = template.Library()
 
@@ -14,7 +15,7 @@ def undelivered_summary(context) -> dict:
     user = context["request"].user
     if not user.has_perm("kiosk.view_claim"):
         return {"visible": False}
-    backlog = delivery_backlog()
+    backlog = delivery_backlog(claims=claims_visible_to(user))
     changelist = reverse("admin:kiosk_claim_changelist")
     rows = [
         (status.label, backlog.count(status), f"{changelist}?status__exact={status.value}")
@@ -32,4 +33,5 @@ def undelivered_summary(context) -> dict:
         "oldest": backlog.oldest_undelivered,
         "now": timezone.now(),
         "needs_attention": backlog.count(Claim.Status.NEEDS_ATTENTION),
+        "dashboard": reverse("admin:kiosk_claim_dashboard"),
     }

@@ -1,57 +1,18 @@
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kiosk.choices import ClaimCategory, ClaimFiledFrom, IssueType, Resolution, SalesChannel
-from kiosk.validators import validate_country_code, validate_iso_duration
+from kiosk.models.store import Store
 
-
-class Store(models.Model):
-    """A physical store, with the policy its claims are filed under."""
-
-    name = models.CharField(max_length=200)
-    source_store_id = models.CharField(
-        "OrderProtection storeId", max_length=100, unique=True, help_text="Sent as storeId."
-    )
-    default_country = models.CharField(
-        max_length=2,
-        default="US",
-        validators=[validate_country_code],
-        help_text="ISO 3166 code: the default region for phone numbers and addresses.",
-    )
-    receipt_required = models.BooleanField(default=True)
-    signature_required = models.BooleanField(default=True)
-    default_warranty_period = models.CharField(
-        max_length=32, default="P1Y", validators=[validate_iso_duration]
-    )
-    default_sales_channel = models.CharField(
-        max_length=16, choices=SalesChannel, default=SalesChannel.IN_STORE
-    )
-    default_claim_category = models.CharField(
-        max_length=16, choices=ClaimCategory, default=ClaimCategory.WARRANTY
-    )
-    default_claim_filed_from = models.CharField(
-        max_length=16, choices=ClaimFiledFrom, default=ClaimFiledFrom.EXTERNAL
-    )
-    default_address_origin = models.CharField(max_length=64, blank=True)
-    default_from_valet = models.BooleanField(default=False)
-    default_require_customer_signature = models.BooleanField(default=False)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        related_name="stores",
-        blank=True,
-        help_text="Associates and managers who work at this store.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+if TYPE_CHECKING:
+    from kiosk.models.attachment import ClaimAttachment
 
 
 def new_claim_reference() -> str:
@@ -204,8 +165,19 @@ class Claim(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["state_next_check_at"]),
             models.Index(fields=["op_claim_id"]),
+            # The manager's desk: its ordering, date range and searches (see README).
+            models.Index(fields=["-created_at", "-id"], name="claim_newest_first"),
+            models.Index(fields=["submitted_at"], name="claim_submitted_at"),
+            models.Index(Lower("customer_email"), name="claim_email_ci"),
+            models.Index(fields=["customer_phone"], name="claim_phone"),
+            models.Index(Lower("ship_last_name"), name="claim_last_name_ci"),
+            models.Index(Lower("ship_first_name"), name="claim_first_name_ci"),
+            models.Index(Lower("item_sku"), name="claim_sku_ci"),
         ]
-        permissions = [("retry_delivery", "Can retry the delivery of claims that need attention")]
+        permissions = [
+            ("retry_delivery", "Can retry the delivery of claims that need attention"),
+            ("export_claims", "Can export claims to CSV"),
+        ]
 
     def __str__(self) -> str:
         return self.source_order_id or self.reference
@@ -229,119 +201,5 @@ class Claim(models.Model):
         return self.get_status_display()
 
     def attachments_of(self, kind: str) -> list["ClaimAttachment"]:
-        return [a for a in self.attachments.all() if a.kind == kind]
-
-
-def attachment_upload_to(instance: "ClaimAttachment", filename: str) -> str:
-    # The stored name never comes from the uploaded file's name.
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"claims/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{extension}"
-
-
-class ClaimAttachment(models.Model):
-    """An image that travels to the API as a URL: signature, receipt, item or product photo."""
-
-    class Kind(models.TextChoices):
-        SIGNATURE = "signature", "Signature"
-        RECEIPT = "receipt", "Receipt photo"
-        ITEM = "item", "Item photo"
-        PRODUCT = "product", "Product image"
-
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=16, choices=Kind)
-    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
-    content_type = models.CharField(max_length=50)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.claim}"
-
-
-class SubmissionAttempt(models.Model):
-    """One HTTP call to the API: written before the call, completed after it."""
-
-    class SentFrom(models.TextChoices):
-        COUNTER = "counter", "At the counter"
-        WORKER = "worker", "Background worker"
-
-    class Kind(models.TextChoices):
-        SEND = "send", "Send the claim"
-        LOOKUP = "lookup", "Look the claim up"
-
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attempts")
-    number = models.PositiveIntegerField()
-    started_at = models.DateTimeField(default=timezone.now)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    url = models.URLField(max_length=300)
-    request_body = models.JSONField()
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, help_text="Capped at AUDIT_BODY_MAX_CHARS.")
-    outcome = models.CharField(max_length=16, blank=True)
-    error_class = models.CharField(max_length=100, blank=True)
-    error_message = models.TextField(blank=True)
-    sent_from = models.CharField(max_length=16, choices=SentFrom, default=SentFrom.WORKER)
-    kind = models.CharField(max_length=8, choices=Kind, default=Kind.SEND)
-    decision = models.CharField(
-        max_length=200, blank=True, help_text="What was decided after this attempt."
-    )
-
-    class Meta:
-        ordering = ["claim", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["claim", "number"], name="unique_attempt_number")
-        ]
-
-    def __str__(self) -> str:
-        return f"Attempt {self.number} for {self.claim}"
-
-
-class WebhookEvent(models.Model):
-    """One event OrderProtection posted to the webhook receiver, kept as it came."""
-
-    event_id = models.CharField(
-        max_length=128, unique=True, help_text="The envelope's id, or a digest of the body."
-    )
-    topic = models.CharField(max_length=64)
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    body = models.JSONField()
-    processed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=200, blank=True)
-    claim = models.ForeignKey(
-        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="webhook_events"
-    )
-
-    class Meta:
-        ordering = ["-received_at"]
-
-    def __str__(self) -> str:
-        return f"{self.topic} ({self.event_id[:12]})"
-
-
-class ClaimStateChange(models.Model):
-    """A state OrderProtection gave a filed claim, and how the portal learned it."""
-
-    class Source(models.TextChoices):
-        WEBHOOK = "webhook", "Webhook"
-        POLL = "poll", "Polling"
-        LOOKUP = "lookup", "Lookup"
-
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="state_changes")
-    state = models.CharField(max_length=32)
-    resolution = models.CharField(max_length=64, blank=True)
-    reason = models.CharField(max_length=64, blank=True)
-    source = models.CharField(max_length=16, choices=Source)
-    recorded_at = models.DateTimeField(default=timezone.now)
-    event = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, null=True, blank=True)
-
-    class Meta:
-        ordering = ["recorded_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.claim} became {self.state}"
+        """The claim's current photos (or signature) of this kind, removed ones left out."""
+        return [a for a in self.attachments.all() if a.kind == kind and a.removed_at is None]

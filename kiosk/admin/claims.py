@@ -1,0 +1,351 @@
+"""The claim list and the claim's page: what managers use every day."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
+from kiosk.admin.filters import (
+    ClaimStateFilter,
+    DraftFilter,
+    StoreFilter,
+    SubmittedFilter,
+    UndeliveredFilter,
+    abandoned_before,
+)
+from kiosk.admin.pagination import EstimatedCountPaginator
+from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
+from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, ManagerAction, SubmissionAttempt
+from kiosk.services.claim_search import claim_search_filter
+from kiosk.services.dashboard import PERIODS, dashboard_for
+from kiosk.services.export import claims_csv_rows
+from kiosk.services.manager_actions import claims_retry, manager_action_record
+from kiosk.services.scoping import claims_visible_to, stores_visible_to
+from kiosk.services.timeline import claim_timeline
+from kiosk.views import public_media_base_url
+
+
+class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SubmissionAttempt
+    extra = 0
+    fields = [
+        "number",
+        "started_at",
+        "kind",
+        "sent_from",
+        "duration_ms",
+        "status_code",
+        "outcome",
+        "decision",
+        "error_message",
+        "response",
+    ]
+    readonly_fields = fields
+    ordering = ["number"]
+
+    @admin.display(description="Response body")
+    def response(self, attempt: SubmissionAttempt) -> str:
+        return pretty_json(attempt.response_body)
+
+
+class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClaimStateChange
+    extra = 0
+    fields = ["recorded_at", "state", "resolution", "reason", "source"]
+    readonly_fields = fields
+    verbose_name_plural = "State at OrderProtection"
+
+
+@admin.register(Claim)
+class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = staticmethod(claims_visible_to)
+    list_display = [
+        "claim_number",
+        "reference",
+        "status_badge",
+        "store",
+        "customer_name",
+        "customer_email",
+        "item_name",
+        "issue_type",
+        "resolution",
+        "created_by",
+        "submitted",
+    ]
+    list_display_links = ["claim_number", "reference"]
+    list_filter = [
+        DraftFilter,
+        UndeliveredFilter,
+        "status",
+        "attention_reason",
+        ClaimStateFilter,
+        StoreFilter,
+        "issue_type",
+        "resolution",
+        SubmittedFilter,
+    ]
+    # The search box is served by get_search_results (index-backed exact matches).
+    search_fields = ["reference"]
+    search_help_text = (
+        "A claim number or reference, an email, a phone number, a SKU, "
+        "or the customer's first or last name."
+    )
+    list_select_related = ["store", "created_by"]
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    ordering = ["-created_at", "-id"]
+    inlines = [SubmissionAttemptInline, ClaimStateChangeInline]
+    actions = ["retry_delivery", "export_selected"]
+    fieldsets = [
+        (
+            "Claim",
+            {
+                "fields": [
+                    "reference",
+                    "source_order_id",
+                    "status",
+                    "attention_reason",
+                    "store",
+                    "created_by",
+                    "created_at",
+                    "submitted_at",
+                    "filed_at",
+                    "last_error",
+                    "last_error_field",
+                ]
+            },
+        ),
+        (
+            "Delivery",
+            {
+                "fields": [
+                    "idempotency_key",
+                    "queued_at",
+                    "delivery_attempts",
+                    "next_attempt_at",
+                    "sending_started_at",
+                    "unknown_outcome_since",
+                    "possible_duplicates",
+                ]
+            },
+        ),
+        (
+            "At OrderProtection",
+            {
+                "fields": [
+                    "claim_state",
+                    "claim_state_at",
+                    "op_resolution",
+                    "op_denial_reason",
+                    "op_claim_id",
+                ]
+            },
+        ),
+        ("Images", {"fields": ["signature_image", "photos"]}),
+        ("Customer", {"fields": CustomerForm.Meta.fields}),
+        ("Item", {"fields": ItemForm.Meta.fields}),
+        (
+            "Warranty",
+            {
+                "fields": [
+                    "date_of_purchase",
+                    "receipt_required",
+                    "warranty_period",
+                    "product_description",
+                ]
+            },
+        ),
+        ("Shipping address", {"fields": AddressForm.Meta.fields}),
+        ("Issue and resolution", {"fields": IssueForm.Meta.fields}),
+        ("Sent and received", {"fields": ["request_json", "response_status", "response_json"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _, options in self.fieldsets for field in options["fields"]]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("attachments")
+
+    def get_search_results(self, request, queryset, search_term):
+        regions = list(stores_visible_to(request.user).values_list("default_country", flat=True))
+        return queryset.filter(claim_search_filter(search_term, regions=regions)), False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if hasattr(response, "context_data") and response.context_data.get("original"):
+            response.context_data["timeline"] = claim_timeline(
+                claim=response.context_data["original"]
+            )
+        return response
+
+    # -- columns ----------------------------------------------------------------------
+
+    @admin.display(description="Claim number", ordering="source_order_id")
+    def claim_number(self, claim: Claim) -> str:
+        return claim.source_order_id or "—"
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, claim: Claim) -> str:
+        if claim.status == Claim.Status.DRAFT:
+            abandoned = claim.created_at < abandoned_before()
+            label = "Abandoned draft" if abandoned else "Draft"
+            age = timezone.now() - claim.created_at
+            return format_html(
+                "<span class='status-badge status-draft{}'>{}, {} days old</span>",
+                " abandoned" if abandoned else "",
+                label,
+                age.days,
+            )
+        return format_html(
+            "<span class='status-badge status-{}'>{}</span>", claim.status, claim.status_label
+        )
+
+    @admin.display(description="Customer", ordering="ship_last_name")
+    def customer_name(self, claim: Claim) -> str:
+        return f"{claim.ship_first_name} {claim.ship_last_name}".strip() or "—"
+
+    @admin.display(description="Submitted", ordering="submitted_at")
+    def submitted(self, claim: Claim) -> str:
+        if not claim.submitted_at:
+            return "—"
+        return timezone.localtime(claim.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description="Signature")
+    def signature_image(self, claim: Claim) -> str:
+        signatures = claim.attachments_of(ClaimAttachment.Kind.SIGNATURE)
+        if not signatures:
+            return "No signature"
+        return format_html(
+            "<img src='{}' alt='Signature' class='audit-signature'>", signatures[-1].file.url
+        )
+
+    @admin.display(description="Photos")
+    def photos(self, claim: Claim) -> str:
+        photos = [a for a in claim.attachments.all() if a.kind != ClaimAttachment.Kind.SIGNATURE]
+        if not photos:
+            return "No photos"
+        return format_html_join(
+            "",
+            "<figure class='audit-figure'><a href='{0}' target='_blank' title='{1}'>"
+            "<img src='{0}' alt='{1}' class='audit-photo'></a><figcaption>{1}{2}</figcaption>"
+            "</figure>",
+            (
+                (a.file.url, a.get_kind_display(), " (removed)" if a.removed_at else "")
+                for a in photos
+            ),
+        )
+
+    @admin.display(description="Request sent")
+    def request_json(self, claim: Claim) -> str:
+        return pretty_json(claim.request_payload)
+
+    @admin.display(description="Response received")
+    def response_json(self, claim: Claim) -> str:
+        return pretty_json(claim.response_body)
+
+    # -- actions ----------------------------------------------------------------------
+
+    @admin.action(
+        description="Retry delivery of selected claims that need attention",
+        permissions=["retry_delivery"],
+    )
+    def retry_delivery(self, request, queryset):
+        """Asks why first; the retry is then on each claim's record with the reason."""
+        needing = queryset.filter(status=Claim.Status.NEEDS_ATTENTION)
+        others = queryset.exclude(status=Claim.Status.NEEDS_ATTENTION).count()
+        reason = request.POST.get("reason", "").strip()
+        if "confirmed" not in request.POST or not reason:
+            context = self.admin_site.each_context(request) | {
+                "title": "Retry delivery",
+                "opts": self.opts,
+                "claims": needing,
+                "others": others,
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "reason_missing": "confirmed" in request.POST,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/kiosk/claim/retry_confirmation.html", context)
+        queued, refused = claims_retry(
+            user=request.user,
+            claims=list(needing),
+            reason=reason,
+            media_base_url=public_media_base_url(request),
+        )
+        if queued:
+            references = ", ".join(c.reference for c in queued)
+            self.message_user(
+                request, f"Queued for delivery again: {references}.", messages.SUCCESS
+            )
+        if refused:
+            details = "; ".join(f"{c.reference} ({c.last_error})" for c in refused)
+            self.message_user(request, f"Not queued, still incomplete: {details}.", messages.ERROR)
+        if others:
+            self.message_user(
+                request,
+                f"{others} selected claim(s) did not need attention and were left alone.",
+                messages.WARNING,
+            )
+        return None
+
+    def has_retry_delivery_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.retry_delivery")
+
+    @admin.action(description="Export selected claims to CSV", permissions=["export_claims"])
+    def export_selected(self, request, queryset):
+        return self._csv_response(request, queryset, {"selected": queryset.count()})
+
+    def has_export_claims_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.export_claims")
+
+    # -- extra pages: export of everything matching, and the dashboard ----------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("export/", wrap(self.export_view), name="kiosk_claim_export"),
+            path("dashboard/", wrap(self.dashboard_view), name="kiosk_claim_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """Everything the current filters and search match, as CSV."""
+        if not self.has_export_claims_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+        filters = {key: value for key, value in request.GET.items()}
+        return self._csv_response(request, queryset, {"filters": filters})
+
+    def _csv_response(self, request, queryset, detail: dict) -> StreamingHttpResponse:
+        queryset = queryset.order_by("-created_at", "-id")
+        rows = queryset.count()
+        manager_action_record(
+            user=request.user,
+            action=ManagerAction.Action.EXPORT,
+            reason="CSV export",
+            detail=detail | {"rows": rows},
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        response = StreamingHttpResponse(claims_csv_rows(queryset), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="claims-{stamp}.csv"'
+        return response
+
+    def dashboard_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        summary = dashboard_for(user=request.user, period=request.GET.get("period", "7d"))
+        changelist = reverse("admin:kiosk_claim_changelist")
+        context = self.admin_site.each_context(request) | {
+            "title": "Dashboard",
+            "opts": self.opts,
+            "summary": summary,
+            "periods": PERIODS,
+            "changelist": changelist,
+        }
+        return TemplateResponse(request, "admin/kiosk/claim/dashboard.html", context)

@@ -1,0 +1,21 @@
+"""The portal's data: stores, claims with their photos, and the record of every exchange."""
+
+from kiosk.models.attachment import ClaimAttachment, attachment_upload_to
+from kiosk.models.audit import ManagerAction
+from kiosk.models.claim import Claim, ClaimQuerySet, editable_claims, new_claim_reference
+from kiosk.models.delivery import ClaimStateChange, SubmissionAttempt, WebhookEvent
+from kiosk.models.store import Store
+
+__all__ = [
+    "Claim",
+    "ClaimAttachment",
+    "ClaimQuerySet",
+    "ClaimStateChange",
+    "ManagerAction",
+    "Store",
+    "SubmissionAttempt",
+    "WebhookEvent",
+    "attachment_upload_to",
+    "editable_claims",
+    "new_claim_reference",
+]

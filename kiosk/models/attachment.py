@@ -1,0 +1,49 @@
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+from kiosk.models.claim import Claim
+
+
+def attachment_upload_to(instance: "ClaimAttachment", filename: str) -> str:
+    # The stored name never comes from the uploaded file's name.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"claims/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class ClaimAttachmentQuerySet(models.QuerySet):
+    def current(self) -> "ClaimAttachmentQuerySet":
+        """Left out: photos the associate removed (kept only for the audit record)."""
+        return self.filter(removed_at__isnull=True)
+
+
+class ClaimAttachment(models.Model):
+    """An image that travels to the API as a URL: signature, receipt, item or product photo."""
+
+    class Kind(models.TextChoices):
+        SIGNATURE = "signature", "Signature"
+        RECEIPT = "receipt", "Receipt photo"
+        ITEM = "item", "Item photo"
+        PRODUCT = "product", "Product image"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=16, choices=Kind)
+    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    content_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when the associate removes a photo that a sent request named: the file stays,
+    # so the audit record keeps what OrderProtection was shown.
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClaimAttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.claim}"

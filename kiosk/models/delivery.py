@@ -1,0 +1,87 @@
+from django.db import models
+from django.utils import timezone
+
+from kiosk.models.claim import Claim
+
+
+class SubmissionAttempt(models.Model):
+    """One HTTP call to the API: written before the call, completed after it."""
+
+    class SentFrom(models.TextChoices):
+        COUNTER = "counter", "At the counter"
+        WORKER = "worker", "Background worker"
+
+    class Kind(models.TextChoices):
+        SEND = "send", "Send the claim"
+        LOOKUP = "lookup", "Look the claim up"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    url = models.URLField(max_length=300)
+    request_body = models.JSONField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="Capped at AUDIT_BODY_MAX_CHARS.")
+    outcome = models.CharField(max_length=16, blank=True)
+    error_class = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    sent_from = models.CharField(max_length=16, choices=SentFrom, default=SentFrom.WORKER)
+    kind = models.CharField(max_length=8, choices=Kind, default=Kind.SEND)
+    decision = models.CharField(
+        max_length=200, blank=True, help_text="What was decided after this attempt."
+    )
+
+    class Meta:
+        ordering = ["claim", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "number"], name="unique_attempt_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} for {self.claim}"
+
+
+class WebhookEvent(models.Model):
+    """One event OrderProtection posted to the webhook receiver, kept as it came."""
+
+    event_id = models.CharField(
+        max_length=128, unique=True, help_text="The envelope's id, or a digest of the body."
+    )
+    topic = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    body = models.JSONField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="webhook_events"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.event_id[:12]})"
+
+
+class ClaimStateChange(models.Model):
+    """A state OrderProtection gave a filed claim, and how the portal learned it."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        POLL = "poll", "Polling"
+        LOOKUP = "lookup", "Lookup"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="state_changes")
+    state = models.CharField(max_length=32)
+    resolution = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=16, choices=Source)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    event = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} became {self.state}"

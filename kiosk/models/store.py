@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+
+from kiosk.choices import ClaimCategory, ClaimFiledFrom, SalesChannel
+from kiosk.validators import validate_country_code, validate_iso_duration
+
+
+class Store(models.Model):
+    """A physical store, with the policy its claims are filed under."""
+
+    name = models.CharField(max_length=200)
+    source_store_id = models.CharField(
+        "OrderProtection storeId", max_length=100, unique=True, help_text="Sent as storeId."
+    )
+    default_country = models.CharField(
+        max_length=2,
+        default="US",
+        validators=[validate_country_code],
+        help_text="ISO 3166 code: the default region for phone numbers and addresses.",
+    )
+    receipt_required = models.BooleanField(default=True)
+    signature_required = models.BooleanField(default=True)
+    default_warranty_period = models.CharField(
+        max_length=32, default="P1Y", validators=[validate_iso_duration]
+    )
+    default_sales_channel = models.CharField(
+        max_length=16, choices=SalesChannel, default=SalesChannel.IN_STORE
+    )
+    default_claim_category = models.CharField(
+        max_length=16, choices=ClaimCategory, default=ClaimCategory.WARRANTY
+    )
+    default_claim_filed_from = models.CharField(
+        max_length=16, choices=ClaimFiledFrom, default=ClaimFiledFrom.EXTERNAL
+    )
+    default_address_origin = models.CharField(max_length=64, blank=True)
+    default_from_valet = models.BooleanField(default=False)
+    default_require_customer_signature = models.BooleanField(default=False)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="stores",
+        blank=True,
+        help_text="Associates and managers who work at this store.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

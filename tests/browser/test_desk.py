@@ -1,0 +1,155 @@
+"""The manager's desk in a browser: a manager of store B at work, and one of store A."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from kiosk.models import Claim
+from kiosk.roles import STORE_MANAGERS
+from kiosk.services.submission import claim_submit
+from tests.browser.conftest import PASSWORD
+from tests.factories import StoreFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DESK = {"viewport": {"width": 1280, "height": 900}}
+
+
+def manager_of(store, username):
+    user = UserFactory(username=username, first_name=username.title(), is_staff=True)
+    user.groups.add(Group.objects.get(name=STORE_MANAGERS))
+    store.members.add(user)
+    return user
+
+
+def admin_log_in(page: Page, username: str) -> None:
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("undelivered-summary")).to_be_visible()
+
+
+def test_a_store_manager_at_the_desk(
+    settings,
+    new_context,
+    live_server,
+    store,
+    associate,
+    make_complete_claim,
+    api_to_sandbox,
+    media_server,
+    run_worker,
+    screenshot,
+):
+    # Store B is the associate's store; store A is someone else's.
+    store_a = StoreFactory(name="Uptown", source_store_id="store_a")
+    manager_of(store_a, "alma")
+    manager_of(store, "bruno")
+    other = make_complete_claim()
+    other.store = store_a
+    other.save()
+    filed = make_complete_claim()
+    claim_submit(claim=filed, media_base_url=media_server)
+    settings.ORDERPROTECTION_API_TOKEN = "revoked-token"
+    stuck = make_complete_claim()
+    claim_submit(claim=stuck, media_base_url=media_server)
+    stuck.refresh_from_db()
+    assert stuck.attention_reason == Claim.AttentionReason.CONFIGURATION
+    claim_submit(claim=other, media_base_url=media_server)
+    settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"  # the engineer fixed it
+
+    context = new_context(base_url=live_server.url, accept_downloads=True, **DESK)
+    page = context.new_page()
+    admin_log_in(page, "bruno")
+    expect(page.get_by_test_id("undelivered-total")).to_have_text("1")
+    screenshot(page, "index")
+
+    # Only store B's claims, and the store filter offers only store B.
+    page.goto(reverse("admin:kiosk_claim_changelist"))
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#result_list")).not_to_contain_text(other.reference)
+    expect(page.locator("#changelist-filter")).not_to_contain_text("Uptown")
+    screenshot(page, "claims")
+
+    # A filtered export, opened.
+    page.locator("#changelist-filter").get_by_role("link", name="Needs attention").first.click()
+    expect(rows).to_have_count(1)
+    with page.expect_download() as download:
+        page.get_by_test_id("export-all").click()
+    exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [row["reference"] for row in exported] == [stuck.reference]
+
+    # The dashboard.
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_test_id("dashboard-total")).to_have_text("2")
+    expect(page.get_by_test_id("dashboard-needs-attention")).to_contain_text("1")
+    expect(page.locator(".dashboard-chart rect")).not_to_have_count(0)
+    screenshot(page, "dashboard")
+
+    # The claim that needs attention: retried, with a reason, then on its timeline.
+    page.get_by_test_id("dashboard-needs-attention").click()
+    page.get_by_role("link", name=stuck.reference).click()
+    expect(page.get_by_test_id("needs-attention")).to_contain_text("Configuration or credentials")
+    screenshot(page, "claim-needs-attention")
+    page.go_back()
+    page.locator(f"input[name='_selected_action'][value='{stuck.pk}']").check()
+    page.select_option("select[name='action']", "retry_delivery")
+    page.get_by_role("button", name="Run").click()
+    page.fill("#id_reason", "The API token was renewed.")
+    screenshot(page, "retry-why")
+    page.get_by_role("button", name="Retry delivery").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"Queued for delivery again: {stuck.reference}"
+    )
+    run_worker(stuck)
+    page.goto(reverse("admin:kiosk_claim_change", args=[stuck.pk]))
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline).to_contain_text("Retried delivery — bruno: The API token was renewed.")
+    expect(timeline).to_contain_text(f"filed as {stuck.source_order_id}")
+    screenshot(page, "timeline")
+
+    # Store A's manager opens store B's claim by its URL.
+    other_context = new_context(base_url=live_server.url, **DESK)
+    alma = other_context.new_page()
+    admin_log_in(alma, "alma")
+    response = alma.goto(reverse("admin:kiosk_claim_change", args=[stuck.pk]))
+    assert response.status == 404
+    screenshot(alma, "other-store-404")
+
+
+def test_the_claim_list_at_tablet_width(
+    settings,
+    new_context,
+    live_server,
+    store,
+    make_complete_claim,
+    media_server,
+    api_to_sandbox,
+    screenshot,
+):
+    manager_of(store, "bruno")
+    claim = make_complete_claim()
+    claim_submit(claim=claim, media_base_url=media_server)
+    context = new_context(base_url=live_server.url, viewport={"width": 820, "height": 1180})
+    page = context.new_page()
+    admin_log_in(page, "bruno")
+
+    page.goto(reverse("admin:kiosk_claim_changelist"))
+
+    search = page.locator("#searchbar").bounding_box()
+    content = page.locator("#changelist").bounding_box()
+    assert search["width"] >= content["width"] * 0.6
+    for column in ("claim_number", "reference", "status_badge", "customer_name", "submitted"):
+        expect(page.locator(f"#result_list th.column-{column}")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    expect(page.locator("#result_list")).to_contain_text(re.compile(r"SB-\d{4}-\d{4}"))
+    screenshot(page, "claims-at-820")
