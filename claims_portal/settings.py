@@ -128,10 +128,24 @@ STATICFILES_DIRS = [
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 PUBLIC_MEDIA_BASE_URL = env.str("PUBLIC_MEDIA_BASE_URL", default="").rstrip("/")
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Django serves the photos OrderProtection fetches (only those); off, a web server must.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
-# Django's own request limit must let a full-size photo through.
+# Refused from the image's header, before decoding: pixels (width × height) per photo.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+# Stored photos are at most this many pixels on their long side.
+IMAGE_MAX_SIDE = env.int("IMAGE_MAX_SIDE", default=2048)
+# Photos in one request, and photos (of every kind) on one claim.
+UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=10)
+PHOTOS_PER_CLAIM = env.int("PHOTOS_PER_CLAIM", default=20)
+# Django's own request limits must let the portal say what is wrong at the field.
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES * 4
+# The URLs OrderProtection fetches photos from are unguessable; signed, they also expire.
+# The docs do not say when OrderProtection fetches them: too short an expiry could leave
+# it unable to (see the README).
+MEDIA_SIGNED_URLS = env.bool("MEDIA_SIGNED_URLS", default=False)
+MEDIA_SIGNED_URL_MAX_AGE = env.int("MEDIA_SIGNED_URL_MAX_AGE", default=7 * 24 * 60 * 60)
 
 MEDIA_STORAGE = env_choice("MEDIA_STORAGE", choices=("filesystem", "s3"), default="filesystem")
 if MEDIA_STORAGE == "s3":
@@ -142,7 +156,9 @@ if MEDIA_STORAGE == "s3":
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
             "region_name": env.str("AWS_S3_REGION_NAME", default=None),
             "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
-            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+            "querystring_auth": env.bool("MEDIA_SIGNED_URLS", default=False),
+            "querystring_expire": env.int("MEDIA_SIGNED_URL_MAX_AGE", default=7 * 24 * 60 * 60),
             "file_overwrite": False,
         },
     }
@@ -274,7 +290,8 @@ CLAIM_FINAL_STATES = env.list(
     default=["DENIED", "RESOLVED", "RESOLVED_BY_BRAND", "CLOSED", "ARCHIVED", "DISMISSED"],
 )
 
-# The desk marks drafts older than this as abandoned.
+# The desk marks drafts older than this as abandoned; `manage.py purge_abandoned_drafts`
+# deletes their photos and signatures.
 DRAFT_ABANDONED_AFTER_DAYS = env.int("DRAFT_ABANDONED_AFTER_DAYS", default=7)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

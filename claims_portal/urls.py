@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from kiosk.endpoints import healthz, healthz_delivery, orderprotection_webhook
+from kiosk.photo_views import public_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -15,13 +14,7 @@ urlpatterns = [
     path("", include("kiosk.urls")),
 ]
 
-if settings.SERVE_MEDIA:
-    # OrderProtection fetches uploads without a login; their names are unguessable.
+if settings.SERVE_MEDIA and settings.MEDIA_STORAGE == "filesystem":
+    # What OrderProtection fetches, without a login: photos named in claims, and only them.
     media_prefix = settings.MEDIA_URL.strip("/")
-    urlpatterns += [
-        re_path(
-            rf"^{media_prefix}/(?P<path>.*)$",
-            login_not_required(serve),
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    ]
+    urlpatterns += [re_path(rf"^{media_prefix}/(?P<path>claims/.+)$", public_media)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiosk import views
+from kiosk import photo_views, views
 
 app_name = "kiosk"
 
@@ -13,4 +13,17 @@ urlpatterns = [
     path("claims/<str:reference>/steps/<slug:step>/", views.claim_step, name="claim-step"),
     path("claims/<str:reference>/submit/", views.claim_submit_view, name="claim-submit"),
     path("claims/<str:reference>/result/", views.claim_result, name="claim-result"),
+    path("claims/<str:reference>/photos/", photo_views.photo_upload, name="photo-upload"),
+    path(
+        "claims/<str:reference>/photos/<int:pk>/remove/",
+        photo_views.photo_remove,
+        name="photo-remove",
+    ),
+    path("photos/<int:pk>/", photo_views.photo, name="photo"),
+    path(
+        "photos/<int:pk>/thumbnail/",
+        photo_views.photo,
+        {"thumbnail": True},
+        name="photo-thumbnail",
+    ),
 ]

@@ -32,3 +32,46 @@ def signature_data_url(*, blank: bool = False) -> str:
     import base64
 
     return "data:image/png;base64," + base64.b64encode(signature_png(blank=blank)).decode()
+
+
+def phone_photo(*, size: tuple[int, int] = (4000, 3000), orientation: int = 6) -> bytes:
+    """A JPEG as a phone makes it: 12 MP, EXIF orientation, GPS position, make and model.
+
+    Stored sideways with orientation 6: upright, it is portrait. The top band is red
+    so that a test can tell which way up it ended.
+    """
+    image = Image.new("RGB", size, "navy")
+    draw = ImageDraw.Draw(image)
+    # Orientation 6 means: rotate 90° clockwise to view. The side that ends on top is
+    # the stored image's left edge.
+    draw.rectangle((0, 0, size[0] // 10, size[1]), fill="red")
+    for x in range(0, size[0], 97):
+        draw.line((x, 0, x + size[1], size[1]), fill=(x % 255, 180, 90), width=9)
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Phone 15 Pro"  # Model
+    gps = {1: "N", 2: (40.0, 42.0, 46.0), 3: "W", 4: (74.0, 0.0, 21.0)}
+    exif[0x8825] = gps  # GPSInfo
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=92, exif=exif)
+    return buffer.getvalue()
+
+
+def png_bomb(side: int) -> bytes:
+    """A tiny PNG whose header claims side × side pixels (it does not decode)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    row = b"\0" + b"\0" * 3 * 16
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * 16))
+        + chunk(b"IEND", b"")
+    )

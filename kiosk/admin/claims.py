@@ -20,6 +20,7 @@ from kiosk.admin.filters import (
 from kiosk.admin.pagination import EstimatedCountPaginator
 from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
 from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, ManagerAction, SubmissionAttempt
+from kiosk.services.attachments import attachment_staff_url
 from kiosk.services.claim_search import claim_search_filter
 from kiosk.services.dashboard import PERIODS, dashboard_for
 from kiosk.services.export import claims_csv_rows
@@ -222,7 +223,9 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         if not signatures:
             return "No signature"
         return format_html(
-            "<img src='{}' alt='Signature' class='audit-signature'>", signatures[-1].file.url
+            "<a href='{}'><img src='{}' alt='Signature' class='audit-signature'></a>",
+            attachment_staff_url(attachment=signatures[-1]),
+            attachment_staff_url(attachment=signatures[-1], thumbnail=True),
         )
 
     @admin.display(description="Photos")
@@ -232,11 +235,16 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             return "No photos"
         return format_html_join(
             "",
-            "<figure class='audit-figure'><a href='{0}' target='_blank' title='{1}'>"
-            "<img src='{0}' alt='{1}' class='audit-photo'></a><figcaption>{1}{2}</figcaption>"
+            "<figure class='audit-figure'><a href='{0}' target='_blank' title='{2}'>"
+            "<img src='{1}' alt='{2}' class='audit-photo'></a><figcaption>{2}{3}</figcaption>"
             "</figure>",
             (
-                (a.file.url, a.get_kind_display(), " (removed)" if a.removed_at else "")
+                (
+                    attachment_staff_url(attachment=a),
+                    attachment_staff_url(attachment=a, thumbnail=True),
+                    a.get_kind_display(),
+                    " (removed)" if a.removed_at else "",
+                )
                 for a in photos
             ),
         )

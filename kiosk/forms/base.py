@@ -2,8 +2,9 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 
-from kiosk.models import Claim
+from kiosk.models import Claim, ClaimAttachment
 
 
 class ClaimStepForm(forms.ModelForm):
@@ -23,6 +24,31 @@ class ClaimStepForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def clean(self):
+        cleaned = super().clean()
+        self._refuse_photos_past_the_limit()
+        return cleaned
+
+    def _refuse_photos_past_the_limit(self) -> None:
+        """PHOTOS_PER_CLAIM: the photos of every kind on the claim, with this post's."""
+        limit = settings.PHOTOS_PER_CLAIM
+        stored = sum(
+            1
+            for a in self.claim.attachments.all()
+            if a.removed_at is None and a.kind != ClaimAttachment.Kind.SIGNATURE
+        )
+        for name in self.upload_kinds:
+            field = self.fields[name]
+            if field.accepted and stored + len(field.accepted) > limit:
+                message = (
+                    f"A claim can have at most {limit} photos; it has {stored}. "
+                    "Remove one to add another."
+                )
+                field.refused.append(message)
+                field.accepted = []
+                self.add_error(name, message)
+            stored += len(field.accepted)
 
     def collects(self, field_path: str) -> bool:
         """Whether this form collected the API key at `field_path`, e.g. "item.images[0]"."""

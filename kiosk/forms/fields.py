@@ -4,10 +4,10 @@ import re
 
 from crispy_forms.layout import HTML, Div
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 
-from kiosk.services.attachments import image_inspect
+from kiosk.services.images import NormalisedImage, image_check_size, image_normalise
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -15,33 +15,40 @@ class MultipleImageInput(forms.ClearableFileInput):
 
 
 class ImageUploadField(forms.FileField):
-    """One or more photos, each checked by decoding it with Pillow.
+    """One or more photos, each checked and normalised (kiosk.services.images).
 
-    `accepted` holds the files that passed even when another did not, so that
-    the view can keep every good photo while it reports the bad ones, whose
-    messages are in `refused`.
+    `accepted` holds the normalised images that passed even when another did
+    not, so that the view can keep every good photo while it reports the bad
+    ones, whose messages are in `refused`. The decoding happens here, in
+    `is_valid()`, which the drafts service calls before any database write.
     """
 
     def __init__(self, *, multiple: bool = True, **kwargs):
         self.multiple = multiple
         widget_class = MultipleImageInput if multiple else forms.ClearableFileInput
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", widget_class(attrs={"accept": "image/*"}))
+        # No `capture`: a tablet then offers the camera and the gallery both.
+        attrs = {"accept": "image/*,.heic,.heif"}
+        kwargs.setdefault("widget", widget_class(attrs=attrs))
         super().__init__(**kwargs)
-        self.accepted: list[UploadedFile] = []
+        self.accepted: list[NormalisedImage] = []
         self.refused: list[str] = []
 
-    def clean(self, data, initial=None) -> list[UploadedFile]:
+    def clean(self, data, initial=None) -> list[NormalisedImage]:
         files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
         self.accepted, self.refused = [], []
+        if len(files) > settings.UPLOAD_MAX_FILES:
+            self.refused.append(
+                f"{len(files)} photos were sent at once; at most {settings.UPLOAD_MAX_FILES} "
+                "can be. Add the others in a second go."
+            )
+            raise ValidationError(self.refused)
         for upload in files:
             try:
-                image_inspect(data=b"".join(upload.chunks()))
+                image_check_size(size=upload.size or 0)
+                self.accepted.append(image_normalise(data=b"".join(upload.chunks())))
             except ValidationError as error:
                 self.refused.extend(f"{upload.name}: {m}" for m in error.messages)
-            else:
-                upload.seek(0)
-                self.accepted.append(upload)
         if self.refused:
             raise ValidationError(self.refused)
         return self.accepted

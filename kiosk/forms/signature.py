@@ -3,6 +3,7 @@ from django import forms
 from kiosk.forms.base import ClaimStepForm
 from kiosk.models import Claim
 from kiosk.services.attachments import signature_decode
+from kiosk.services.images import NormalisedImage
 
 
 class SignatureForm(ClaimStepForm):
@@ -17,12 +18,12 @@ class SignatureForm(ClaimStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.signature_png: bytes | None = None
+        self.signature_image: NormalisedImage | None = None
 
     def clean_signature_data(self) -> str:
         data_url = self.cleaned_data["signature_data"]
         if data_url:
-            self.signature_png = signature_decode(data_url=data_url)
+            self.signature_image = signature_decode(data_url=data_url)
         return data_url
 
     def clean(self):
@@ -31,7 +32,7 @@ class SignatureForm(ClaimStepForm):
         if (
             self.claim.store.signature_required
             and not self.has_error("signature_data")
-            and not self.signature_png
+            and not self.signature_image
             and not has_stored
         ):
             self.add_error("signature_data", "Ask the customer to sign in the box.")

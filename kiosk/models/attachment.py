@@ -30,6 +30,8 @@ class ClaimAttachment(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(max_length=16, choices=Kind)
     file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    # About 256 px: what pages show, so that none downloads a photo to draw a thumbnail.
+    thumbnail = models.FileField(upload_to=attachment_upload_to, max_length=255, blank=True)
     content_type = models.CharField(max_length=50)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

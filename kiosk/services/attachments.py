@@ -1,120 +1,100 @@
-"""Photos and signatures: checked by decoding, stored under random names, served as URLs."""
+"""Photos and signatures on a claim: stored normalised under random names, served as URLs.
+
+Decoding and re-encoding (kiosk.services.images) happens before any database
+work; storing a photo writes the files first, then one short row insert.
+"""
 
 import base64
 import binascii
 import hashlib
 import io
 import json
-import warnings
-from dataclasses import dataclass
-from urllib.parse import urljoin
+import time
+from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from PIL import Image
 
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.images import NormalisedImage, image_normalise
 
-# Formats a browser can show and the API's servers can be expected to read.
-ACCEPTED_FORMATS = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "WEBP": ("image/webp", "webp"),
-    "GIF": ("image/gif", "gif"),
-}
 SIGNATURE_DATA_URL_PREFIX = "data:image/png;base64,"
-
-
-@dataclass(frozen=True)
-class InspectedImage:
-    content_type: str
-    extension: str
-    width: int
-    height: int
-
-
-def image_inspect(*, data: bytes) -> InspectedImage:
-    """Decode the bytes with Pillow; raise ValidationError unless they are an accepted image."""
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            "This file is %(size)s MB; the limit is %(limit)s MB. Take the photo again "
-            "at a lower resolution.",
-            code="too_large",
-            params={
-                "size": f"{len(data) / 1_000_000:.1f}",
-                "limit": f"{settings.UPLOAD_MAX_BYTES / 1_000_000:.0f}",
-            },
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                image_format, width, height = image.format, image.width, image.height
-                image.load()
-    except Exception:
-        # Pillow raises many kinds of error for a file that is not an image.
-        raise ValidationError(
-            "This file is not a photo the portal can read. Use a JPEG, PNG, WebP or GIF image.",
-            code="not_an_image",
-        ) from None
-    if image_format not in ACCEPTED_FORMATS:
-        raise ValidationError(
-            "%(format)s images are not accepted. Use a JPEG, PNG, WebP or GIF image.",
-            code="format",
-            params={"format": image_format},
-        )
-    content_type, extension = ACCEPTED_FORMATS[image_format]
-    return InspectedImage(content_type, extension, width, height)
-
-
-def attachment_create(*, claim: Claim, kind: str, upload: UploadedFile) -> ClaimAttachment:
-    """Check an uploaded file is an image and store it on the claim."""
-    return attachment_store(claim=claim, kind=kind, data=b"".join(upload.chunks()))
+MEDIA_SIGNING_SALT = "kiosk.public-media"
+UNREADABLE_SIGNATURE = "The signature could not be read. Please sign again."
 
 
 def attachment_store(*, claim: Claim, kind: str, data: bytes) -> ClaimAttachment:
-    """Store image bytes on the claim under a random name; ValidationError if not an image."""
-    inspected = image_inspect(data=data)
-    attachment = ClaimAttachment(
-        claim=claim,
-        kind=kind,
-        content_type=inspected.content_type,
-        width=inspected.width,
-        height=inspected.height,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    attachment.file.save(f"upload.{inspected.extension}", ContentFile(data), save=False)
-    attachment.save()
+    """Normalise image bytes and store them on the claim; ValidationError if not a photo."""
+    attachment = attachment_prepare(claim=claim, kind=kind, image=image_normalise(data=data))
+    attachment_record(attachment=attachment)
     return attachment
 
 
-def signature_decode(*, data_url: str) -> bytes:
-    """Decode the PNG data URL drawn on the signature pad; a blank canvas is refused."""
+def attachment_prepare(*, claim: Claim, kind: str, image: NormalisedImage) -> ClaimAttachment:
+    """Write a normalised image and its thumbnail to storage; the row is not saved yet.
+
+    Storage may be slow (S3): this runs outside any database transaction, and
+    `attachment_record` then inserts the row, or `attachment_discard` undoes it.
+    """
+    attachment = ClaimAttachment(
+        claim=claim,
+        kind=kind,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        size=len(image.data),
+        sha256=hashlib.sha256(image.data).hexdigest(),
+    )
+    attachment.file.save(f"upload.{image.extension}", ContentFile(image.data), save=False)
+    attachment.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
+    return attachment
+
+
+def attachment_record(*, attachment: ClaimAttachment) -> None:
+    attachment.save()
+
+
+def attachment_discard(*, attachment: ClaimAttachment) -> None:
+    """Remove the files of a prepared attachment whose row was never saved."""
+    attachment.file.delete(save=False)
+    attachment.thumbnail.delete(save=False)
+
+
+def signature_decode(*, data_url: str) -> NormalisedImage:
+    """Decode the PNG drawn on the signature pad, normalised; a blank canvas is refused."""
     if not data_url.startswith(SIGNATURE_DATA_URL_PREFIX):
-        raise ValidationError("The signature could not be read. Please sign again.", code="format")
+        raise ValidationError(UNREADABLE_SIGNATURE, code="format")
     try:
         data = base64.b64decode(data_url.removeprefix(SIGNATURE_DATA_URL_PREFIX), validate=True)
-    except binascii.Error:
-        raise ValidationError(
-            "The signature could not be read. Please sign again.", code="format"
-        ) from None
-    if image_inspect(data=data).content_type != "image/png":
-        raise ValidationError("The signature could not be read. Please sign again.", code="format")
-    with Image.open(io.BytesIO(data)) as image:
-        if image.convert("RGBA").getchannel("A").getbbox() is None:
-            raise ValidationError("The customer has not signed yet.", code="blank")
-    return data
+    except (binascii.Error, ValueError):
+        raise ValidationError(UNREADABLE_SIGNATURE, code="format") from None
+    try:
+        image = image_normalise(data=data)
+    except ValidationError as error:
+        raise ValidationError(UNREADABLE_SIGNATURE, code="format") from error
+    if image.content_type != "image/png" or _is_blank(image.data):
+        raise ValidationError("The customer has not signed yet.", code="blank")
+    return image
 
 
-def signature_store(*, claim: Claim, data: bytes) -> ClaimAttachment:
-    """Replace the claim's signature with this PNG (from signature_decode)."""
+def _is_blank(png: bytes) -> bool:
+    with Image.open(io.BytesIO(png)) as drawn:
+        return drawn.getchannel("A").getbbox() is None
+
+
+def signatures_replace(*, claim: Claim, new: ClaimAttachment | None) -> None:
+    """Take the claim's current signature off (if any) and record the new one (if any)."""
     for old in claim.attachments.current().filter(kind=ClaimAttachment.Kind.SIGNATURE):
         attachment_delete(attachment=old)
-    return attachment_store(claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, data=data)
+    if new is not None:
+        attachment_record(attachment=new)
 
 
 def attachment_delete(*, attachment: ClaimAttachment) -> None:
@@ -124,6 +104,8 @@ def attachment_delete(*, attachment: ClaimAttachment) -> None:
         attachment.save(update_fields=["removed_at"])
         return
     attachment.file.delete(save=False)
+    if attachment.thumbnail:
+        attachment.thumbnail.delete(save=False)
     attachment.delete()
 
 
@@ -136,8 +118,38 @@ def attachment_was_sent(*, attachment: ClaimAttachment) -> bool:
 
 
 def attachment_public_url(*, attachment: ClaimAttachment, media_base_url: str) -> str:
-    """The absolute URL from which the API's servers fetch this file."""
-    url = attachment.file.url
+    """The absolute URL from which the API's servers fetch this file.
+
+    Unguessable either way; with MEDIA_SIGNED_URLS it also expires after
+    MEDIA_SIGNED_URL_MAX_AGE seconds (a presigned URL on S3).
+    """
+    url = default_storage.url(attachment.file.name)
+    if settings.MEDIA_SIGNED_URLS and not url.startswith(("http://", "https://")):
+        url = f"{url}?{_signed_query(attachment.file.name)}"
     if url.startswith(("http://", "https://")):
         return url
     return urljoin(media_base_url.rstrip("/") + "/", url.lstrip("/"))
+
+
+def attachment_staff_url(*, attachment: ClaimAttachment, thumbnail: bool = False) -> str:
+    """The URL staff pages show: through the view that checks the login and the store."""
+    name = "kiosk:photo-thumbnail" if thumbnail else "kiosk:photo"
+    return reverse(name, args=[attachment.pk])
+
+
+def media_signature_valid(*, name: str, expires: str, signature: str) -> bool:
+    """Whether a signed public URL for `name` is genuine and not expired."""
+    try:
+        expires_at = int(expires)
+    except (TypeError, ValueError):
+        return False
+    if expires_at < time.time():
+        return False
+    expected = signing.Signer(salt=MEDIA_SIGNING_SALT).signature(f"{name}:{expires_at}")
+    return constant_time_compare(expected, signature or "")
+
+
+def _signed_query(name: str) -> str:
+    expires = int(time.time()) + settings.MEDIA_SIGNED_URL_MAX_AGE
+    signature = signing.Signer(salt=MEDIA_SIGNING_SALT).signature(f"{name}:{expires}")
+    return urlencode({"expires": expires, "signature": signature})

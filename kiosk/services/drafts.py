@@ -1,14 +1,21 @@
 """Starting a claim and saving it step by step."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
 from kiosk.forms import ClaimStepForm, SignatureForm
 from kiosk.models import Claim, ClaimAttachment, Store
-from kiosk.services.attachments import attachment_create, attachment_delete, signature_store
+from kiosk.services.attachments import (
+    attachment_delete,
+    attachment_discard,
+    attachment_prepare,
+    attachment_record,
+    signatures_replace,
+)
 
 # Form data that is not the associate's input.
 NAVIGATION_KEYS = {"csrfmiddlewaretoken", "nav", "goto", "remove_attachment"}
@@ -37,7 +44,6 @@ def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
     )
 
 
-@transaction.atomic
 def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bool) -> bool:
     """Save what a step's form holds and return whether the step is complete.
 
@@ -47,21 +53,46 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bo
     associate asked to go on, so the kept input's errors are shown again on
     a reload; input left behind by going back is shown without errors.
 
-    Only this step's fields are written, and only while the claim is still
-    editable, so a worker's or a manager's change made meanwhile is never
-    overwritten; raises ClaimNotEditable otherwise.
+    Slow work holds no database lock: photos are decoded (in `is_valid`) and
+    written to storage before one short transaction records them with the
+    step. Only this step's fields are written, and only while the claim is
+    still editable, so a worker's or a manager's change made meanwhile is
+    never overwritten; raises ClaimNotEditable otherwise.
     """
     before = _field_values(claim)
     valid = form.is_valid()
-    for kind, upload in form.accepted_uploads():
-        if kind == ClaimAttachment.Kind.PRODUCT:
-            for old in claim.attachments.current().filter(kind=kind):
+    prepared = [
+        attachment_prepare(claim=claim, kind=kind, image=image)
+        for kind, image in form.accepted_uploads()
+    ]
+    signature = None
+    if valid and isinstance(form, SignatureForm) and form.signature_image:
+        signature = attachment_prepare(
+            claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, image=form.signature_image
+        )
+        prepared.append(signature)
+    try:
+        with transaction.atomic():
+            _record_step(claim, slug, form, valid, checked, before, prepared, signature)
+    except Exception:
+        for attachment in prepared:
+            if attachment.pk is None:
+                attachment_discard(attachment=attachment)
+        raise
+    return valid
+
+
+def _record_step(claim, slug, form, valid, checked, before, prepared, signature) -> None:
+    for attachment in prepared:
+        if attachment.kind == ClaimAttachment.Kind.PRODUCT:
+            for old in claim.attachments.current().filter(kind=attachment.kind):
                 attachment_delete(attachment=old)
-        attachment_create(claim=claim, kind=kind, upload=upload)
+        if attachment is not signature:
+            attachment_record(attachment=attachment)
     if valid:
         form.save(commit=False)
-        if isinstance(form, SignatureForm):
-            _save_signature(claim=claim, form=form)
+        if signature is not None or form.cleaned_data.get("clear_signature"):
+            signatures_replace(claim=claim, new=signature)
         claim.pending_input.pop(slug, None)
         if claim.last_error_field and form.collects(claim.last_error_field):
             claim.last_error, claim.last_error_field = "", ""
@@ -74,7 +105,45 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bo
         claim,
         [*step_fields, "completed_steps", "pending_input", "last_error", "last_error_field"],
     )
-    return valid
+
+
+def claim_add_photos(*, claim: Claim, kind: str, uploads: list) -> list[ClaimAttachment]:
+    """Check, normalise and store photos picked on the tablet; ValidationError if one is bad.
+
+    The same checks as the step's form (size, pixels, count, photos per claim);
+    the decoding and the storage writes happen before one short transaction.
+    A product image replaces the one before it.
+    """
+    from kiosk.forms.fields import ImageUploadField
+
+    field = ImageUploadField()
+    images = field.clean(uploads)
+    if not images:
+        raise ValidationError("Choose a photo.")
+    stored = len(
+        [a for a in claim.attachments.current() if a.kind != ClaimAttachment.Kind.SIGNATURE]
+    )
+    if stored + len(images) > settings.PHOTOS_PER_CLAIM:
+        raise ValidationError(
+            f"A claim can have at most {settings.PHOTOS_PER_CLAIM} photos; it has {stored}. "
+            "Remove one to add another."
+        )
+    prepared = [attachment_prepare(claim=claim, kind=kind, image=image) for image in images]
+    try:
+        with transaction.atomic():
+            if not Claim.objects.select_for_update().editable().filter(pk=claim.pk).exists():
+                raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
+            if kind == ClaimAttachment.Kind.PRODUCT:
+                for old in claim.attachments.current().filter(kind=kind):
+                    attachment_delete(attachment=old)
+            for attachment in prepared:
+                attachment_record(attachment=attachment)
+    except Exception:
+        for attachment in prepared:
+            if attachment.pk is None:
+                attachment_discard(attachment=attachment)
+        raise
+    return prepared
 
 
 def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> None:
@@ -100,14 +169,6 @@ def _claim_update(claim: Claim, fields: list[str]) -> None:
     values = {name: getattr(claim, name) for name in {*fields, "updated_at"}}
     if not Claim.objects.editable().filter(pk=claim.pk).update(**values):
         raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
-
-
-def _save_signature(*, claim: Claim, form: SignatureForm) -> None:
-    if form.signature_png:
-        signature_store(claim=claim, data=form.signature_png)
-    elif form.cleaned_data.get("clear_signature"):
-        for old in claim.attachments.current().filter(kind=ClaimAttachment.Kind.SIGNATURE):
-            attachment_delete(attachment=old)
 
 
 def _typed_input(data: QueryDict) -> dict[str, list[str]]:

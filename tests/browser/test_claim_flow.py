@@ -12,6 +12,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
+from kiosk.models import ClaimAttachment
 from tests.factories import ClaimFactory
 from tests.images import image_bytes
 
@@ -245,8 +246,11 @@ def test_associate_files_claim_end_to_end_on_tablet(
     assert len(item_urls) == 1 and len(receipt_urls) == 1
     for url in (*item_urls, *receipt_urls, body["signature"]):
         assert url.startswith(live_server.url + "/media/"), url
-    assert received.fetched_images[item_urls[0]] == photos.sha256(photos.item)
-    assert received.fetched_images[receipt_urls[0]] == photos.sha256(photos.receipt)
+    # What was fetched is what the portal stored: the photos normalised, not the originals.
+    stored = {a.kind: a.sha256 for a in ClaimAttachment.objects.all()}
+    assert received.fetched_images[item_urls[0]] == stored["item"]
+    assert received.fetched_images[receipt_urls[0]] == stored["receipt"]
+    assert stored["item"] != photos.sha256(photos.item)
 
     response = requests.get(body["signature"], timeout=5)
     assert response.status_code == 200

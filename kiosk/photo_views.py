@@ -1,0 +1,97 @@
+"""Photos and signatures over HTTP: uploads from the tablet, staff viewing, the API's fetches."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET, require_POST
+
+from kiosk.models import ClaimAttachment
+from kiosk.services.attachments import attachment_staff_url, media_signature_valid
+from kiosk.services.drafts import ClaimNotEditable, claim_add_photos, claim_remove_attachment
+from kiosk.services.scoping import stores_visible_to
+from kiosk.views import associate_claim
+
+UPLOAD_KINDS = {
+    ClaimAttachment.Kind.ITEM: "item",
+    ClaimAttachment.Kind.PRODUCT: "item",
+    ClaimAttachment.Kind.RECEIPT: "warranty",
+}
+
+
+@require_POST
+def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
+    """Photos picked on the tablet, sent in the background (kiosk.js): JSON, no reload."""
+    claim = associate_claim(request, reference)
+    kind = request.POST.get("kind", "")
+    if kind not in UPLOAD_KINDS:
+        return JsonResponse({"error": "Unknown kind of photo."}, status=400)
+    if not claim.is_editable:
+        return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
+    try:
+        added = claim_add_photos(claim=claim, kind=kind, uploads=request.FILES.getlist("photo"))
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    except ClaimNotEditable:
+        return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
+    return JsonResponse({"photos": [_photo_json(claim.reference, a) for a in added]}, status=201)
+
+
+@require_POST
+def photo_remove(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
+    claim = associate_claim(request, reference)
+    attachment = get_object_or_404(claim.attachments.current(), pk=pk)
+    try:
+        claim_remove_attachment(
+            claim=claim, slug=UPLOAD_KINDS.get(attachment.kind, ""), attachment_id=attachment.pk
+        )
+    except ClaimNotEditable:
+        return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
+    return JsonResponse({"removed": pk})
+
+
+def _photo_json(reference: str, attachment: ClaimAttachment) -> dict:
+    from django.urls import reverse
+
+    return {
+        "id": attachment.pk,
+        "kind": attachment.kind,
+        "thumbnail": attachment_staff_url(attachment=attachment, thumbnail=True),
+        "remove": reverse("kiosk:photo-remove", args=[reference, attachment.pk]),
+    }
+
+
+@require_GET
+def photo(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
+    """A photo for a logged-in person who works at its store (anyone else: 404)."""
+    attachment = get_object_or_404(
+        ClaimAttachment, pk=pk, claim__store__in=stores_visible_to(request.user)
+    )
+    field = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
+    response = FileResponse(default_storage.open(field.name), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_not_required
+@require_GET
+def public_media(request: HttpRequest, path: str) -> FileResponse:
+    """What OrderProtection's servers fetch: the photos and signatures named in claims.
+
+    Only those files, never a listing or any other file (thumbnails included);
+    with MEDIA_SIGNED_URLS, only with a signature that has not expired.
+    """
+    attachment = ClaimAttachment.objects.filter(file=path).first()
+    if attachment is None:
+        raise Http404("No such file.")
+    if settings.MEDIA_SIGNED_URLS and not media_signature_valid(
+        name=path,
+        expires=request.GET.get("expires", ""),
+        signature=request.GET.get("signature", ""),
+    ):
+        raise Http404("No such file.")
+    response = FileResponse(default_storage.open(path), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    return response

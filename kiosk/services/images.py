@@ -1,0 +1,150 @@
+"""Photos as the portal keeps them: checked before decoding, upright, small, with no metadata.
+
+A phone's photo arrives as a 12-megapixel JPEG with its GPS position and the
+phone's make in it, often sideways (EXIF orientation); an iPhone's as HEIC. The
+portal refuses what is too big before decoding it (the declared pixel count, from
+the header), then decodes it — JPEGs at a reduced scale with Pillow's `draft`, so
+a 12 MP photo is quick — applies the orientation, caps the long side, and
+re-encodes it (JPEG, or PNG where there is transparency) without any metadata. The
+original is not kept. A small thumbnail is made once, for pages that show photos.
+None of this touches the database.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
+
+register_heif_opener()
+
+# What people photograph with, and what a browser can show.
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}
+THUMBNAIL_SIDE = 256
+JPEG_QUALITY = 85
+NOT_A_PHOTO = (
+    "This file is not a photo the portal can read. Use a JPEG, PNG, WebP, GIF or HEIC image."
+)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What an image's header says, read without decoding its pixels."""
+
+    format: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class NormalisedImage:
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+    thumbnail: bytes
+
+
+def image_probe(*, data: bytes) -> Probe:
+    """Check size, format and declared pixel count; raise ValidationError with a clear message.
+
+    Only the header is read: a 30000×30000 "bomb" is refused without being decoded.
+    """
+    if not data:
+        raise ValidationError("This file is empty. Take the photo again.", code="empty")
+    image_check_size(size=len(data))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                probe = Probe(image.format or "", image.width, image.height)
+    except Image.DecompressionBombError:
+        raise _too_many_pixels() from None
+    except Exception:
+        # Pillow raises many kinds of error for a file that is not an image.
+        raise ValidationError(NOT_A_PHOTO, code="not_an_image") from None
+    if probe.format not in ACCEPTED_FORMATS:
+        raise ValidationError(
+            "%(format)s files are not accepted. Use a JPEG, PNG, WebP, GIF or HEIC photo.",
+            code="format",
+            params={"format": probe.format or "These"},
+        )
+    if probe.width * probe.height > settings.IMAGE_MAX_PIXELS:
+        raise _too_many_pixels(probe)
+    return probe
+
+
+def image_check_size(*, size: int) -> None:
+    """Refuse a file past UPLOAD_MAX_BYTES, before reading it."""
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            "This file is %(size)s MB; the limit is %(limit)s MB. Take the photo again "
+            "at a lower resolution.",
+            code="too_large",
+            params={
+                "size": f"{size / 1_000_000:.1f}",
+                "limit": f"{settings.UPLOAD_MAX_BYTES / 1_000_000:.0f}",
+            },
+        )
+
+
+def image_normalise(*, data: bytes, max_side: int | None = None) -> NormalisedImage:
+    """The photo upright, at most `max_side` px (IMAGE_MAX_SIDE), re-encoded, metadata-free.
+
+    Raises ValidationError for anything that is not a readable photo of allowed size.
+    """
+    max_side = max_side or settings.IMAGE_MAX_SIDE
+    image_probe(data=data)
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.format in ("JPEG", "MPO"):
+                # DCT scaling decodes at 1/2, 1/4 or 1/8 while staying at least this big:
+                # asking for half the cap lets a 4000×3000 photo decode at 2000×1500.
+                opened.draft("RGB", (max_side // 2, max_side // 2))
+            upright = ImageOps.exif_transpose(opened)
+            upright.load()
+    except ValidationError:
+        raise
+    except Exception:
+        raise ValidationError(
+            "This photo is damaged or incomplete. Take it again.", code="unreadable"
+        ) from None
+    image = _flattened(upright)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    data, content_type, extension = _encoded(image)
+    thumbnail = image.copy()
+    thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    return NormalisedImage(
+        data, content_type, extension, image.width, image.height, _encoded(thumbnail)[0]
+    )
+
+
+def _flattened(image: Image.Image) -> Image.Image:
+    """RGB, or RGBA where the image has transparency; the first frame of an animation."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        return image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def _encoded(image: Image.Image) -> tuple[bytes, str, str]:
+    """Fresh bytes with no EXIF, GPS, ICC profile or text chunks: only the pixels."""
+    buffer = io.BytesIO()
+    if image.mode == "RGBA":
+        image.save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue(), "image/png", "png"
+    image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buffer.getvalue(), "image/jpeg", "jpg"
+
+
+def _too_many_pixels(probe: Probe | None = None) -> ValidationError:
+    size = f" ({probe.width} × {probe.height})" if probe else ""
+    return ValidationError(
+        "This image is too large%(size)s: at most %(limit)s megapixels are accepted. "
+        "Take the photo again at a lower resolution.",
+        code="too_many_pixels",
+        params={"size": size, "limit": f"{settings.IMAGE_MAX_PIXELS / 1_000_000:.0f}"},
+    )
