@@ -11,9 +11,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import desk, drain_rate, harness, submit_overhead
+from bench import desk, drain_rate, harness, photos, submit_overhead
 
-MODULES = (submit_overhead, drain_rate, desk)
+MODULES = (submit_overhead, drain_rate, desk, photos)
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES
 }

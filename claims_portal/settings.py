@@ -157,6 +157,7 @@ if MEDIA_STORAGE == "s3":
             "region_name": env.str("AWS_S3_REGION_NAME", default=None),
             "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+            "signature_version": env.str("AWS_S3_SIGNATURE_VERSION", default="s3v4"),
             "querystring_auth": env.bool("MEDIA_SIGNED_URLS", default=False),
             "querystring_expire": env.int("MEDIA_SIGNED_URL_MAX_AGE", default=7 * 24 * 60 * 60),
             "file_overwrite": False,

@@ -14,7 +14,7 @@ urlpatterns = [
     path("", include("kiosk.urls")),
 ]
 
-if settings.SERVE_MEDIA and settings.MEDIA_STORAGE == "filesystem":
+if settings.SERVE_MEDIA:
     # What OrderProtection fetches, without a login: photos named in claims, and only them.
     media_prefix = settings.MEDIA_URL.strip("/")
     urlpatterns += [re_path(rf"^{media_prefix}/(?P<path>claims/.+)$", public_media)]

@@ -84,7 +84,7 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
     with MEDIA_SIGNED_URLS, only with a signature that has not expired.
     """
     attachment = ClaimAttachment.objects.filter(file=path).first()
-    if attachment is None:
+    if attachment is None or settings.MEDIA_STORAGE != "filesystem":
         raise Http404("No such file.")
     if settings.MEDIA_SIGNED_URLS and not media_signature_valid(
         name=path,

@@ -202,6 +202,7 @@ def _step_context(claim: Claim, current: Step) -> dict:
         "next_step": step_after(current),
         "api_error": claim.last_error if (rejected_here or current.form_class is None) else "",
         "address_origins": settings.ADDRESS_ORIGIN_SUGGESTIONS,
+        "image_max_side": settings.IMAGE_MAX_SIDE,
         "subdivisions_url": reverse("kiosk:subdivisions"),
         "attachments_by_kind": {
             kind: claim.attachments_of(kind) for kind in ClaimAttachment.Kind.values

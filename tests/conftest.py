@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 
@@ -262,3 +263,58 @@ def redis_tasks(settings, redis_server):
     yield redis_server
     settings.TASKS_BACKEND = "database"
     reset_backends()
+
+
+@pytest.fixture
+def s3_storage(settings, monkeypatch):
+    """Uploads go to a real S3-compatible server (moto's, over HTTP), started for the test."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="claims-media")
+    # As the README has it for unsigned URLs: only claims/ (what the API fetches) is public.
+    s3.put_bucket_policy(
+        Bucket="claims-media",
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::claims-media/claims/*",
+                    }
+                ],
+            }
+        ),
+    )
+    settings.MEDIA_STORAGE = "s3"
+    settings.STORAGES = settings.STORAGES | {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "claims-media",
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "querystring_auth": settings.MEDIA_SIGNED_URLS,
+                "querystring_expire": settings.MEDIA_SIGNED_URL_MAX_AGE,
+                "file_overwrite": False,
+            },
+        }
+    }
+    yield endpoint
+    server.stop()

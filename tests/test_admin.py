@@ -255,11 +255,9 @@ def test_the_claim_page_shows_images_json_timeline_and_times_with_seconds(client
 def test_the_list_shows_the_columns_and_leaves_drafts_out(client, desk, settings):
     settings.DRAFT_ABANDONED_AFTER_DAYS = 7
     fresh = ClaimFactory(store=desk.store_b, status=Claim.Status.DRAFT)
-    old = ClaimFactory(
-        store=desk.store_b,
-        status=Claim.Status.DRAFT,
-        created_at=timezone.now() - datetime.timedelta(days=9),
-    )
+    old = ClaimFactory(store=desk.store_b, status=Claim.Status.DRAFT)
+    nine_days_ago = timezone.now() - datetime.timedelta(days=9)
+    Claim.objects.filter(pk=old.pk).update(created_at=nine_days_ago, updated_at=nine_days_ago)
     as_user(client, desk.manager_b)
 
     page = listed(client)

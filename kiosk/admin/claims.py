@@ -100,7 +100,7 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    ordering = ["-created_at", "-id"]
+    ordering = ["-submitted_at", "-id"]
     inlines = [SubmissionAttemptInline, ClaimStateChangeInline]
     actions = ["retry_delivery", "export_selected"]
     fieldsets = [
@@ -194,7 +194,7 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, claim: Claim) -> str:
         if claim.status == Claim.Status.DRAFT:
-            abandoned = claim.created_at < abandoned_before()
+            abandoned = claim.updated_at < abandoned_before()
             label = "Abandoned draft" if abandoned else "Draft"
             age = timezone.now() - claim.created_at
             return format_html(
@@ -331,7 +331,7 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return self._csv_response(request, queryset, {"filters": filters})
 
     def _csv_response(self, request, queryset, detail: dict) -> StreamingHttpResponse:
-        queryset = queryset.order_by("-created_at", "-id")
+        queryset = queryset.order_by("-submitted_at", "-id")
         rows = queryset.count()
         manager_action_record(
             user=request.user,

@@ -21,7 +21,10 @@ class DraftFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("only", "Drafts only"),
-            ("abandoned", f"Abandoned (older than {settings.DRAFT_ABANDONED_AFTER_DAYS} days)"),
+            (
+                "abandoned",
+                f"Abandoned (untouched for {settings.DRAFT_ABANDONED_AFTER_DAYS} days)",
+            ),
             ("include", "Drafts and submitted claims"),
         ]
 
@@ -43,7 +46,7 @@ class DraftFilter(admin.SimpleListFilter):
         if self.value() == "only":
             return queryset.filter(status=drafts)
         if self.value() == "abandoned":
-            return queryset.filter(status=drafts, created_at__lt=abandoned_before())
+            return queryset.filter(status=drafts, updated_at__lt=abandoned_before())
         if self.value() == "include":
             return queryset
         return queryset.exclude(status=drafts)

@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
-# Below this many rows an exact count is cheap, and exact.
-ESTIMATE_ABOVE = 10_000
+# Below this many rows (as the planner guesses) an exact count is cheap, and exact.
+ESTIMATE_ABOVE = 1_000
 
 
 class EstimatedCountPaginator(Paginator):

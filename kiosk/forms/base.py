@@ -24,6 +24,8 @@ class ClaimStepForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        for name, kind in self.upload_kinds.items():
+            self.fields[name].widget.attrs["data-photo-kind"] = kind
 
     def clean(self):
         cleaned = super().clean()

@@ -39,11 +39,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='claim',
-            index=models.Index(fields=['-created_at', '-id'], name='claim_newest_first'),
+            index=models.Index(fields=['-submitted_at', '-id'], name='claim_newest_submitted'),
         ),
         migrations.AddIndex(
             model_name='claim',
-            index=models.Index(fields=['submitted_at'], name='claim_submitted_at'),
+            index=models.Index(fields=['store', 'submitted_at'], name='claim_store_submitted'),
+        ),
+        migrations.AddIndex(
+            model_name='claim',
+            index=models.Index(fields=['store', 'attention_reason'], name='claim_store_attention'),
         ),
         migrations.AddIndex(
             model_name='claim',

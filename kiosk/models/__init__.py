@@ -1,6 +1,6 @@
 """The portal's data: stores, claims with their photos, and the record of every exchange."""
 
-from kiosk.models.attachment import ClaimAttachment, attachment_upload_to
+from kiosk.models.attachment import ClaimAttachment, attachment_upload_to, thumbnail_upload_to
 from kiosk.models.audit import ManagerAction
 from kiosk.models.claim import Claim, ClaimQuerySet, editable_claims, new_claim_reference
 from kiosk.models.delivery import ClaimStateChange, SubmissionAttempt, WebhookEvent
@@ -18,4 +18,5 @@ __all__ = [
     "attachment_upload_to",
     "editable_claims",
     "new_claim_reference",
+    "thumbnail_upload_to",
 ]

@@ -12,6 +12,12 @@ def attachment_upload_to(instance: "ClaimAttachment", filename: str) -> str:
     return f"claims/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{extension}"
 
 
+def thumbnail_upload_to(instance: "ClaimAttachment", filename: str) -> str:
+    # Apart from claims/, which alone may be public (what OrderProtection fetches).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"thumbnails/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{extension}"
+
+
 class ClaimAttachmentQuerySet(models.QuerySet):
     def current(self) -> "ClaimAttachmentQuerySet":
         """Left out: photos the associate removed (kept only for the audit record)."""
@@ -31,7 +37,7 @@ class ClaimAttachment(models.Model):
     kind = models.CharField(max_length=16, choices=Kind)
     file = models.FileField(upload_to=attachment_upload_to, max_length=255)
     # About 256 px: what pages show, so that none downloads a photo to draw a thumbnail.
-    thumbnail = models.FileField(upload_to=attachment_upload_to, max_length=255, blank=True)
+    thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=255, blank=True)
     content_type = models.CharField(max_length=50)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

@@ -166,8 +166,9 @@ class Claim(models.Model):
             models.Index(fields=["state_next_check_at"]),
             models.Index(fields=["op_claim_id"]),
             # The manager's desk: its ordering, date range and searches (see README).
-            models.Index(fields=["-created_at", "-id"], name="claim_newest_first"),
-            models.Index(fields=["submitted_at"], name="claim_submitted_at"),
+            models.Index(fields=["-submitted_at", "-id"], name="claim_newest_submitted"),
+            models.Index(fields=["store", "submitted_at"], name="claim_store_submitted"),
+            models.Index(fields=["store", "attention_reason"], name="claim_store_attention"),
             models.Index(Lower("customer_email"), name="claim_email_ci"),
             models.Index(fields=["customer_phone"], name="claim_phone"),
             models.Index(Lower("ship_last_name"), name="claim_last_name_ci"),

@@ -60,26 +60,6 @@
     });
   }
 
-  // Photos are stored as soon as they are picked: the form goes to the server
-  // with nav=stay, which keeps what was typed and comes back to this step.
-  for (const input of document.querySelectorAll("form.claim-form input[type=file]")) {
-    input.addEventListener("change", () => {
-      if (!input.files.length) return;
-      const form = input.form;
-      const note = document.createElement("div");
-      note.className = "file-picked";
-      note.setAttribute("role", "status");
-      note.textContent = "Saving photo…";
-      input.after(note);
-      const stay = document.createElement("input");
-      stay.type = "hidden";
-      stay.name = "nav";
-      stay.value = "stay";
-      form.append(stay);
-      form.submit();
-    });
-  }
-
   // Submit once: a second tap while the first is on its way does nothing.
   for (const form of document.querySelectorAll("form[data-submit-once]")) {
     form.addEventListener("submit", (event) => {

@@ -1,0 +1,144 @@
+// Photos picked on the tablet: downscaled in the browser, then uploaded in the background
+// while the associate goes on typing. Without this script the form posts them instead.
+(function () {
+  "use strict";
+
+  // At most maxSide px on the long side, JPEG at about 0.85, the EXIF orientation applied.
+  // A file the browser cannot decode (HEIC in Chromium, say) goes up as it is: the server
+  // converts it.
+  async function downscaled(file, maxSide) {
+    try {
+      const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+      const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      const context = canvas.getContext("2d");
+      context.fillStyle = "#fff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+      if (!blob || blob.size >= file.size) return file;
+      return new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
+    } catch (error) {
+      return file;
+    }
+  }
+  window.KioskPhotos = { downscaled };  // for the benchmark of upload bytes
+
+  const form = document.querySelector("form.claim-form[data-upload-url]");
+  if (!form || !window.fetch || !window.XMLHttpRequest) return;
+  const uploadUrl = form.dataset.uploadUrl;
+  const maxSide = Number(form.dataset.maxSide) || 2048;
+  const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+
+  function listFor(input) {
+    const kind = input.dataset.photoKind;
+    let list = form.querySelector(`[data-photo-list="${kind}"]`);
+    if (!list) {
+      list = document.createElement("div");
+      list.className = "attachment-list";
+      list.dataset.photoList = kind;
+      input.closest(".mb-3, div").after(list);
+    }
+    return list;
+  }
+
+  function tileFor(list, name) {
+    const tile = document.createElement("figure");
+    tile.className = "attachment uploading";
+    tile.innerHTML =
+      '<div class="upload-placeholder"></div>' +
+      '<progress max="1" value="0"></progress>' +
+      '<figcaption class="upload-status" role="status"></figcaption>';
+    tile.querySelector(".upload-status").textContent = "Preparing " + name + "…";
+    list.append(tile);
+    return tile;
+  }
+
+  function showPhoto(tile, photo) {
+    tile.className = "attachment";
+    tile.dataset.photoId = photo.id;
+    tile.innerHTML = "";
+    const image = document.createElement("img");
+    image.src = photo.thumbnail;
+    image.alt = "Photo";
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "btn btn-sm btn-outline-danger";
+    remove.textContent = "Remove";
+    remove.dataset.removeUrl = photo.remove;
+    tile.append(image, remove);
+  }
+
+  function showFailure(tile, message, retry) {
+    tile.className = "attachment failed";
+    const status = tile.querySelector(".upload-status");
+    status.textContent = message;
+    tile.querySelector("progress").hidden = true;
+    const again = document.createElement("button");
+    again.type = "button";
+    again.className = "btn btn-sm btn-outline-primary";
+    again.textContent = "Try again";
+    again.addEventListener("click", () => { again.remove(); retry(); });
+    tile.append(again);
+  }
+
+  function send(kind, file, tile) {
+    const status = tile.querySelector(".upload-status");
+    const progress = tile.querySelector("progress");
+    progress.hidden = false;
+    tile.className = "attachment uploading";
+    status.textContent = "Uploading " + file.name + "…";
+    const data = new FormData();
+    data.append("kind", kind);
+    data.append("photo", file, file.name);
+    const request = new XMLHttpRequest();
+    request.open("POST", uploadUrl);
+    request.setRequestHeader("X-CSRFToken", csrf);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) progress.value = event.loaded / event.total;
+    });
+    request.addEventListener("load", () => {
+      let answer = {};
+      try { answer = JSON.parse(request.responseText); } catch (error) { /* not JSON */ }
+      if (request.status === 201) {
+        for (const photo of answer.photos) showPhoto(tile, photo);
+      } else {
+        showFailure(tile, answer.error || "The photo could not be saved.", () => send(kind, file, tile));
+      }
+    });
+    request.addEventListener("error", () => {
+      showFailure(tile, "No connection: the photo was not saved.", () => send(kind, file, tile));
+    });
+    request.send(data);
+  }
+
+  for (const input of form.querySelectorAll("input[type=file][data-photo-kind]")) {
+    input.addEventListener("change", async () => {
+      const files = Array.from(input.files);
+      input.value = ""; // uploaded here, so the form's own post does not send them again
+      const list = listFor(input);
+      for (const file of files) {
+        const tile = tileFor(list, file.name);
+        send(input.dataset.photoKind, await downscaled(file, maxSide), tile);
+      }
+    });
+  }
+
+  // Remove without a reload; the button still posts the form where this script is absent.
+  form.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-remove-url]");
+    if (!button) return;
+    event.preventDefault();
+    button.disabled = true;
+    const response = await fetch(button.dataset.removeUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf },
+      credentials: "same-origin",
+    });
+    if (response.ok) button.closest("figure").remove();
+    else button.disabled = false;
+  });
+})();

@@ -1,0 +1,128 @@
+"""A phone's photo on the tablet: downscaled in the browser, uploaded without a reload."""
+
+import io
+import re
+
+import pytest
+import requests
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.submission import claim_submit
+from tests.conftest import attach
+from tests.images import image_bytes, phone_photo, signature_png
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_12_megapixel_phone_photo_travels_light_and_upright(
+    associate_tablet: Page, tmp_path, live_server, api_to_sandbox, screenshot
+):
+    original = tmp_path / "IMG_0001.jpg"
+    original.write_bytes(phone_photo())
+    page = associate_tablet
+    page.get_by_role("button", name="Start a new claim").click()
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    page.goto(f"/claims/{reference}/steps/item/")
+    page.fill("#id_item_name", "Espresso machine")
+    page.fill("#id_item_details", "Leaks water from the base.")
+    page.evaluate("window.notReloaded = true")
+    uploads = []
+    page.on(
+        "request",
+        lambda request: (
+            uploads.append(len(request.post_data_buffer or b""))
+            if request.method == "POST" and "/photos/" in request.url
+            else None
+        ),
+    )
+
+    page.set_input_files("#id_item_photos", original)
+
+    thumbnail = page.get_by_test_id("attachments-item").locator("img")
+    expect(thumbnail).to_have_count(1)
+    thumbnail.evaluate("img => img.decode()")
+    screenshot(page, "uploaded")
+    width, height = thumbnail.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert width < height <= 256  # upright (orientation 6 applied), a thumbnail
+    assert len(uploads) == 1 and uploads[0] < 600_000, uploads
+    assert original.stat().st_size > 6 * uploads[0]
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.locator("#id_item_name")).to_have_value("Espresso machine")
+    expect(page.locator("#id_item_details")).to_have_value("Leaks water from the base.")
+
+    # Filed, the API's servers fetch an upright JPEG of at most 2048 px with no EXIF.
+    claim = Claim.objects.get(reference=reference)
+    Claim.objects.filter(pk=claim.pk).update(
+        **{f: v for f, v in _complete_fields().items()}, completed_steps=_all_steps()
+    )
+    claim.refresh_from_db()
+    attach(claim, ClaimAttachment.Kind.RECEIPT, image_bytes("JPEG"))
+    attach(claim, ClaimAttachment.Kind.SIGNATURE, signature_png())
+    claim_submit(claim=claim, media_base_url=live_server.url)
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.FILED
+    url = claim.request_payload["item"]["images"][0]
+    assert url in api_to_sandbox.received[-1].fetched_images
+    fetched = Image.open(io.BytesIO(requests.get(url, timeout=10).content))
+    assert fetched.format == "JPEG"
+    assert max(fetched.size) <= 2048 and fetched.width < fetched.height
+    assert not fetched.getexif() and "exif" not in fetched.info
+
+
+def test_a_photo_that_fails_to_upload_is_retried_with_one_tap(
+    associate_tablet: Page, tmp_path, screenshot
+):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(image_bytes("JPEG", size=(800, 600)))
+    page = associate_tablet
+    page.get_by_role("button", name="Start a new claim").click()
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    page.goto(f"/claims/{reference}/steps/item/")
+    page.fill("#id_item_name", "Kettle")
+    page.route(re.compile(r"/photos/$"), lambda route: route.abort())
+
+    page.set_input_files("#id_item_photos", photo)
+
+    failed = page.get_by_test_id("attachments-item").locator(".attachment.failed")
+    expect(failed).to_contain_text("not saved")
+    screenshot(page, "upload-failed")
+    page.unroute(re.compile(r"/photos/$"))
+    failed.get_by_role("button", name="Try again").click()
+    expect(page.get_by_test_id("attachments-item").locator("img")).to_have_count(1)
+    page.get_by_test_id("attachments-item").get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("attachments-item").locator("figure")).to_have_count(0)
+    expect(page.locator("#id_item_name")).to_have_value("Kettle")
+    assert not Claim.objects.get(reference=reference).attachments.exists()
+
+
+def _complete_fields() -> dict:
+    from tests.factories import ClaimFactory
+
+    sample = ClaimFactory.build()
+    names = [
+        "customer_email",
+        "item_sku",
+        "item_price",
+        "date_of_purchase",
+        "warranty_period",
+        "product_description",
+        "ship_first_name",
+        "ship_last_name",
+        "ship_address1",
+        "ship_city",
+        "ship_zip",
+        "ship_country",
+        "ship_state",
+        "sales_channel",
+        "claim_category",
+        "issue_type",
+        "resolution",
+        "claim_filed_from",
+    ]
+    return {name: getattr(sample, name) for name in names}
+
+
+def _all_steps() -> list[str]:
+    return ["customer", "item", "warranty", "address", "issue", "signature"]
