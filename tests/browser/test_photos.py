@@ -126,3 +126,22 @@ def _complete_fields() -> dict:
 
 def _all_steps() -> list[str]:
     return ["customer", "item", "warranty", "address", "issue", "signature"]
+
+
+def test_an_iphone_heic_photo_goes_up_as_it_is_and_the_server_converts_it(
+    associate_tablet: Page, tmp_path
+):
+    heic = tmp_path / "IMG_0002.HEIC"
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1200), "teal").save(buffer, format="HEIF")
+    heic.write_bytes(buffer.getvalue())
+    page = associate_tablet
+    page.get_by_role("button", name="Start a new claim").click()
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    page.goto(f"/claims/{reference}/steps/warranty/")
+
+    page.set_input_files("#id_receipt_photos", heic)
+
+    expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+    stored = Claim.objects.get(reference=reference).attachments.get()
+    assert stored.content_type == "image/jpeg" and (stored.width, stored.height) == (1600, 1200)
