@@ -361,6 +361,24 @@ def test_queries_per_page_do_not_grow_with_the_rows(client, desk, django_assert_
         client.get(reverse(CHANGELIST))
 
 
+def test_a_deep_page_lists_its_own_rows_newest_first(client, desk, monkeypatch):
+    from datetime import timedelta
+
+    from kiosk.admin.claims import ClaimAdmin
+
+    start = timezone.now() + timedelta(days=1)  # newer than the fixture's claims
+    for number in range(25):
+        claim = filed(desk.store_b, f"P-{number:02d}")
+        Claim.objects.filter(pk=claim.pk).update(submitted_at=start - timedelta(minutes=number))
+    monkeypatch.setattr(ClaimAdmin, "list_per_page", 10)
+    as_user(client, desk.manager_b)
+
+    response = client.get(reverse(CHANGELIST), {"p": 2})
+
+    listed_numbers = [claim.source_order_id for claim in response.context["cl"].result_list]
+    assert listed_numbers == [f"P-{number:02d}" for number in range(10, 20)]
+
+
 # -- taking data out ---------------------------------------------------------------------
 
 

@@ -8,10 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin
 
+from kiosk.models import ClaimAttachment
 from kiosk.services.attachments import signature_decode
 from kiosk.services.images import image_normalise, image_probe
+from tests.conftest import attach
 from tests.images import image_bytes, phone_photo, png_bomb, signature_png
 
 PHOTO = phone_photo()
@@ -37,6 +39,31 @@ def test_a_phone_photo_is_stored_upright_small_and_without_metadata():
     thumbnail = opened(normalised.thumbnail)
     assert max(thumbnail.size) <= 256 and thumbnail.width < thumbnail.height
     assert len(normalised.data) < len(PHOTO) / 3
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_comments_colour_profiles_and_xmp_are_dropped(image_format):
+    """Pillow carries a JPEG comment and a PNG's ICC profile into a re-encode unless told not to."""
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    extra = {"comment": b"owner: someone@example.com"} if image_format == "JPEG" else {}
+    Image.new("RGB", (320, 240), "teal").save(
+        buffer,
+        format=image_format,
+        icc_profile=profile,
+        xmp=b"<x:xmpmeta>GPS 40.7</x:xmpmeta>",
+        **extra,
+    )
+    original = opened(buffer.getvalue())
+    assert original.info.get("icc_profile")  # the test file does carry the profile
+
+    normalised = image_normalise(data=buffer.getvalue())
+
+    stored = opened(normalised.data)
+    for key in ("comment", "icc_profile", "xmp", "exif"):
+        assert not stored.info.get(key), key
+    for leaked in (b"someone@example.com", b"xmpmeta", profile[:64]):
+        assert leaked not in normalised.data and leaked not in normalised.thumbnail
 
 
 def test_an_iphone_heic_photo_is_converted():
@@ -203,3 +230,30 @@ def test_the_background_upload_answers_json(associate_client, store):
     removed = associate_client.post(photo["remove"])
     assert removed.json() == {"removed": photo["id"]}
     assert not claim.attachments.exists()
+
+
+def test_uploads_side_by_side_cannot_pass_the_photos_per_claim_limit(
+    associate_client, store, settings, monkeypatch
+):
+    """Each upload checks the limit alone; the check is made again under the claim's lock."""
+    from kiosk.services import drafts
+    from tests.test_views import start_claim
+
+    settings.PHOTOS_PER_CLAIM = 1
+    claim = start_claim(associate_client, store)
+    prepare = drafts.attachment_prepare
+
+    def prepare_while_another_upload_lands(**kwargs):
+        if not claim.attachments.exists():
+            attach(claim, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
+        return prepare(**kwargs)
+
+    monkeypatch.setattr(drafts, "attachment_prepare", prepare_while_another_upload_lands)
+    url = reverse("kiosk:photo-upload", args=[claim.reference])
+
+    response = associate_client.post(
+        url, {"kind": "receipt", "photo": upload("p.jpg", JPEG, "image/jpeg")}
+    )
+
+    assert response.status_code == 400 and "at most 1 photos" in response.json()["error"]
+    assert claim.attachments.count() == 1

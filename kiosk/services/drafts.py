@@ -120,19 +120,14 @@ def claim_add_photos(*, claim: Claim, kind: str, uploads: list) -> list[ClaimAtt
     images = field.clean(uploads)
     if not images:
         raise ValidationError("Choose a photo.")
-    stored = len(
-        [a for a in claim.attachments.current() if a.kind != ClaimAttachment.Kind.SIGNATURE]
-    )
-    if stored + len(images) > settings.PHOTOS_PER_CLAIM:
-        raise ValidationError(
-            f"A claim can have at most {settings.PHOTOS_PER_CLAIM} photos; it has {stored}. "
-            "Remove one to add another."
-        )
+    _check_room_for_photos(claim, kind, len(images))
     prepared = [attachment_prepare(claim=claim, kind=kind, image=image) for image in images]
     try:
         with transaction.atomic():
             if not Claim.objects.select_for_update().editable().filter(pk=claim.pk).exists():
                 raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
+            # Again under the lock: uploads run side by side, and each checked alone.
+            _check_room_for_photos(claim, kind, len(images))
             if kind == ClaimAttachment.Kind.PRODUCT:
                 for old in claim.attachments.current().filter(kind=kind):
                     attachment_delete(attachment=old)
@@ -144,6 +139,19 @@ def claim_add_photos(*, claim: Claim, kind: str, uploads: list) -> list[ClaimAtt
                 attachment_discard(attachment=attachment)
         raise
     return prepared
+
+
+def _check_room_for_photos(claim: Claim, kind: str, adding: int) -> None:
+    """PHOTOS_PER_CLAIM, counting every kind but signatures; a product image replaces its own."""
+    photos = claim.attachments.current().exclude(kind=ClaimAttachment.Kind.SIGNATURE)
+    if kind == ClaimAttachment.Kind.PRODUCT:
+        photos = photos.exclude(kind=kind)
+    stored = photos.count()
+    if stored + adding > settings.PHOTOS_PER_CLAIM:
+        raise ValidationError(
+            f"A claim can have at most {settings.PHOTOS_PER_CLAIM} photos; it has {stored}. "
+            "Remove one to add another."
+        )
 
 
 def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> None:

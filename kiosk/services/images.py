@@ -131,7 +131,12 @@ def _flattened(image: Image.Image) -> Image.Image:
 
 
 def _encoded(image: Image.Image) -> tuple[bytes, str, str]:
-    """Fresh bytes with no EXIF, GPS, ICC profile or text chunks: only the pixels."""
+    """Fresh bytes with no EXIF, GPS, ICC profile, XMP, comment or text chunks: only the pixels.
+
+    Pillow writes some of what it read (a JPEG's comment, a PNG's profile) back into a
+    re-encode from the image's `info`, so that is emptied first.
+    """
+    image.info = {}
     buffer = io.BytesIO()
     if image.mode == "RGBA":
         image.save(buffer, format="PNG", optimize=True)

@@ -45,19 +45,26 @@
     return list;
   }
 
-  function tileFor(list, name) {
+  function tileFor(list, file) {
     const tile = document.createElement("figure");
     tile.className = "attachment uploading";
     tile.innerHTML =
-      '<div class="upload-placeholder"></div>' +
+      '<div class="upload-preview"></div>' +
       '<progress max="1" value="0"></progress>' +
       '<figcaption class="upload-status" role="status"></figcaption>';
-    tile.querySelector(".upload-status").textContent = "Preparing " + name + "…";
+    // What was picked, until the server's thumbnail replaces it (blank for HEIC here).
+    tile.dataset.previewUrl = URL.createObjectURL(file);
+    tile.querySelector(".upload-preview").style.backgroundImage = `url("${tile.dataset.previewUrl}")`;
+    tile.querySelector(".upload-status").textContent = "Preparing " + file.name + "…";
     list.append(tile);
     return tile;
   }
 
+  // Uploads still on their way; Next waits for them, so no photo is left behind.
+  const inFlight = new Set();
+
   function showPhoto(tile, photo) {
+    if (tile.dataset.previewUrl) URL.revokeObjectURL(tile.dataset.previewUrl);
     tile.className = "attachment";
     tile.dataset.photoId = photo.id;
     tile.innerHTML = "";
@@ -81,11 +88,22 @@
     again.type = "button";
     again.className = "btn btn-sm btn-outline-primary";
     again.textContent = "Try again";
-    again.addEventListener("click", () => { again.remove(); retry(); });
-    tile.append(again);
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "btn btn-sm btn-outline-secondary";
+    dismiss.textContent = "Dismiss";
+    again.addEventListener("click", () => { again.remove(); dismiss.remove(); retry(); });
+    dismiss.addEventListener("click", () => tile.remove());
+    tile.append(again, dismiss);
   }
 
   function send(kind, file, tile) {
+    const done = new Promise((resolve) => upload(kind, file, tile, resolve));
+    inFlight.add(done);
+    done.then(() => inFlight.delete(done));
+  }
+
+  function upload(kind, file, tile, finished) {
     const status = tile.querySelector(".upload-status");
     const progress = tile.querySelector("progress");
     progress.hidden = false;
@@ -100,6 +118,7 @@
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) progress.value = event.loaded / event.total;
     });
+    request.addEventListener("loadend", finished);
     request.addEventListener("load", () => {
       let answer = {};
       try { answer = JSON.parse(request.responseText); } catch (error) { /* not JSON */ }
@@ -121,11 +140,32 @@
       input.value = ""; // uploaded here, so the form's own post does not send them again
       const list = listFor(input);
       for (const file of files) {
-        const tile = tileFor(list, file.name);
-        send(input.dataset.photoKind, await downscaled(file, maxSide), tile);
+        const tile = tileFor(list, file);
+        let preparing;
+        const prepared = new Promise((resolve) => { preparing = resolve; });
+        inFlight.add(prepared);
+        const small = await downscaled(file, maxSide);
+        inFlight.delete(prepared);
+        preparing();
+        send(input.dataset.photoKind, small, tile);
       }
     });
   }
+
+  form.addEventListener("submit", async (event) => {
+    if (!inFlight.size) return;
+    event.preventDefault();
+    const submitter = event.submitter;
+    const notice = form.querySelector("[data-upload-wait]") || document.createElement("p");
+    notice.dataset.uploadWait = "";
+    notice.setAttribute("role", "status");
+    notice.className = "alert alert-info";
+    notice.textContent = "Waiting for the photos to finish uploading…";
+    form.prepend(notice);
+    while (inFlight.size) await Promise.all(Array.from(inFlight));
+    notice.remove();
+    form.requestSubmit(submitter);
+  });
 
   // Remove without a reload; the button still posts the form where this script is absent.
   form.addEventListener("click", async (event) => {
