@@ -17,7 +17,7 @@ from pathlib import Path
 from bench import harness
 
 DESK_INDEXES = (
-    "claim_newest_submitted",
+    "claim_list_newest",
     "claim_store_submitted",
     "claim_store_attention",
     "claim_email_ci",

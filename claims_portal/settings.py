@@ -5,6 +5,7 @@ through django-environ; `.env.example` documents each variable. The embedded
 defaults give a development setup: SQLite, local media and the sandbox API.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "axes",
     "kiosk",
 ]
 
@@ -54,9 +56,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kiosk.middleware.TabletMiddleware",
+    "kiosk.middleware.KioskLoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out user or device
+    "django.contrib.auth.backends.ModelBackend",
+    "kiosk.auth_backends.TabletPinBackend",
 ]
 
 ROOT_URLCONF = "claims_portal.urls"
@@ -73,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kiosk.context_processors.api_target",
+                "kiosk.context_processors.tablet",
             ],
         },
     },
@@ -298,6 +310,28 @@ DRAFT_ABANDONED_AFTER_DAYS = env.int("DRAFT_ABANDONED_AFTER_DAYS", default=7)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+
+# Shared store tablets. A manager signs a tablet in to a store for TABLET_SIGN_IN_DAYS;
+# associates unlock it with their PINs. After KIOSK_IDLE_SECONDS without a touch, a
+# countdown of KIOSK_IDLE_WARNING_SECONDS warns, then the tablet locks and the page
+# forgets the customer. The associate can resume their draft for KIOSK_DRAFT_RESUME_SECONDS.
+TABLET_SIGN_IN_DAYS = env.int("TABLET_SIGN_IN_DAYS", default=14)
+KIOSK_IDLE_SECONDS = env.float("KIOSK_IDLE_SECONDS", default=5 * 60)
+KIOSK_IDLE_WARNING_SECONDS = env.float("KIOSK_IDLE_WARNING_SECONDS", default=30)
+KIOSK_DRAFT_RESUME_SECONDS = env.float("KIOSK_DRAFT_RESUME_SECONDS", default=60 * 60)
+# How long a filed claim's confirmation stays up before the tablet returns to the start.
+KIOSK_CONFIRMATION_SECONDS = env.float("KIOSK_CONFIRMATION_SECONDS", default=60)
+
+# Wrong passwords and wrong PINs (django-axes): after AXES_FAILURE_LIMIT failures for one
+# user, or from one device (its address and browser), logins stop for AXES_COOLOFF_MINUTES.
+# Each failure and each lockout is kept (AccessAttempt, AccessFailureLog) for the admin.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 

@@ -20,6 +20,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "view_manageraction",
         "retry_delivery",
         "export_claims",
+        "add_tablet",
+        "view_tablet",
+        "change_tablet",
+        "add_associatepin",
+        "change_associatepin",
+        "view_associatepin",
     ),
 }
 

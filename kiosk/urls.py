@@ -1,16 +1,22 @@
 from django.urls import path
 
-from kiosk import photo_views, views
+from kiosk import photo_views, tablet_views, views
 
 app_name = "kiosk"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tablet/", tablet_views.tablet_setup, name="tablet-setup"),
+    path("tablet/unlock/", tablet_views.unlock, name="unlock"),
+    path("tablet/unlock/<int:user_id>/", tablet_views.unlock_pin, name="unlock-pin"),
+    path("tablet/lock/", tablet_views.lock, name="lock"),
+    path("tablet/still-here/", tablet_views.still_here, name="still-here"),
     path("claims/new/", views.claim_new, name="claim-new"),
     path("claims/subdivisions/", views.subdivisions, name="subdivisions"),
     path("claims/customer/", views.customer_claims_view, name="customer-claims"),
     path("claims/<str:reference>/", views.claim_resume, name="claim-resume"),
     path("claims/<str:reference>/steps/<slug:step>/", views.claim_step, name="claim-step"),
+    path("claims/<str:reference>/discard/", views.claim_discard, name="claim-discard"),
     path("claims/<str:reference>/submit/", views.claim_submit_view, name="claim-submit"),
     path("claims/<str:reference>/result/", views.claim_result, name="claim-result"),
     path("claims/<str:reference>/photos/", photo_views.photo_upload, name="photo-upload"),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +13,8 @@ from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.customers import customer_claims
 from kiosk.services.drafts import (
     ClaimNotEditable,
+    associate_open_claims,
+    claim_discard_draft,
     claim_remove_attachment,
     claim_save_step,
     claim_start,
@@ -36,9 +39,11 @@ def public_media_base_url(request: HttpRequest) -> str:
 
 
 def associate_claim(request: HttpRequest, reference: str) -> Claim:
-    """A claim of one of the associate's stores, or 404."""
+    """A claim of one of the associate's stores, or 404; a draft only for whoever started it."""
     return get_object_or_404(
-        Claim.objects.select_related("store").prefetch_related("attachments"),
+        Claim.objects.select_related("store")
+        .prefetch_related("attachments")
+        .exclude(Q(status=Claim.Status.DRAFT) & ~Q(created_by=request.user)),
         reference=reference,
         store__members=request.user,
     )
@@ -46,26 +51,38 @@ def associate_claim(request: HttpRequest, reference: str) -> Claim:
 
 @never_cache
 def home(request: HttpRequest) -> HttpResponse:
+    """The start screen: a new claim, and this associate's own open claims."""
     stores = list(request.user.stores.all())
-    drafts = (
-        Claim.objects.editable()
-        .filter(created_by=request.user, store__in=stores)
-        .select_related("store")
-        .order_by("-updated_at")[:10]
-    )
-    submitted = (
-        Claim.objects.submitted()
-        .filter(created_by=request.user, store__in=stores)
-        .select_related("store")
-        .order_by("-submitted_at")[:10]
-    )
-    context = {"stores": stores, "drafts": drafts, "submitted": submitted}
+    if request.tablet is not None:
+        stores = [store for store in stores if store == request.tablet.store]
+    context = {
+        "stores": stores,
+        "drafts": associate_open_claims(associate=request.user, stores=stores),
+        "can_set_up_tablet": request.tablet is None and request.user.has_perm("kiosk.add_tablet"),
+    }
     return render(request, "kiosk/home.html", context)
+
+
+@never_cache
+def claim_discard(request: HttpRequest, reference: str) -> HttpResponse:
+    """Discard one of the associate's drafts, after a confirmation."""
+    claim = get_object_or_404(
+        Claim.objects.filter(status=Claim.Status.DRAFT, created_by=request.user),
+        reference=reference,
+    )
+    if request.method == "POST":
+        claim_discard_draft(claim=claim)
+        messages.success(request, "The draft was discarded.")
+        return redirect("kiosk:home")
+    return render(request, "kiosk/claim_discard.html", {"claim": claim})
 
 
 @require_POST
 def claim_new(request: HttpRequest) -> HttpResponse:
-    store = get_object_or_404(request.user.stores, pk=request.POST.get("store"))
+    store_id = request.POST.get("store", "")
+    if not store_id.isdigit():
+        raise Http404("No such store.")
+    store = get_object_or_404(request.user.stores, pk=store_id)
     claim = claim_start(store=store, associate=request.user)
     return redirect("kiosk:claim-step", reference=claim.reference, step=STEPS[0].slug)
 
@@ -150,7 +167,8 @@ def claim_result(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
     if claim.is_editable:
         return redirect("kiosk:claim-resume", reference=reference)
-    return render(request, "kiosk/claim_result.html", {"claim": claim})
+    context = {"claim": claim, "return_after": settings.KIOSK_CONFIRMATION_SECONDS}
+    return render(request, "kiosk/claim_result.html", context)
 
 
 @never_cache

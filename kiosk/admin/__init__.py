@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kiosk.admin import claims, records, stores  # noqa: F401  (register the model admins)
+from kiosk.admin import claims, records, stores, tablets  # noqa: F401  (register the model admins)
 
 admin.site.site_header = "Store Claims — manager desk"
 admin.site.site_title = "Store Claims"

@@ -5,8 +5,10 @@ from kiosk.models.audit import ManagerAction
 from kiosk.models.claim import Claim, ClaimQuerySet, editable_claims, new_claim_reference
 from kiosk.models.delivery import ClaimStateChange, SubmissionAttempt, WebhookEvent
 from kiosk.models.store import Store
+from kiosk.models.tablet import AssociatePin, Tablet
 
 __all__ = [
+    "AssociatePin",
     "Claim",
     "ClaimAttachment",
     "ClaimQuerySet",
@@ -14,6 +16,7 @@ __all__ = [
     "ManagerAction",
     "Store",
     "SubmissionAttempt",
+    "Tablet",
     "WebhookEvent",
     "attachment_upload_to",
     "editable_claims",

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from kiosk.models import Store
 from kiosk.roles import ASSOCIATES, STORE_MANAGERS
+from kiosk.services.tablets import pin_set
 
 
 @dataclass(frozen=True)
@@ -15,10 +16,11 @@ class DemoLogin:
     role: str
     username: str
     password: str
+    pin: str = ""
 
 
 DEMO_LOGINS = (
-    DemoLogin("associate", "associate", "associate-demo-1"),
+    DemoLogin("associate", "associate", "associate-demo-1", pin="2580"),
     DemoLogin("manager", "manager", "manager-demo-1"),
 )
 
@@ -41,4 +43,6 @@ def demo_setup() -> tuple[Store, tuple[DemoLogin, ...]]:
         store.members.add(user)
         role = STORE_MANAGERS if login.role == "manager" else ASSOCIATES
         user.groups.set([Group.objects.get(name=role)])
+        if login.pin:
+            pin_set(user=user, pin=login.pin, by=None)
     return store, DEMO_LOGINS

@@ -1,5 +1,7 @@
 """Starting a claim and saving it step by step."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +44,29 @@ def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
         from_valet=store.default_from_valet,
         require_customer_signature=store.default_require_customer_signature,
     )
+
+
+def associate_open_claims(*, associate: AbstractBaseUser, stores) -> list[Claim]:
+    """The associate's claims still to finish: drafts they touched within
+    KIOSK_DRAFT_RESUME_SECONDS, and claims the API sent back for a correction."""
+    recent = timezone.now() - timedelta(seconds=settings.KIOSK_DRAFT_RESUME_SECONDS)
+    claims = Claim.objects.editable().filter(created_by=associate, store__in=stores)
+    claims = claims.exclude(status=Claim.Status.DRAFT, updated_at__lt=recent)
+    return list(claims.select_related("store").order_by("-updated_at")[:20])
+
+
+def claim_discard_draft(*, claim: Claim) -> None:
+    """Delete a draft and its photos: nothing of it was ever sent."""
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().filter(pk=claim.pk, status=Claim.Status.DRAFT)
+        if not locked.exists():
+            raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
+        attachments = list(claim.attachments.all())
+        claim.delete()
+    for attachment in attachments:
+        attachment.file.delete(save=False)
+        if attachment.thumbnail:
+            attachment.thumbnail.delete(save=False)
 
 
 def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bool) -> bool:

@@ -69,3 +69,13 @@ def masked(contact: str) -> str:
     if at:
         return f"{name[:1]}•••@{domain}"
     return f"•••{contact[-4:]}"
+
+
+@register.filter
+def duration_words(value) -> str:
+    """timedelta(minutes=15) -> "15 minutes"; under a minute, in seconds."""
+    seconds = int(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -22,6 +22,12 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo store: {store.name} (storeId {store.source_store_id})")
         )
         for login in logins:
+            pin = f"   PIN: {login.pin}" if login.pin else ""
             self.stdout.write(
                 f"  {login.role:<10} username: {login.username:<10} password: {login.password}"
+                + pin
             )
+        self.stdout.write(
+            "  A tablet: log in as the manager, press “Sign this tablet in to a store”, then "
+            "unlock it with the associate's PIN."
+        )

@@ -1,0 +1,95 @@
+"""Shared tablets and associates' PINs, for the managers of their stores."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+
+from kiosk.admin.base import StoreScopedAdminMixin
+from kiosk.models import AssociatePin, Tablet
+from kiosk.services.scoping import stores_visible_to
+from kiosk.services.tablets import pin_set, tablet_sign_out
+
+
+def _tablets_of(user, queryset):
+    return queryset.filter(store__in=stores_visible_to(user))
+
+
+def _pins_of(user, queryset):
+    return queryset.filter(user__stores__in=stores_visible_to(user)).distinct()
+
+
+@admin.register(Tablet)
+class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    scope = staticmethod(_tablets_of)
+    list_display = ["name", "store", "signed_in_by", "signed_in_at", "expires_at", "last_seen_at"]
+    list_filter = ["store"]
+    fields = list_display + ["signed_out_at", "signed_out_by"]
+    readonly_fields = fields
+    actions = ["sign_out"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("store", "signed_in_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a tablet is signed in on the tablet itself
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Sign the selected tablets out", permissions=["change"])
+    def sign_out(self, request, queryset):
+        tablets = list(queryset.filter(signed_out_at__isnull=True))
+        for tablet in tablets:
+            tablet_sign_out(tablet=tablet, by=request.user)
+        self.message_user(request, f"{len(tablets)} tablet(s) signed out.", messages.SUCCESS)
+
+
+class AssociatePinForm(forms.ModelForm):
+    pin = forms.CharField(
+        label="New PIN",
+        min_length=4,
+        max_length=6,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
+        help_text="4 to 6 digits. It is stored hashed; nobody can read it back.",
+    )
+
+    class Meta:
+        model = AssociatePin
+        fields = ["user"]
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+        if self.instance.pk:
+            self.fields["user"].disabled = True
+
+    def clean_pin(self):
+        pin = self.cleaned_data["pin"]
+        if not (pin.isascii() and pin.isdigit()):
+            raise forms.ValidationError("A PIN is 4 to 6 digits.")
+        return pin
+
+
+@admin.register(AssociatePin)
+class AssociatePinAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    scope = staticmethod(_pins_of)
+    form = AssociatePinForm
+    list_display = ["user", "set_by", "set_at"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        users = get_user_model().objects.filter(
+            stores__in=stores_visible_to(request.user), is_active=True
+        )
+        users = users.distinct().order_by("first_name", "last_name", "username")
+
+        class ScopedForm(form):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, users=users, **form_kwargs)
+
+        return ScopedForm
+
+    def save_model(self, request, obj, form, change):
+        pin_set(user=form.cleaned_data["user"], pin=form.cleaned_data["pin"], by=request.user)
+        obj.pk = AssociatePin.objects.get(user=form.cleaned_data["user"]).pk

@@ -1,0 +1,66 @@
+"""The shared tablet around each request: which tablet it is, and the idle lock."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.shortcuts import redirect
+
+from kiosk.services.tablets import TABLET_COOKIE, tablet_from_cookie, tablet_seen
+
+# Session keys of an associate who unlocked a tablet by PIN.
+UNLOCKED_ON = "kiosk_unlocked_on"
+LAST_ACTIVE = "kiosk_last_active"
+
+
+def tablet_session_start(request, *, tablet) -> None:
+    request.session[UNLOCKED_ON] = tablet.pk
+    request.session[LAST_ACTIVE] = time.time()
+
+
+class TabletMiddleware:
+    """Sets `request.tablet` (or None) and locks a PIN session left idle or moved.
+
+    An associate's PIN session ends once the tablet has been idle longer than
+    KIOSK_IDLE_SECONDS plus the countdown (the page's own script normally locks
+    it first), when the tablet is signed out, or when the cookie goes elsewhere.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cookie = request.COOKIES.get(TABLET_COOKIE, "")
+        request.tablet = tablet_from_cookie(cookie) if cookie else None
+        if request.tablet is not None:
+            tablet_seen(tablet=request.tablet)
+        if UNLOCKED_ON in request.session and (locked := self._lock_if_due(request)):
+            return locked
+        response = self.get_response(request)
+        if cookie and request.tablet is None:
+            response.delete_cookie(TABLET_COOKIE)
+        return response
+
+    def _lock_if_due(self, request):
+        tablet = request.tablet
+        idle = time.time() - request.session.get(LAST_ACTIVE, 0)
+        limit = settings.KIOSK_IDLE_SECONDS + settings.KIOSK_IDLE_WARNING_SECONDS
+        if tablet is not None and tablet.pk == request.session[UNLOCKED_ON] and idle <= limit:
+            request.session[LAST_ACTIVE] = time.time()
+            return None
+        logout(request)
+        if tablet is None:
+            return None
+        messages.info(request, "The tablet locked itself after being left idle.")
+        return redirect("kiosk:unlock")
+
+
+class KioskLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """On a signed-in tablet, a page that needs someone goes to the PIN pad, not the login."""
+
+    def handle_no_permission(self, request, view_func):
+        if getattr(request, "tablet", None) is not None:
+            return redirect("kiosk:unlock")
+        return super().handle_no_permission(request, view_func)

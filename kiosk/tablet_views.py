@@ -1,0 +1,99 @@
+"""The shared tablet: a manager signs it in to a store; associates unlock it by PIN."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from kiosk.forms.tablet import PinForm, TabletSignInForm
+from kiosk.middleware import tablet_session_start
+from kiosk.services.scoping import stores_visible_to
+from kiosk.services.tablets import (
+    TABLET_COOKIE,
+    tablet_associates,
+    tablet_sign_in,
+)
+
+PIN_BACKEND = "kiosk.auth_backends.TabletPinBackend"
+
+
+@never_cache
+@permission_required("kiosk.add_tablet", raise_exception=True)
+def tablet_setup(request: HttpRequest) -> HttpResponse:
+    """A manager signs this tablet in to one of their stores, then hands it over."""
+    form = TabletSignInForm(request.POST or None, stores=stores_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        tablet, cookie = tablet_sign_in(
+            store=form.cleaned_data["store"], name=form.cleaned_data["name"], manager=request.user
+        )
+        logout(request)
+        response = redirect("kiosk:unlock")
+        response.set_cookie(
+            TABLET_COOKIE,
+            cookie,
+            max_age=settings.TABLET_SIGN_IN_DAYS * 24 * 60 * 60,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        messages.success(request, f"This tablet is signed in to {tablet.store}.")
+        return response
+    context = {"form": form, "sign_in_days": settings.TABLET_SIGN_IN_DAYS}
+    return render(request, "kiosk/tablet_setup.html", context)
+
+
+@never_cache
+@login_not_required
+def unlock(request: HttpRequest) -> HttpResponse:
+    """The locked screen: who is at the counter?"""
+    if request.tablet is None:
+        return redirect(settings.LOGIN_URL)
+    if request.user.is_authenticated:
+        return redirect("kiosk:home")
+    associates = tablet_associates(tablet=request.tablet)
+    return render(request, "kiosk/unlock.html", {"associates": associates})
+
+
+@never_cache
+@login_not_required
+def unlock_pin(request: HttpRequest, user_id: int) -> HttpResponse:
+    if request.tablet is None:
+        return redirect(settings.LOGIN_URL)
+    associate = get_object_or_404(
+        request.tablet.store.members.filter(is_active=True, kiosk_pin__isnull=False), pk=user_id
+    )
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            username=associate.get_username(),
+            pin=form.cleaned_data["pin"],
+            tablet=request.tablet,
+        )
+        if user is not None:
+            login(request, user, backend=PIN_BACKEND)
+            tablet_session_start(request, tablet=request.tablet)
+            return redirect("kiosk:home")
+        form.add_error("pin", "That PIN is not right. Try again.")
+    context = {"form": form, "associate": associate}
+    return render(request, "kiosk/unlock_pin.html", context)
+
+
+@require_POST
+@login_not_required
+def lock(request: HttpRequest) -> HttpResponse:
+    """Back to the PIN pad; the associate's drafts stay on the server."""
+    logout(request)
+    if request.tablet is None:
+        return redirect(settings.LOGIN_URL)
+    return redirect("kiosk:unlock")
+
+
+@require_POST
+def still_here(request: HttpRequest) -> HttpResponse:
+    """The associate is at the tablet: the middleware noted the activity."""
+    return HttpResponse(status=204)

@@ -1,0 +1,91 @@
+// The shared tablet: the PIN pad, the idle lock, and the return to the start screen.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    const field = document.querySelector("[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function post(url) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+      keepalive: true,
+    });
+  }
+
+  // PIN pad: large digits that type into the PIN field (a keyboard works as well).
+  const pad = document.querySelector("[data-pin-pad]");
+  if (pad) {
+    const input = document.querySelector("[data-pin-form] input[name=pin]");
+    pad.hidden = false;
+    pad.addEventListener("click", (event) => {
+      const digit = event.target.closest("[data-digit]");
+      if (digit && input.value.length < 6) input.value += digit.dataset.digit;
+      if (event.target.closest("[data-pin-back]")) input.value = input.value.slice(0, -1);
+    });
+  }
+
+  // After a filed claim's confirmation has been up long enough, back to the start screen.
+  const confirmation = document.querySelector("[data-return-home-after]");
+  if (confirmation) {
+    const seconds = Number(confirmation.dataset.returnHomeAfter);
+    setTimeout(() => location.replace(confirmation.dataset.returnUrl), seconds * 1000);
+  }
+
+  // Idle lock: after idleSeconds without a touch, a countdown; then the customer's data
+  // leaves the page, the browser's storage and this history entry, and the PIN pad returns.
+  const body = document.body;
+  if (!body.dataset.idleSeconds) return;
+  const idleSeconds = Number(body.dataset.idleSeconds);
+  const warningSeconds = Number(body.dataset.idleWarningSeconds);
+  let lastActivity = Date.now();
+  let lastPing = Date.now();
+  let dialog = null;
+
+  function wipeAndLock() {
+    try { sessionStorage.clear(); localStorage.clear(); } catch (error) { /* storage off */ }
+    for (const form of document.forms) form.reset();
+    document.querySelector("main").replaceChildren();
+    history.replaceState(null, "", body.dataset.unlockUrl);
+    post(body.dataset.lockUrl).finally(() => location.replace(body.dataset.unlockUrl));
+  }
+
+  function showCountdown() {
+    dialog = document.createElement("div");
+    dialog.className = "idle-warning";
+    dialog.setAttribute("role", "alertdialog");
+    dialog.setAttribute("aria-labelledby", "idle-warning-title");
+    dialog.innerHTML =
+      '<div class="idle-warning-box"><p id="idle-warning-title" class="h4">Still there?</p>' +
+      '<p>The tablet locks in <strong data-countdown></strong> seconds, and this page is cleared.</p>' +
+      '<button type="button" class="btn btn-primary btn-lg">I\'m still here</button></div>';
+    dialog.querySelector("button").addEventListener("click", activity);
+    body.append(dialog);
+    dialog.querySelector("button").focus();
+  }
+
+  function activity() {
+    lastActivity = Date.now();
+    if (dialog) { dialog.remove(); dialog = null; }
+    if (Date.now() - lastPing > Math.min(60, idleSeconds / 2) * 1000) {
+      lastPing = Date.now();
+      post(body.dataset.stillHereUrl);
+    }
+  }
+
+  for (const name of ["pointerdown", "keydown", "input", "wheel", "touchmove"]) {
+    document.addEventListener(name, (event) => { if (!dialog || event.type !== "keydown") activity(); }, { passive: true, capture: true });
+  }
+
+  setInterval(() => {
+    const idle = (Date.now() - lastActivity) / 1000;
+    if (idle >= idleSeconds + warningSeconds) wipeAndLock();
+    else if (idle >= idleSeconds) {
+      if (!dialog) showCountdown();
+      dialog.querySelector("[data-countdown]").textContent = Math.ceil(idleSeconds + warningSeconds - idle);
+    }
+  }, 250);
+})();

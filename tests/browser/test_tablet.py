@@ -1,0 +1,112 @@
+"""The shared tablet in a browser: signed in by a manager, unlocked by PIN, locked when idle."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from kiosk.models import Claim
+from kiosk.services.tablets import pin_set
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PIN = "4821"
+
+
+def sign_in_tablet(page: Page, manager) -> None:
+    log_in(page, manager.username)
+    page.get_by_test_id("tablet-setup").click()
+    page.fill("#id_name", "Counter 1")
+    page.get_by_role("button", name="Sign the tablet in").click()
+    expect(page.get_by_role("heading", name="Who is at the counter?")).to_be_visible()
+
+
+def tap_pin(page: Page, associate_name: str, pin: str) -> None:
+    page.get_by_role("link", name=associate_name).click()
+    for digit in pin:
+        page.locator(f"[data-digit='{digit}']").click()
+    page.get_by_test_id("unlock").click()
+
+
+@pytest.fixture
+def pins(associate, manager):
+    pin_set(user=associate, pin=PIN, by=manager)
+
+
+def test_a_manager_signs_the_tablet_in_and_an_associate_unlocks_it_by_pin(
+    tablet: Page, manager, associate, store, pins, screenshot
+):
+    sign_in_tablet(tablet, manager)
+    screenshot(tablet, "locked")
+    tablet.get_by_role("link", name="Alex").click()
+    expect(tablet.locator("[data-pin-pad]")).to_be_visible()
+    screenshot(tablet, "pin-pad")
+    for digit in PIN:
+        tablet.locator(f"[data-digit='{digit}']").click()
+    tablet.get_by_test_id("unlock").click()
+
+    expect(tablet.get_by_role("heading", name="File a warranty claim")).to_be_visible()
+    expect(tablet.get_by_role("navigation")).to_contain_text("Alex")
+    expect(tablet.get_by_test_id("lock")).to_be_visible()
+    screenshot(tablet, "unlocked")
+    tablet.get_by_role("button", name="Start a new claim").click()
+    assert Claim.objects.get().created_by == associate
+
+
+def test_wrong_pins_until_the_lockout(tablet: Page, manager, associate, pins, settings, screenshot):
+    settings.AXES_FAILURE_LIMIT = 3
+    sign_in_tablet(tablet, manager)
+    for _ in range(2):
+        tap_pin(tablet, "Alex", "0000")
+        expect(tablet.get_by_role("alert")).to_contain_text("That PIN is not right")
+        tablet.get_by_role("link", name="Not you?").click()
+
+    tap_pin(tablet, "Alex", "0000")
+
+    expect(tablet.get_by_test_id("locked-out")).to_contain_text("locked for 15 minutes")
+    screenshot(tablet, "locked-out")
+    tablet.get_by_role("link", name="Back").click()
+    tap_pin(tablet, "Alex", PIN)
+    expect(tablet.get_by_test_id("locked-out")).to_be_visible()  # the right PIN waits too
+
+
+def test_the_idle_reset_clears_the_page_and_storage_then_the_draft_resumes(
+    tablet: Page, manager, associate, pins, settings, screenshot
+):
+    settings.KIOSK_IDLE_SECONDS = 2
+    settings.KIOSK_IDLE_WARNING_SECONDS = 3
+    sign_in_tablet(tablet, manager)
+    tap_pin(tablet, "Alex", PIN)
+    tablet.get_by_role("button", name="Start a new claim").click()
+    tablet.fill("#id_customer_email", "dana@example.com")
+    tablet.evaluate(
+        "sessionStorage.setItem('typed', 'dana'); localStorage.setItem('typed', 'dana')"
+    )
+
+    expect(tablet.get_by_role("alertdialog")).to_contain_text("Still there?")
+    screenshot(tablet, "countdown")
+    expect(tablet.get_by_role("heading", name="Who is at the counter?")).to_be_visible()
+
+    screenshot(tablet, "locked-again")
+    assert tablet.evaluate("sessionStorage.length + localStorage.length") == 0
+    assert "dana@example.com" not in tablet.content()
+    tablet.go_back()
+    expect(tablet).to_have_url(re.compile(r"/tablet/unlock/$"))
+    assert "dana@example.com" not in tablet.content()
+
+    tap_pin(tablet, "Alex", PIN)
+    tablet.get_by_test_id("open-claim").get_by_role("link").first.click()
+    expect(tablet.locator("#id_customer_email")).to_be_visible()
+    assert Claim.objects.get().status == Claim.Status.DRAFT
+
+
+def test_still_here_keeps_the_associate_at_work(tablet: Page, manager, associate, pins, settings):
+    settings.KIOSK_IDLE_SECONDS = 2
+    settings.KIOSK_IDLE_WARNING_SECONDS = 3
+    sign_in_tablet(tablet, manager)
+    tap_pin(tablet, "Alex", PIN)
+
+    tablet.get_by_role("button", name="I'm still here").click()
+
+    expect(tablet.get_by_role("alertdialog")).to_have_count(0)
+    expect(tablet.get_by_role("heading", name="File a warranty claim")).to_be_visible()
