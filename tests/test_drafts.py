@@ -30,7 +30,13 @@ def test_a_step_saved_while_a_manager_retries_does_not_undo_the_retry(
     queued_payload = Claim.objects.get(pk=rejected_claim.pk).request_payload
 
     form = STEPS_BY_SLUG["customer"].form_class(
-        {"customer_email": "new@example.com", "customer_phone": ""}, claim=page_open
+        {
+            "ship_first_name": "Nia",
+            "ship_last_name": "Ode",
+            "customer_email": "new@example.com",
+            "customer_phone": "",
+        },
+        claim=page_open,
     )
     with pytest.raises(ClaimNotEditable):
         claim_save_step(claim=page_open, slug="customer", form=form, checked=True)
@@ -46,7 +52,7 @@ def test_the_associate_is_told_the_claim_was_sent_meanwhile(rejected_claim, asso
 
     response = associate_client.post(
         reverse("kiosk:claim-step", args=[rejected_claim.reference, "customer"]),
-        {"customer_email": "new@example.com"},
+        {"ship_first_name": "Nia", "ship_last_name": "Ode", "customer_email": "new@example.com"},
         follow=True,
     )
 
@@ -64,7 +70,13 @@ def test_a_step_writes_only_its_own_fields(complete_claim):
     )
 
     form = STEPS_BY_SLUG["customer"].form_class(
-        {"customer_email": "new@example.com", "customer_phone": ""}, claim=stale
+        {
+            "ship_first_name": "Nia",
+            "ship_last_name": "Ode",
+            "customer_email": "new@example.com",
+            "customer_phone": "",
+        },
+        claim=stale,
     )
     assert claim_save_step(claim=stale, slug="customer", form=form, checked=True)
 

@@ -77,7 +77,12 @@ def test_big_uploads_do_not_hold_up_a_step_save_or_a_delivery(
     started = time.perf_counter()
     saved = saver.post(
         step,
-        data={"customer_email": "second@example.com", "nav": "stay"},
+        data={
+            "ship_first_name": "Sam",
+            "ship_last_name": "Second",
+            "customer_email": "second@example.com",
+            "nav": "stay",
+        },
         headers={"X-CSRFToken": csrf, "Referer": step},
         timeout=30,
     )

@@ -29,7 +29,12 @@ def text_file(name: str = "receipt.jpg") -> SimpleUploadedFile:
 
 
 VALID_STEPS = {
-    "customer": {"customer_email": "jane@example.com", "customer_phone": "212 555 0100"},
+    "customer": {
+        "ship_first_name": "Jane",
+        "ship_last_name": "Doe",
+        "customer_email": "jane@example.com",
+        "customer_phone": "212 555 0100",
+    },
     "item": {
         "item_name": "Espresso machine",
         "item_sku": "SKU-1",

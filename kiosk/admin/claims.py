@@ -162,7 +162,10 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Shipping address", {"fields": AddressForm.Meta.fields}),
+        (
+            "Shipping address",
+            {"fields": [f for f in AddressForm.Meta.fields if f not in CustomerForm.Meta.fields]},
+        ),
         ("Issue and resolution", {"fields": IssueForm.Meta.fields}),
         ("Sent and received", {"fields": ["request_json", "response_status", "response_json"]}),
     ]

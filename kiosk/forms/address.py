@@ -1,9 +1,9 @@
-from crispy_forms.layout import Fieldset, Layout
+from crispy_forms.layout import Layout
 from django import forms
 
 from kiosk import geography
 from kiosk.forms.base import ClaimStepForm
-from kiosk.forms.fields import columns
+from kiosk.forms.fields import Advanced, columns
 from kiosk.models import Claim
 from kiosk.validators import validate_latitude, validate_longitude
 
@@ -43,8 +43,8 @@ class AddressForm(ClaimStepForm):
             "address_origin",
         ]
         labels = {
-            "ship_first_name": "First name",
-            "ship_last_name": "Last name",
+            "ship_first_name": "Recipient's first name",
+            "ship_last_name": "Recipient's last name",
             "ship_address1": "Address",
             "ship_address2": "Apartment, suite, etc.",
             "ship_city": "City",
@@ -69,15 +69,17 @@ class AddressForm(ClaimStepForm):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
         self.fields["address_origin"].widget.attrs["list"] = "address-origins"
         self.fields["address_origin"].help_text = "Optional."
+        # The previous customer's address must not be offered on a shared tablet.
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
         self.helper.layout = Layout(
             columns("ship_first_name", "ship_last_name"),
             "ship_address1",
             "ship_address2",
             columns("ship_city", "ship_zip"),
             columns("ship_country", "ship_state"),
-            Fieldset(
-                "Location (optional)",
-                columns("ship_lat", "ship_lng", "address_origin"),
+            Advanced(
+                "location and address origin", columns("ship_lat", "ship_lng", "address_origin")
             ),
         )
 

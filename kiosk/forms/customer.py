@@ -3,18 +3,33 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kiosk.forms.base import ClaimStepForm
+from kiosk.forms.fields import columns
 from kiosk.models import Claim
 from kiosk.validators import normalise_phone_number
 
 
 class CustomerForm(ClaimStepForm):
-    payload_fields = {"customer.email": "customer_email", "customer.phoneNumber": "customer_phone"}
+    payload_fields = {
+        # The API knows the customer's name only as the shipping address's.
+        "shippingAddress.firstName": "ship_first_name",
+        "shippingAddress.lastName": "ship_last_name",
+        "customer.email": "customer_email",
+        "customer.phoneNumber": "customer_phone",
+    }
 
     class Meta:
         model = Claim
-        fields = ["customer_email", "customer_phone"]
-        labels = {"customer_email": "Email", "customer_phone": "Phone number"}
+        fields = ["ship_first_name", "ship_last_name", "customer_email", "customer_phone"]
+        labels = {
+            "ship_first_name": "First name",
+            "ship_last_name": "Last name",
+            "customer_email": "Email",
+            "customer_phone": "Phone number",
+        }
+        # "off": a shared tablet must not offer the previous customer's details.
         widgets = {
+            "ship_first_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "ship_last_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "customer_email": forms.EmailInput(attrs={"autocomplete": "off"}),
             "customer_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
@@ -22,7 +37,11 @@ class CustomerForm(ClaimStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper.layout = Layout("customer_email", "customer_phone")
+        for name in ("ship_first_name", "ship_last_name"):
+            self.fields[name].required = True
+        self.helper.layout = Layout(
+            columns("ship_first_name", "ship_last_name"), "customer_email", "customer_phone"
+        )
 
     def clean_customer_phone(self) -> str:
         value = self.cleaned_data["customer_phone"].strip()

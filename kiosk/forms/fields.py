@@ -77,3 +77,22 @@ def attachment_thumbnails(kind: str) -> HTML:
 def columns(*field_names: str) -> Div:
     """Layout item: fields side by side in equal columns, stacked on narrow screens."""
     return Div(*(Div(name, css_class="col-md") for name in field_names), css_class="row")
+
+
+class Advanced(Div):
+    """Layout item: a collapsed panel for what the store's policy already decided.
+
+    It opens by itself when one of its fields has an error.
+    """
+
+    template = "kiosk/layout/advanced.html"
+
+    def __init__(self, summary: str, *fields, **kwargs):
+        self.summary = summary
+        self.open = False
+        super().__init__(*fields, **kwargs)
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        names = {pointer.name for pointer in self.get_field_names()}
+        self.open = bool(form.is_bound and names & form.errors.keys())
+        return super().render(form, context, template_pack=template_pack, **kwargs)

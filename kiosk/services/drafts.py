@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 
 from kiosk.forms import ClaimStepForm, SignatureForm
@@ -21,6 +21,9 @@ from kiosk.services.attachments import (
 
 # Form data that is not the associate's input.
 NAVIGATION_KEYS = {"csrfmiddlewaretoken", "nav", "goto", "remove_attachment"}
+# Input that did not validate is kept on the draft, each value cut to this many characters
+# (a signature's data URL is the longest an associate's input gets).
+PENDING_VALUE_MAX_CHARS = 200_000
 
 
 class ClaimNotEditable(Exception):
@@ -124,7 +127,7 @@ def _record_step(claim, slug, form, valid, checked, before, prepared, signature)
         if slug not in claim.completed_steps:
             claim.completed_steps = [*claim.completed_steps, slug]
     else:
-        claim.pending_input[slug] = {"data": _typed_input(form.data), "checked": checked}
+        claim.pending_input[slug] = {"data": _typed_input(form), "checked": checked}
     step_fields = _changed_fields(claim, before) if valid else []
     _claim_update(
         claim,
@@ -204,5 +207,21 @@ def _claim_update(claim: Claim, fields: list[str]) -> None:
         raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
 
 
-def _typed_input(data: QueryDict) -> dict[str, list[str]]:
-    return {key: data.getlist(key) for key in data if key not in NAVIGATION_KEYS}
+def _typed_input(form: ClaimStepForm) -> dict[str, list[str]]:
+    """What the associate typed into the form's own fields, each value cut to a sane length.
+
+    Anything else in the post (a stray or hostile field) is not kept on the draft.
+    """
+    typed = {}
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        if key in NAVIGATION_KEYS or isinstance(field, forms.FileField):
+            continue
+        if key not in form.data:
+            continue
+        values = form.data.getlist(key) if hasattr(form.data, "getlist") else [form.data[key]]
+        limit = min(
+            getattr(field, "max_length", None) or PENDING_VALUE_MAX_CHARS, PENDING_VALUE_MAX_CHARS
+        )
+        typed[key] = [str(value)[:limit] for value in values]
+    return typed

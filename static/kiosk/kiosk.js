@@ -45,6 +45,17 @@
     sync();
   }
 
+  // Issue: the shipping problems show once "Another problem…" is chosen.
+  const otherProblems = document.querySelector("[data-other-problems]");
+  if (otherProblems) {
+    const issueChoices = document.querySelectorAll("input[name=issue_type]");
+    const sync = () => {
+      otherProblems.hidden = !document.querySelector("input[name=issue_type][value=other]:checked");
+    };
+    for (const choice of issueChoices) choice.addEventListener("change", sync);
+    sync();
+  }
+
   // Address: refill the state list when the country changes.
   const country = document.getElementById("id_ship_country");
   const state = document.getElementById("id_ship_state");

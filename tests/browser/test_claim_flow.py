@@ -118,6 +118,8 @@ def test_associate_files_claim_end_to_end_on_tablet(
 
     # Customer: a phone number that cannot be right, then the right one.
     screenshot(page, "customer-empty")
+    page.fill("#id_ship_first_name", "Jane")
+    page.fill("#id_ship_last_name", "Doe")
     page.fill("#id_customer_email", "jane.doe@example.com")
     page.fill("#id_customer_phone", "12345")
     page.get_by_test_id("next").click()
@@ -165,9 +167,10 @@ def test_associate_files_claim_end_to_end_on_tablet(
     screenshot(page, "warranty-not-an-image")
     next_step(page, "address")
 
-    # Shipping address: switching country refills the states.
-    page.fill("#id_ship_first_name", "Jane")
-    page.fill("#id_ship_last_name", "Doe")
+    # Shipping address: the customer's name is there already; switching country refills
+    # the states.
+    expect(page.locator("#id_ship_first_name")).to_have_value("Jane")
+    expect(page.locator("#id_ship_last_name")).to_have_value("Doe")
     page.fill("#id_ship_address1", "123 Main St")
     page.fill("#id_ship_city", "New York")
     page.fill("#id_ship_zip", "10001")
@@ -265,6 +268,8 @@ def test_associate_files_claim_end_to_end_on_tablet(
 def test_reloading_a_step_resumes_the_draft(associate_tablet: Page, photos: Photos, screenshot):
     page = associate_tablet
     reference = start_claim(page)
+    page.fill("#id_ship_first_name", "Sam")
+    page.fill("#id_ship_last_name", "Park")
     page.fill("#id_customer_email", "sam@example.com")
     page.fill("#id_customer_phone", "212 555 0100")
     next_step(page, "item")
