@@ -3,12 +3,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import geography
 from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.coverage import claim_coverage, coverage_on, store_today
 from kiosk.services.customers import customer_claims
 from kiosk.services.drafts import (
     ClaimNotEditable,
@@ -167,6 +169,25 @@ def customer_claims_view(request: HttpRequest) -> HttpResponse:
     return render(request, "kiosk/customer_claims.html", {"form": form, "claims": claims})
 
 
+@never_cache
+@require_GET
+def claim_coverage_view(request: HttpRequest, reference: str) -> JsonResponse:
+    """The coverage of a date and period as typed on the warranty step, before it is saved."""
+    claim = associate_claim(request, reference)
+    try:
+        purchased = parse_date(request.GET.get("date_of_purchase", ""))
+    except ValueError:
+        purchased = None
+    coverage = purchased and coverage_on(
+        date_of_purchase=purchased,
+        warranty_period=request.GET.get("warranty_period", "").strip().upper(),
+        today=store_today(store=claim.store),
+    )
+    if not coverage:
+        return JsonResponse({"label": "", "expired": False})
+    return JsonResponse({"label": coverage.label, "expired": coverage.expired})
+
+
 @require_GET
 def subdivisions(request: HttpRequest) -> JsonResponse:
     """The states or provinces of a country, for the address step's select."""
@@ -183,6 +204,7 @@ def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpRespo
     context = _step_context(claim, current) | {
         "payload": payload,
         "ready": all_form_steps_complete(claim),
+        "coverage": claim_coverage(claim=claim),
         "incomplete_steps": [s for s in STEPS[:-1] if not s.is_complete(claim)],
     }
     return render(request, "kiosk/claim_review.html", context)
