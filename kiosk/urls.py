@@ -13,6 +13,7 @@ urlpatterns = [
     path("claims/<str:reference>/steps/<slug:step>/", views.claim_step, name="claim-step"),
     path("claims/<str:reference>/submit/", views.claim_submit_view, name="claim-submit"),
     path("claims/<str:reference>/result/", views.claim_result, name="claim-result"),
+    path("claims/<str:reference>/receipt/", views.claim_receipt, name="claim-receipt"),
     path("claims/<str:reference>/coverage/", views.claim_coverage_view, name="claim-coverage"),
     path("claims/<str:reference>/photos/", photo_views.photo_upload, name="photo-upload"),
     path(

@@ -11,6 +11,7 @@ from kiosk import geography
 from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.coverage import claim_coverage, coverage_on, store_today
+from kiosk.services.customer_copy import customer_copy_for
 from kiosk.services.customers import customer_claims
 from kiosk.services.drafts import (
     ClaimNotEditable,
@@ -153,6 +154,17 @@ def claim_result(request: HttpRequest, reference: str) -> HttpResponse:
     if claim.is_editable:
         return redirect("kiosk:claim-resume", reference=reference)
     return render(request, "kiosk/claim_result.html", {"claim": claim})
+
+
+@never_cache
+@require_GET
+def claim_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    """The customer's copy, to print on the counter's receipt printer or on A4/Letter."""
+    claim = associate_claim(request, reference)
+    if claim.is_editable:
+        return redirect("kiosk:claim-resume", reference=reference)
+    context = {"claim": claim, "copy": customer_copy_for(claim=claim)}
+    return render(request, "kiosk/claim_receipt.html", context)
 
 
 @never_cache
