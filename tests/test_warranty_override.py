@@ -106,9 +106,11 @@ def test_the_step_shows_the_error_and_loses_nothing_typed(associate_client, clai
 
 
 def test_the_step_shows_coverage_of_the_saved_claim(associate_client, claim):
+    claim.date_of_purchase = datetime.date(2026, 10, 1)
+    claim.save()
+
     response = associate_client.get(reverse("kiosk:claim-step", args=[claim.reference, "warranty"]))
 
-    # The factory's claim: bought 1 Oct 2026, P1Y.
     assert "Covered until 1 Oct 2027" in response.content.decode()
 
 
