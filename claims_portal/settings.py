@@ -307,6 +307,43 @@ CLAIM_FINAL_STATES = env.list(
 # deletes their photos and signatures.
 DRAFT_ABANDONED_AFTER_DAYS = env.int("DRAFT_ABANDONED_AFTER_DAYS", default=7)
 
+# Email: the customer's copy of each claim, through Django's default mailer (MAILERS, which
+# replaces the EMAIL_BACKEND family of settings in Django 6.1). Printed on the console unless
+# SMTP is set up, by EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) or by
+# EMAIL_HOST and its companions. Every SMTP connection is bounded by EMAIL_TIMEOUT seconds.
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+if env.str("EMAIL_URL", default="") or not env.str("EMAIL_HOST", default=""):
+    parsed_email_url = env.email_url("EMAIL_URL", default="consolemail://")
+    email_backend = parsed_email_url["EMAIL_BACKEND"]
+    smtp_options = {
+        "host": parsed_email_url["EMAIL_HOST"],
+        "port": parsed_email_url["EMAIL_PORT"],
+        "username": parsed_email_url["EMAIL_HOST_USER"] or "",
+        "password": parsed_email_url["EMAIL_HOST_PASSWORD"] or "",
+        "use_tls": parsed_email_url.get("EMAIL_USE_TLS", False),
+        "use_ssl": parsed_email_url.get("EMAIL_USE_SSL", False),
+    }
+else:
+    email_backend = SMTP_BACKEND
+    smtp_options = {
+        "host": env.str("EMAIL_HOST"),
+        "port": env.int("EMAIL_PORT", default=587),
+        "username": env.str("EMAIL_HOST_USER", default=""),
+        "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("EMAIL_USE_TLS", default=True),
+        "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+    }
+if email_backend == SMTP_BACKEND:
+    smtp_options["timeout"] = env.float("EMAIL_TIMEOUT", default=10.0)
+    MAILERS = {"default": {"BACKEND": SMTP_BACKEND, "OPTIONS": smtp_options}}
+else:
+    MAILERS = {"default": {"BACKEND": email_backend}}
+if email_backend == SMTP_BACKEND and not DEBUG:
+    # Customers see it: no made-up sender address in production.
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL")
+else:
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="claims@localhost")
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)

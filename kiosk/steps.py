@@ -1,9 +1,11 @@
 """The steps of a claim, in the order an associate goes through them."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk import forms
 from kiosk.models import Claim
+from kiosk.services.coverage import claim_needs_override
 
 
 @dataclass(frozen=True)
@@ -12,17 +14,27 @@ class Step:
     title: str
     form_class: type[forms.ClaimStepForm] | None
     intro: str = ""
+    # What can change after the step was saved, such as a warranty that expires meanwhile.
+    still_valid: Callable[[Claim], bool] | None = None
 
     def is_complete(self, claim: Claim) -> bool:
         if self.form_class is None:
             return all_form_steps_complete(claim)
+        if self.still_valid is not None and not self.still_valid(claim):
+            return False
         return self.slug in claim.completed_steps and self.slug not in claim.pending_input
 
 
 STEPS = (
     Step("customer", "Customer", forms.CustomerForm, "How can we reach the customer?"),
     Step("item", "Item", forms.ItemForm, "The item the claim is about, with photos."),
-    Step("warranty", "Warranty & receipt", forms.WarrantyForm, "When it was bought, and proof."),
+    Step(
+        "warranty",
+        "Warranty & receipt",
+        forms.WarrantyForm,
+        "When it was bought, and proof.",
+        still_valid=lambda claim: not claim_needs_override(claim=claim),
+    ),
     Step("address", "Shipping address", forms.AddressForm, "Where a replacement or refund goes."),
     Step("issue", "Issue & resolution", forms.IssueForm, "What went wrong, and what they want."),
     Step("signature", "Signature", forms.SignatureForm, "Ask the customer to sign below."),

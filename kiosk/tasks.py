@@ -27,3 +27,15 @@ def process_webhook_event(event_pk: int) -> str:
         return webhook_event_process(event_pk=event_pk)
     finally:
         close_old_connections()
+
+
+@task
+def send_customer_copy(claim_pk: int) -> str:
+    """Email the customer's copy of a submitted claim, once; a failure is recorded on it."""
+    from kiosk.services.customer_copy import customer_copy_send
+
+    close_old_connections()
+    try:
+        return customer_copy_send(claim_pk=claim_pk)
+    finally:
+        close_old_connections()

@@ -19,6 +19,8 @@ urlpatterns = [
     path("claims/<str:reference>/discard/", views.claim_discard, name="claim-discard"),
     path("claims/<str:reference>/submit/", views.claim_submit_view, name="claim-submit"),
     path("claims/<str:reference>/result/", views.claim_result, name="claim-result"),
+    path("claims/<str:reference>/receipt/", views.claim_receipt, name="claim-receipt"),
+    path("claims/<str:reference>/coverage/", views.claim_coverage_view, name="claim-coverage"),
     path("claims/<str:reference>/photos/", photo_views.photo_upload, name="photo-upload"),
     path(
         "claims/<str:reference>/photos/<int:pk>/remove/",

@@ -1,6 +1,7 @@
 """Validators and normalisers for what associates type in."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 import isodate
@@ -29,6 +30,18 @@ def validate_iso_duration(value: str) -> None:
         raise ValidationError("Enter a duration longer than zero, such as P1Y.", code="zero")
 
 
+def validate_time_zone(value: str) -> None:
+    """Accept an IANA time zone name, such as America/New_York."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "%(value)s is not an IANA time zone, such as America/New_York or Europe/Berlin.",
+            code="time_zone",
+            params={"value": value},
+        ) from None
+
+
 def normalise_phone_number(value: str, *, default_region: str) -> str:
     """Parse a phone number typed at the counter and return it in E.164."""
     try:
@@ -47,8 +60,8 @@ def normalise_phone_number(value: str, *, default_region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def validate_not_in_future(value: datetime.date) -> None:
-    if value > timezone.localdate():
+def validate_not_in_future(value: datetime.date, *, today: datetime.date | None = None) -> None:
+    if value > (today or timezone.localdate()):
         raise ValidationError("The date of purchase cannot be in the future.", code="future")
 
 

@@ -4,12 +4,15 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import geography
 from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.coverage import claim_coverage, coverage_on, store_today
+from kiosk.services.customer_copy import customer_copy_for
 from kiosk.services.customers import customer_claims
 from kiosk.services.drafts import (
     ClaimNotEditable,
@@ -173,6 +176,17 @@ def claim_result(request: HttpRequest, reference: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+def claim_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    """The customer's copy, to print on the counter's receipt printer or on A4/Letter."""
+    claim = associate_claim(request, reference)
+    if claim.is_editable:
+        return redirect("kiosk:claim-resume", reference=reference)
+    context = {"claim": claim, "copy": customer_copy_for(claim=claim)}
+    return render(request, "kiosk/claim_receipt.html", context)
+
+
+@never_cache
+@require_GET
 def customer_claims_view(request: HttpRequest) -> HttpResponse:
     """An associate finds a customer's earlier claims, with their state, by email or phone."""
     store = request.user.stores.first()
@@ -183,6 +197,25 @@ def customer_claims_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         claims = customer_claims(associate=request.user, **form.cleaned_data["contact"])
     return render(request, "kiosk/customer_claims.html", {"form": form, "claims": claims})
+
+
+@never_cache
+@require_GET
+def claim_coverage_view(request: HttpRequest, reference: str) -> JsonResponse:
+    """The coverage of a date and period as typed on the warranty step, before it is saved."""
+    claim = associate_claim(request, reference)
+    try:
+        purchased = parse_date(request.GET.get("date_of_purchase", ""))
+    except ValueError:
+        purchased = None
+    coverage = purchased and coverage_on(
+        date_of_purchase=purchased,
+        warranty_period=request.GET.get("warranty_period", "").strip().upper(),
+        today=store_today(store=claim.store),
+    )
+    if not coverage:
+        return JsonResponse({"label": "", "expired": False})
+    return JsonResponse({"label": coverage.label, "expired": coverage.expired})
 
 
 @require_GET
@@ -201,6 +234,7 @@ def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpRespo
     context = _step_context(claim, current) | {
         "payload": payload,
         "ready": all_form_steps_complete(claim),
+        "coverage": claim_coverage(claim=claim),
         "incomplete_steps": [s for s in STEPS[:-1] if not s.is_complete(claim)],
     }
     return render(request, "kiosk/claim_review.html", context)

@@ -45,7 +45,10 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     item_sku = "SKU-12345"
     item_price = Decimal("249.99")
     item_details = "Leaks water from the base after two weeks."
-    date_of_purchase = datetime.date(2026, 10, 1)
+    # Recent, so that the warranty (P1Y) still covers the claim whenever the suite runs.
+    date_of_purchase = factory.LazyFunction(
+        lambda: datetime.date.today() - datetime.timedelta(days=60)
+    )
     receipt_required = True
     warranty_period = "P1Y"
     product_description = "Used daily, no visible damage."

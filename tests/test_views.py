@@ -28,6 +28,9 @@ def text_file(name: str = "receipt.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"this is not a photo", content_type="image/jpeg")
 
 
+# Recent, so that the warranty still covers the claim whenever the suite runs.
+RECENT_PURCHASE = f"{datetime.date.today() - datetime.timedelta(days=60):%Y-%m-%d}"
+
 VALID_STEPS = {
     "customer": {
         "ship_first_name": "Jane",
@@ -42,7 +45,7 @@ VALID_STEPS = {
         "item_details": "Leaks water from the base.",
     },
     "warranty": {
-        "date_of_purchase": "2026-10-01",
+        "date_of_purchase": RECENT_PURCHASE,
         "warranty_period_choice": "P2Y",
         "product_description": "Used daily, no damage.",
     },
@@ -257,7 +260,7 @@ def test_claim_rejected_by_api_returns_to_the_field_it_names(
     assert page.context["form"]["product_description"].value() == "Used daily, no visible damage."
     # Replace the photo and resubmit: the claim is filed.
     broken = complete_claim.attachments.get(kind="receipt")
-    warranty = {"date_of_purchase": "2026-10-01", "warranty_period_choice": "P1Y"}
+    warranty = {"date_of_purchase": RECENT_PURCHASE, "warranty_period_choice": "P1Y"}
     associate_client.post(
         step_url(complete_claim, "warranty"), warranty | {"remove_attachment": broken.pk}
     )

@@ -11,10 +11,12 @@ from django.utils.html import format_html, format_html_join
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
 from kiosk.admin.filters import (
     ClaimStateFilter,
+    CustomerCopyFilter,
     DraftFilter,
     StoreFilter,
     SubmittedFilter,
     UndeliveredFilter,
+    WarrantyOverrideFilter,
     abandoned_before,
 )
 from kiosk.admin.pagination import EstimatedCountPaginator
@@ -22,6 +24,8 @@ from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
 from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, ManagerAction, SubmissionAttempt
 from kiosk.services.attachments import attachment_staff_url
 from kiosk.services.claim_search import claim_search_filter
+from kiosk.services.coverage import claim_coverage
+from kiosk.services.customer_copy import customer_copy_retry
 from kiosk.services.dashboard import PERIODS, dashboard_for
 from kiosk.services.export import claims_csv_rows
 from kiosk.services.manager_actions import claims_retry, manager_action_record
@@ -68,6 +72,7 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "claim_number",
         "reference",
         "status_badge",
+        "flags",
         "store",
         "customer_name",
         "customer_email",
@@ -87,6 +92,8 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         StoreFilter,
         "issue_type",
         "resolution",
+        WarrantyOverrideFilter,
+        CustomerCopyFilter,
         SubmittedFilter,
     ]
     # The search box is served by get_search_results (index-backed exact matches).
@@ -102,7 +109,7 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     ordering = ["-submitted_at", "-id"]
     inlines = [SubmissionAttemptInline, ClaimStateChangeInline]
-    actions = ["retry_delivery", "export_selected"]
+    actions = ["retry_delivery", "resend_customer_copy", "export_selected"]
     fieldsets = [
         (
             "Claim",
@@ -158,6 +165,8 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                     "date_of_purchase",
                     "receipt_required",
                     "warranty_period",
+                    "coverage",
+                    "warranty_override_reason",
                     "product_description",
                 ]
             },
@@ -168,6 +177,10 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         ),
         ("Issue and resolution", {"fields": IssueForm.Meta.fields}),
         ("Sent and received", {"fields": ["request_json", "response_status", "response_json"]}),
+        (
+            "The customer's copy",
+            {"fields": ["customer_copy_status", "customer_copy_sent_at", "customer_copy_error"]},
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -209,6 +222,23 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html(
             "<span class='status-badge status-{}'>{}</span>", claim.status, claim.status_label
         )
+
+    @admin.display(description="Flags")
+    def flags(self, claim: Claim) -> str:
+        """What a manager should notice: an expired warranty filed anyway, a copy not sent."""
+        badges = []
+        if claim.warranty_override_reason:
+            badges.append(("flag-override", claim.warranty_override_reason, "Warranty override"))
+        if claim.customer_copy_status == Claim.CustomerCopyStatus.FAILED:
+            badges.append(("flag-copy-failed", claim.customer_copy_error, "Copy not sent"))
+        if not badges:
+            return ""
+        return format_html_join(" ", "<span class='status-badge {}' title='{}'>{}</span>", badges)
+
+    @admin.display(description="Coverage today")
+    def coverage(self, claim: Claim) -> str:
+        coverage = claim_coverage(claim=claim)
+        return coverage.label if coverage else "—"
 
     @admin.display(description="Customer", ordering="ship_last_name")
     def customer_name(self, claim: Claim) -> str:
@@ -306,6 +336,25 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_retry_delivery_permission(self, request) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.retry_delivery")
+
+    @admin.action(
+        description="Send the customer's copy again where it failed",
+        permissions=["retry_delivery"],
+    )
+    def resend_customer_copy(self, request, queryset):
+        failed = list(queryset.filter(customer_copy_status=Claim.CustomerCopyStatus.FAILED))
+        queued = [claim for claim in failed if customer_copy_retry(claim=claim)]
+        if queued:
+            references = ", ".join(c.reference for c in queued)
+            self.message_user(
+                request, f"The customer's copy is queued again: {references}.", messages.SUCCESS
+            )
+        if others := queryset.count() - len(queued):
+            self.message_user(
+                request,
+                f"{others} selected claim(s) had no failed copy and were left alone.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Export selected claims to CSV", permissions=["export_claims"])
     def export_selected(self, request, queryset):

@@ -139,3 +139,35 @@ class UndeliveredFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.undelivered() if self.value() == "1" else queryset
+
+
+class WarrantyOverrideFilter(admin.SimpleListFilter):
+    """Claims filed although their warranty had expired, with the associate's reason."""
+
+    title = "warranty override"
+    parameter_name = "warranty_override"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(warranty_override_reason="")
+        if self.value() == "no":
+            return queryset.filter(warranty_override_reason="")
+        return queryset
+
+
+class CustomerCopyFilter(admin.SimpleListFilter):
+    title = "customer's copy"
+    parameter_name = "customer_copy"
+
+    def lookups(self, request, model_admin):
+        return [("none", "Not queued"), *Claim.CustomerCopyStatus.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(customer_copy_status="")
+        if self.value() in Claim.CustomerCopyStatus.values:
+            return queryset.filter(customer_copy_status=self.value())
+        return queryset

@@ -1,12 +1,13 @@
-from crispy_forms.layout import Div, Field, Layout
+from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import ImageUploadField, attachment_thumbnails, warranty_period_label
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.coverage import Coverage, claim_coverage, coverage_on, store_today
 from kiosk.validators import validate_iso_duration, validate_not_in_future
 
 OTHER_PERIOD = "other"
@@ -32,17 +33,29 @@ class WarrantyForm(ClaimStepForm):
 
     class Meta:
         model = Claim
-        fields = ["date_of_purchase", "product_description"]
-        labels = {"product_description": "The product and its condition"}
+        fields = ["date_of_purchase", "warranty_override_reason", "product_description"]
+        labels = {
+            "product_description": "The product and its condition",
+            "warranty_override_reason": "Override reason",
+        }
+        help_texts = {
+            "warranty_override_reason": (
+                "The warranty has expired: say why the claim is filed anyway, for example "
+                "who approved it. Kept for the store's managers; not sent to OrderProtection."
+            )
+        }
         widgets = {
             "date_of_purchase": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "warranty_override_reason": forms.Textarea(attrs={"rows": 2}),
             "product_description": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = store_today(store=self.claim.store)
+        self.checked_coverage: Coverage | None = None
         self.fields["date_of_purchase"].required = True
-        self.fields["date_of_purchase"].widget.attrs["max"] = f"{timezone.localdate():%Y-%m-%d}"
+        self.fields["date_of_purchase"].widget.attrs["max"] = f"{self.today:%Y-%m-%d}"
         periods = list(dict.fromkeys(settings.WARRANTY_PERIOD_CHOICES))
         self.fields["warranty_period_choice"].choices = [
             *((p, warranty_period_label(p)) for p in periods),
@@ -63,6 +76,9 @@ class WarrantyForm(ClaimStepForm):
                 Div("warranty_period_custom", css_class="col-md-6", data_other_period=""),
                 css_class="row",
             ),
+            # The reason's field right after it: shown by CSS only when the coverage expired.
+            HTML('{% include "kiosk/includes/coverage.html" with coverage=form.coverage %}'),
+            "warranty_override_reason",
             "product_description",
             "receipt_photos",
             attachment_thumbnails("receipt"),
@@ -70,8 +86,15 @@ class WarrantyForm(ClaimStepForm):
 
     def clean_date_of_purchase(self):
         value = self.cleaned_data["date_of_purchase"]
-        validate_not_in_future(value)
+        validate_not_in_future(value, today=self.today)
         return value
+
+    @property
+    def coverage(self) -> Coverage | None:
+        """The coverage of the date and period typed in, or else of those saved."""
+        if self.is_bound:
+            return self.checked_coverage
+        return claim_coverage(claim=self.claim)
 
     def clean(self):
         cleaned = super().clean()
@@ -86,6 +109,7 @@ class WarrantyForm(ClaimStepForm):
                 self.instance.warranty_period = custom
         elif choice:
             self.instance.warranty_period = choice
+        self._check_coverage(cleaned)
         if (
             self.claim.receipt_required
             and not self.has_error("receipt_photos")
@@ -93,3 +117,27 @@ class WarrantyForm(ClaimStepForm):
         ):
             self.add_error("receipt_photos", "This store requires a photo of the receipt.")
         return cleaned
+
+    def _check_coverage(self, cleaned: dict) -> None:
+        """An expired warranty needs an override reason; a covered one keeps none."""
+        purchased = cleaned.get("date_of_purchase")
+        if purchased is None or self.has_error("warranty_period_custom"):
+            return
+        self.checked_coverage = coverage_on(
+            date_of_purchase=purchased,
+            warranty_period=self.instance.warranty_period,
+            today=self.today,
+        )
+        if self.checked_coverage is None:
+            return
+        reason = cleaned.get("warranty_override_reason", "").strip()
+        if not self.checked_coverage.expired:
+            cleaned["warranty_override_reason"] = ""
+        elif not reason:
+            last_day = format_date(self.checked_coverage.last_day, "j M Y")
+            self.add_error(
+                "warranty_override_reason",
+                f"The warranty ended on {last_day}: give a reason to file the claim anyway.",
+            )
+        else:
+            cleaned["warranty_override_reason"] = reason

@@ -58,6 +58,13 @@ class Claim(models.Model):
         GAVE_UP = "gave_up", "Delivery gave up"
         UNRESOLVED = "unresolved", "May already be filed"
 
+    class CustomerCopyStatus(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        NO_EMAIL = "no_email", "Not sent: no email address"
+
     # Claims on their way to the API, or stopped on the way.
     IN_FLIGHT_STATUSES = (Status.QUEUED, Status.SUBMITTING, Status.OUTCOME_UNKNOWN)
     UNDELIVERED_STATUSES = (*IN_FLIGHT_STATUSES, Status.NEEDS_ATTENTION)
@@ -97,6 +104,8 @@ class Claim(models.Model):
     receipt_required = models.BooleanField(default=True)
     warranty_period = models.CharField(max_length=32, blank=True)
     product_description = models.TextField(blank=True)
+    # Why a claim with an expired warranty is filed anyway; kept here, not sent to the API.
+    warranty_override_reason = models.TextField(blank=True)
 
     # Shipping address
     ship_first_name = models.CharField(max_length=100, blank=True)
@@ -155,6 +164,13 @@ class Claim(models.Model):
     op_denial_reason = models.CharField("denial reason", max_length=64, blank=True)
     state_next_check_at = models.DateTimeField(null=True, blank=True)
     state_check_interval = models.PositiveIntegerField(default=0, help_text="Seconds.")
+
+    # The customer's copy (email), sent once after the associate submits.
+    customer_copy_status = models.CharField(
+        max_length=16, choices=CustomerCopyStatus, blank=True, db_index=True
+    )
+    customer_copy_sent_at = models.DateTimeField(null=True, blank=True)
+    customer_copy_error = models.TextField(blank=True)
 
     objects = ClaimQuerySet.as_manager()
 

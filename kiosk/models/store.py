@@ -2,7 +2,11 @@ from django.conf import settings
 from django.db import models
 
 from kiosk.choices import ClaimCategory, ClaimFiledFrom, SalesChannel
-from kiosk.validators import validate_country_code, validate_iso_duration
+from kiosk.validators import validate_country_code, validate_iso_duration, validate_time_zone
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
 
 
 class Store(models.Model):
@@ -17,6 +21,12 @@ class Store(models.Model):
         default="US",
         validators=[validate_country_code],
         help_text="ISO 3166 code: the default region for phone numbers and addresses.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. America/New_York: the store's today, for warranty coverage.",
     )
     receipt_required = models.BooleanField(default=True)
     signature_required = models.BooleanField(default=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from kiosk.models import Claim, SubmissionAttempt
 from kiosk.orderprotection import OrderProtectionClient
 from kiosk.services.attachments import attachment_public_url
+from kiosk.services.customer_copy import customer_copy_queue
 from kiosk.services.delivery import claim_queue, claim_send
 from kiosk.services.payload import PayloadInvalid, claim_payload, payload_validate
 
@@ -58,7 +59,8 @@ def claim_submit(
     compare-and-set that also enqueues the delivery task, so a double tap or a
     reloaded page queues the claim once. The attempt at the counter is bounded
     by `deadline` (DELIVERY_COUNTER_DEADLINE); if it does not file the claim,
-    the worker carries on with the same idempotency key.
+    the worker carries on with the same idempotency key. Unless the API
+    rejected it for correction, the customer's copy is then queued (once).
     """
     if not claim.is_editable:
         return SubmissionResult(claim, Outcome.NOT_EDITABLE)
@@ -79,7 +81,10 @@ def claim_submit(
     claim_send(
         claim, sent_from=SubmissionAttempt.SentFrom.COUNTER, deadline=deadline, client=client
     )
-    return SubmissionResult(claim, _outcome_of(claim))
+    outcome = _outcome_of(claim)
+    if outcome != Outcome.REJECTED:
+        customer_copy_queue(claim=claim)
+    return SubmissionResult(claim, outcome)
 
 
 def claim_retry_delivery(*, claim: Claim, media_base_url: str) -> bool:

@@ -1,0 +1,165 @@
+"""An expired warranty is filed only with an override reason, which stays with the claim."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from kiosk.forms import WarrantyForm
+from kiosk.models import ClaimAttachment
+from kiosk.services.submission import claim_build_payload
+from kiosk.steps import STEPS_BY_SLUG, all_form_steps_complete
+from tests.conftest import attach
+from tests.factories import ClaimFactory
+from tests.images import image_bytes
+
+EXPIRED = {
+    "date_of_purchase": "2025-08-14",
+    "warranty_period_choice": "P1Y",
+    "product_description": "Used daily, no damage.",
+}
+COVERED = EXPIRED | {"date_of_purchase": "2026-01-14"}
+
+
+@pytest.fixture(autouse=True)
+def today_is_29_november_2026(monkeypatch):
+    now = datetime.datetime(2026, 11, 29, 15, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+
+
+@pytest.fixture
+def claim(store, associate):
+    claim = ClaimFactory(store=store, created_by=associate, completed_steps=[])
+    attach(claim, ClaimAttachment.Kind.RECEIPT, image_bytes("JPEG"))
+    return claim
+
+
+def test_warranty_form_expired_needs_a_reason(claim):
+    form = WarrantyForm(EXPIRED, claim=claim)
+
+    assert not form.is_valid()
+    assert form.errors["warranty_override_reason"] == [
+        "The warranty ended on 14 Aug 2026: give a reason to file the claim anyway."
+    ]
+    assert list(form.errors) == ["warranty_override_reason"]
+    assert form.coverage.expired and form.coverage.label == "Expired 3\xa0months ago"
+
+
+def test_warranty_form_expired_with_a_reason_is_kept(claim):
+    form = WarrantyForm(
+        EXPIRED | {"warranty_override_reason": "  Manager Sam approved: known defect.  "},
+        claim=claim,
+    )
+
+    assert form.is_valid(), form.errors
+    form.save()
+    claim.refresh_from_db()
+    assert claim.warranty_override_reason == "Manager Sam approved: known defect."
+
+
+def test_warranty_form_covered_needs_no_reason_and_keeps_none(claim):
+    form = WarrantyForm(COVERED | {"warranty_override_reason": "typed earlier"}, claim=claim)
+
+    assert form.is_valid(), form.errors
+    form.save()
+    claim.refresh_from_db()
+    assert claim.warranty_override_reason == ""
+    assert form.coverage.label == "Covered until 14 Jan 2027"
+
+
+def test_warranty_form_custom_period_counts_for_coverage(claim):
+    data = EXPIRED | {"warranty_period_choice": "other", "warranty_period_custom": "p18m"}
+
+    assert WarrantyForm(data, claim=claim).is_valid()  # 14 Aug 2025 + 18 months: covered
+
+
+def test_warranty_form_today_is_the_stores_today(claim):
+    # 15:00 UTC is already 30 Nov in Auckland: a purchase on the 30th is not in the future there.
+    claim.store.time_zone = "Pacific/Auckland"
+    claim.store.save()
+
+    assert WarrantyForm(COVERED | {"date_of_purchase": "2026-11-30"}, claim=claim).is_valid()
+
+
+def test_the_step_shows_the_error_and_loses_nothing_typed(associate_client, claim):
+    url = reverse("kiosk:claim-step", args=[claim.reference, "warranty"])
+
+    response = associate_client.post(url, EXPIRED | {"nav": "next"})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "give a reason to file the claim anyway" in content
+    assert "Expired 3\xa0months ago" in content
+    assert "Used daily, no damage." in content
+    assert 'value="2025-08-14"' in content
+    claim.refresh_from_db()
+    assert "warranty" not in claim.completed_steps
+
+    response = associate_client.post(
+        url, EXPIRED | {"warranty_override_reason": "Goodwill: regular customer", "nav": "next"}
+    )
+
+    assert response.url == reverse("kiosk:claim-step", args=[claim.reference, "address"])
+    claim.refresh_from_db()
+    assert claim.warranty_override_reason == "Goodwill: regular customer"
+    assert claim.date_of_purchase == datetime.date(2025, 8, 14)
+
+
+def test_the_step_shows_coverage_of_the_saved_claim(associate_client, claim):
+    claim.date_of_purchase = datetime.date(2026, 10, 1)
+    claim.save()
+
+    response = associate_client.get(reverse("kiosk:claim-step", args=[claim.reference, "warranty"]))
+
+    assert "Covered until 1 Oct 2027" in response.content.decode()
+
+
+def test_the_coverage_endpoint_answers_for_a_typed_date(associate_client, claim):
+    url = reverse("kiosk:claim-coverage", args=[claim.reference])
+
+    expired = associate_client.get(
+        url, {"date_of_purchase": "2025-08-14", "warranty_period": "p1y"}
+    )
+    unknown = associate_client.get(
+        url, {"date_of_purchase": "2025-13-45", "warranty_period": "P1Y"}
+    )
+    no_period = associate_client.get(url, {"date_of_purchase": "2025-08-14"})
+
+    assert expired.json() == {"label": "Expired 3\xa0months ago", "expired": True}
+    assert unknown.json() == no_period.json() == {"label": "", "expired": False}
+
+
+def test_the_coverage_endpoint_is_for_the_stores_associates_only(client, claim):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="elsewhere"))
+
+    response = client.get(reverse("kiosk:claim-coverage", args=[claim.reference]))
+
+    assert response.status_code == 404
+
+
+def test_a_warranty_that_expired_since_the_step_was_saved_makes_it_incomplete(claim):
+    claim.completed_steps = list(ClaimFactory.completed_steps)
+    claim.date_of_purchase = datetime.date(2025, 11, 28)  # last day: 28 Nov 2026, yesterday
+    claim.save()
+
+    assert not STEPS_BY_SLUG["warranty"].is_complete(claim)
+    assert not all_form_steps_complete(claim)
+    claim.warranty_override_reason = "Approved by the manager"
+    assert all_form_steps_complete(claim)
+
+
+def test_the_override_reason_is_not_sent_to_the_api(claim):
+    claim.warranty_override_reason = "Approved by the manager"
+
+    payload = claim_build_payload(claim=claim, media_base_url="http://testserver")
+
+    assert "Approved by the manager" not in str(payload)
+    assert set(payload["warranty"]) <= {
+        "dateOfPurchase",
+        "receiptRequired",
+        "receiptImages",
+        "warrantyPeriod",
+        "productDescription",
+    }
