@@ -120,6 +120,8 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
 def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
     """Save the step, then go where the associate asked, or show what to fix."""
     form = current.form_class(request.POST, request.FILES, claim=claim)
+    if request.POST.get("nav") == "autosave":
+        return _autosave(claim, current, form)
     target = _navigation_target(request, current)
     removing = request.POST.get("remove_attachment", "")
     going_on = not removing and (target is None or STEPS.index(target) > STEPS.index(current))
@@ -142,6 +144,19 @@ def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpRe
         return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
     # Reloaded so that the page shows the photos just stored.
     return _render_form_step(request, associate_claim(request, claim.reference), current, form)
+
+
+def _autosave(claim: Claim, current: Step, form) -> HttpResponse:
+    """What the associate typed so far, saved in the background (kiosk.js) as they go.
+
+    Valid input is saved to the claim, the rest kept on the draft without errors, as
+    when they leave the step through the step bar. The page stays as it is.
+    """
+    try:
+        claim_save_step(claim=claim, slug=current.slug, form=form, checked=False)
+    except ClaimNotEditable:
+        return HttpResponse(SENT_MEANWHILE, status=409)
+    return HttpResponse(status=204)
 
 
 def _render_form_step(request: HttpRequest, claim: Claim, current: Step, form) -> HttpResponse:

@@ -455,3 +455,37 @@ def test_claim_step_back_without_a_receipt_goes_back(associate_client, store):
     response = associate_client.post(step_url(claim, "warranty"), {"nav": "back"})
 
     assert response.url == step_url(claim, "item")
+
+
+def test_autosave_keeps_what_was_typed_without_checking_it(associate_client, store):
+    claim = start_claim(associate_client, store)
+
+    response = associate_client.post(
+        step_url(claim, "customer"),
+        {"ship_first_name": "Dana", "customer_email": "dana@exa", "nav": "autosave"},
+    )
+
+    assert response.status_code == 204
+    claim.refresh_from_db()
+    typed = claim.pending_input["customer"]
+    assert typed["checked"] is False
+    assert typed["data"]["ship_first_name"] == ["Dana"]
+    assert claim.customer_name == "Dana"
+    page = associate_client.get(step_url(claim, "customer"))
+    assert page.context["form"]["customer_email"].value() == "dana@exa"
+    assert not page.context["form"].errors
+
+
+def test_a_draft_keeps_only_its_forms_fields_each_capped(associate_client, store):
+    claim = start_claim(associate_client, store)
+
+    associate_client.post(
+        step_url(claim, "customer"),
+        {"ship_first_name": "D" * 5000, "junk": "x" * 1_000_000, "customer_email": "bad"},
+    )
+
+    claim.refresh_from_db()
+    typed = claim.pending_input["customer"]["data"]
+    assert "junk" not in typed
+    assert typed["ship_first_name"] == ["D" * 100]  # the field's max_length
+    assert len(json.dumps(claim.pending_input)) < 1_000

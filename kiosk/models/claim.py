@@ -222,6 +222,15 @@ class Claim(models.Model):
             return f"Needs attention: {self.get_attention_reason_display()}"
         return self.get_status_display()
 
+    @property
+    def customer_name(self) -> str:
+        """The customer's name as saved, or as typed on a step that is not saved yet."""
+        names = [self.ship_first_name, self.ship_last_name]
+        if not any(names):
+            typed = self.pending_input.get("customer", {}).get("data", {})
+            names = [(typed.get(key) or [""])[-1] for key in ("ship_first_name", "ship_last_name")]
+        return " ".join(name for name in names if name)
+
     def attachments_of(self, kind: str) -> list["ClaimAttachment"]:
         """The claim's current photos (or signature) of this kind, removed ones left out."""
         return [a for a in self.attachments.all() if a.kind == kind and a.removed_at is None]

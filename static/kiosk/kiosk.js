@@ -71,6 +71,41 @@
     });
   }
 
+  // Saved as the associate goes: each change is sent in the background, and whatever is
+  // still unsent when the page is hidden or closed goes with `keepalive`.
+  const stepForm = document.querySelector("form.claim-form[data-step]:not([data-step=review])");
+  if (stepForm && window.fetch) {
+    let dirty = false;
+    let timer = null;
+    const save = (keepalive) => {
+      if (!dirty) return Promise.resolve();
+      dirty = false;
+      const data = new FormData(stepForm);
+      for (const [key, value] of Array.from(data.entries())) {
+        if (value instanceof File) data.delete(key);
+      }
+      data.set("nav", "autosave");
+      return fetch(stepForm.action || location.href, {
+        method: "POST", body: data, credentials: "same-origin", keepalive,
+      }).catch(() => { dirty = true; });
+    };
+    window.KioskAutosave = { flush: () => { clearTimeout(timer); return save(true); } };
+    const changed = (event) => {
+      if (event.target.type === "file") return;
+      dirty = true;
+      clearTimeout(timer);
+      timer = setTimeout(() => save(false), 400);
+    };
+    stepForm.addEventListener("change", changed);
+    stepForm.addEventListener("input", changed);
+    stepForm.addEventListener("submit", () => { dirty = false; clearTimeout(timer); });
+    stepForm.addEventListener("reset", () => { dirty = false; clearTimeout(timer); });
+    window.addEventListener("pagehide", () => save(true));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") save(true);
+    });
+  }
+
   // Submit once: a second tap while the first is on its way does nothing.
   for (const form of document.querySelectorAll("form[data-submit-once]")) {
     form.addEventListener("submit", (event) => {

@@ -45,7 +45,10 @@
   let lastPing = Date.now();
   let dialog = null;
 
-  function wipeAndLock() {
+  async function wipeAndLock() {
+    clearInterval(ticking);
+    // What was typed is kept on the server's draft first, then forgotten here.
+    if (window.KioskAutosave) await window.KioskAutosave.flush();
     try { sessionStorage.clear(); localStorage.clear(); } catch (error) { /* storage off */ }
     for (const form of document.forms) form.reset();
     document.querySelector("main").replaceChildren();
@@ -80,7 +83,7 @@
     document.addEventListener(name, (event) => { if (!dialog || event.type !== "keydown") activity(); }, { passive: true, capture: true });
   }
 
-  setInterval(() => {
+  const ticking = setInterval(() => {
     const idle = (Date.now() - lastActivity) / 1000;
     if (idle >= idleSeconds + warningSeconds) wipeAndLock();
     else if (idle >= idleSeconds) {

@@ -349,3 +349,28 @@ def test_blank_signature_is_refused_when_the_store_requires_one(
     expect(page.locator("#error_signature")).to_be_visible()
     claim.refresh_from_db()
     assert not claim.attachments.filter(kind="signature").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_closed_mid_step_resumes_with_everything_typed(
+    associate_tablet: Page, tablet_context, screenshot
+):
+    page = associate_tablet
+    reference = start_claim(page)
+    page.fill("#id_ship_first_name", "Dana")
+    page.fill("#id_ship_last_name", "Reyes")
+    page.fill("#id_customer_email", "dana@example")  # not valid yet: kept all the same
+    page.fill("#id_customer_phone", "212 555 0147")
+
+    page.close(run_before_unload=True)
+
+    page = tablet_context.new_page()
+    page.goto("/")
+    page.get_by_test_id("open-claim").get_by_role("link", name=re.compile("Dana Reyes")).click()
+    expect(page).to_have_url(re.compile(rf"/claims/{reference}/steps/customer/$"))
+    expect(page.locator("#id_ship_first_name")).to_have_value("Dana")
+    expect(page.locator("#id_ship_last_name")).to_have_value("Reyes")
+    expect(page.locator("#id_customer_email")).to_have_value("dana@example")
+    expect(page.locator("#id_customer_phone")).to_have_value("212 555 0147")
+    expect(page.get_by_test_id("error-summary")).to_have_count(0)  # not checked: no Next yet
+    screenshot(page, "resumed")
