@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
@@ -248,6 +250,7 @@ def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpRespo
     payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url(request))
     context = _step_context(claim, current) | {
         "payload": payload,
+        "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
         "ready": all_form_steps_complete(claim),
         "coverage": claim_coverage(claim=claim),
         "incomplete_steps": [s for s in STEPS[:-1] if not s.is_complete(claim)],

@@ -162,3 +162,17 @@ def test_every_payload_key_is_collected_by_a_step(reference_claim):
         "issue",
         "signature",
     }
+
+
+def test_one_description_feeds_both_the_item_and_the_product(complete_claim):
+    from kiosk.services.submission import claim_build_payload
+
+    complete_claim.item_details = "Leaks from the base."
+    complete_claim.product_description = ""
+    one = claim_build_payload(claim=complete_claim, media_base_url="https://portal.example")
+    complete_claim.product_description = "Scratched lid, otherwise as new."
+    two = claim_build_payload(claim=complete_claim, media_base_url="https://portal.example")
+
+    assert one["item"]["details"] == one["warranty"]["productDescription"] == "Leaks from the base."
+    assert two["item"]["details"] == "Leaks from the base."
+    assert two["warranty"]["productDescription"] == "Scratched lid, otherwise as new."

@@ -35,14 +35,17 @@ class WarrantyForm(ClaimStepForm):
         model = Claim
         fields = ["date_of_purchase", "warranty_override_reason", "product_description"]
         labels = {
-            "product_description": "The product and its condition",
+            "product_description": "Anything different to say about the product's condition?",
             "warranty_override_reason": "Override reason",
         }
         help_texts = {
             "warranty_override_reason": (
                 "The warranty has expired: say why the claim is filed anyway, for example "
                 "who approved it. Kept for the store's managers; not sent to OrderProtection."
-            )
+            ),
+            "product_description": (
+                "Optional. Left empty, the item's description is sent as the product's."
+            ),
         }
         widgets = {
             "date_of_purchase": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -64,7 +64,8 @@ def claim_payload(*, claim: Claim, file_url: FileUrl) -> dict[str, Any]:
             receiptRequired=claim.receipt_required,
             receiptImages=urls(ClaimAttachment.Kind.RECEIPT),
             warrantyPeriod=claim.warranty_period,
-            productDescription=claim.product_description,
+            # One description serves both, unless the associate wrote a second one.
+            productDescription=claim.product_description or claim.item_details,
         ),
         "shippingAddress": _compact(
             firstName=claim.ship_first_name,

@@ -14,7 +14,7 @@ PAYLOAD_LABELS = {
     "name": "Item",
     "sku": "SKU",
     "price": "Price paid",
-    "details": "What is wrong",
+    "details": "Description",
     "images": "Item photos",
     "productImage": "Product image",
     "sourceProductId": "Product ID",

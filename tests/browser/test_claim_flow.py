@@ -210,7 +210,7 @@ def test_associate_files_claim_end_to_end_on_tablet(
         "123 Main St",
         "New York",
         "NY",
-        "store_123",
+        "Jane Doe",
         "Defective item",
         "Replacement shipped",
     ):
@@ -219,7 +219,14 @@ def test_associate_files_claim_end_to_end_on_tablet(
     expect_images_loaded(review.locator("img[alt^='Receipt photos']"), 1)
     expect_images_loaded(review.locator("img.signature-image"), 1)
     expect(page.get_by_test_id("incomplete-steps")).to_have_count(0)
+    # People's words, not the API's keys; the exact request is one tap away for support.
+    expect(review).not_to_contain_text("requireCustomerSignature")
+    expect(review).not_to_contain_text("sourceProductId")
+    expect(page.get_by_test_id("signature-status")).to_have_text("Signed, as this store requires.")
     screenshot(page, "review")
+    page.get_by_text("Show the exact request").click()
+    expect(page.get_by_test_id("exact-request")).to_contain_text('"storeId": "store_123"')
+    expect(page.get_by_test_id("exact-request")).to_contain_text('"requireCustomerSignature"')
 
     page.get_by_test_id("submit-claim").click()
     expect(page).to_have_url(re.compile(r"/result/$"))
