@@ -18,6 +18,13 @@ def validate_country_code(value: str) -> None:
         raise ValidationError("%(value)s is not an ISO 3166 country code.", params={"value": value})
 
 
+def validate_subdivision_code(value: str) -> None:
+    if value and pycountry.subdivisions.get(code=value) is None:
+        raise ValidationError(
+            "%(value)s is not an ISO 3166-2 code such as US-NY.", params={"value": value}
+        )
+
+
 def validate_iso_duration(value: str) -> None:
     """Accept an ISO-8601 duration such as P1Y, P6M, P90D or P1Y6M."""
     try:

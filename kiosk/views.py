@@ -1,3 +1,4 @@
+import contextlib
 import json
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import geography
+from kiosk.forms import CustomerForm
 from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.coverage import claim_coverage, coverage_on, store_today
@@ -26,11 +28,16 @@ from kiosk.services.drafts import (
 )
 from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
 from kiosk.steps import (
+    FORM_STEPS,
+    PAGES,
+    REVIEW,
+    SIGNATURE,
     STEPS,
     STEPS_BY_SLUG,
     Step,
     all_form_steps_complete,
     first_incomplete_step,
+    page_of,
     step_after,
     step_before,
     step_for_payload_field,
@@ -62,6 +69,8 @@ def home(request: HttpRequest) -> HttpResponse:
         stores = [store for store in stores if store == request.tablet.store]
     context = {
         "stores": stores,
+        # One store: the new claim's first step is right here.
+        "customer_form": CustomerForm(claim=Claim(store=stores[0])) if len(stores) == 1 else None,
         "drafts": associate_open_claims(associate=request.user, stores=stores),
         "can_set_up_tablet": request.tablet is None and request.user.has_perm("kiosk.add_tablet"),
     }
@@ -89,7 +98,14 @@ def claim_new(request: HttpRequest) -> HttpResponse:
         raise Http404("No such store.")
     store = get_object_or_404(request.user.stores, pk=store_id)
     claim = claim_start(store=store, associate=request.user)
-    return redirect("kiosk:claim-step", reference=claim.reference, step=STEPS[0].slug)
+    typed = any(request.POST.get(name, "").strip() for name in CustomerForm.Meta.fields)
+    if not typed:
+        return redirect("kiosk:claim-step", reference=claim.reference, step=STEPS[0].slug)
+    # The customer's details typed on the start screen: the claim's first step, done there.
+    form = CustomerForm(request.POST, claim=claim)
+    complete = claim_save_step(claim=claim, slug=STEPS[0].slug, form=form, checked=True)
+    target = step_after(STEPS[0]) if complete else STEPS[0]
+    return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
 
 
 @never_cache
@@ -114,6 +130,10 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
         return redirect("kiosk:claim-result", reference=claim.reference)
     if current.form_class is None:
         return _review_step(request, claim, current)
+    if current.on_review:
+        if request.method == "POST":
+            _save_on_review(request, claim, current)
+        return redirect("kiosk:claim-step", reference=claim.reference, step=page_of(current).slug)
     if request.method == "POST":
         return _form_step_post(request, claim, current)
     return _render_form_step(request, claim, current, _form_for_display(claim, current))
@@ -126,7 +146,7 @@ def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpRe
         return _autosave(claim, current, form)
     target = _navigation_target(request, current)
     removing = request.POST.get("remove_attachment", "")
-    going_on = not removing and (target is None or STEPS.index(target) > STEPS.index(current))
+    going_on = not removing and (target is None or PAGES.index(target) > PAGES.index(current))
     try:
         complete = claim_save_step(claim=claim, slug=current.slug, form=form, checked=going_on)
         if removing.isdigit():
@@ -166,9 +186,20 @@ def _render_form_step(request: HttpRequest, claim: Claim, current: Step, form) -
     return render(request, "kiosk/claim_step.html", context)
 
 
+def _save_on_review(request: HttpRequest, claim: Claim, step: Step) -> bool:
+    """Save a step collected on the review page (the signature); whether it is complete."""
+    form = step.form_class(request.POST, claim=claim)
+    return claim_save_step(claim=claim, slug=step.slug, form=form, checked=True)
+
+
 @require_POST
 def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
+    if claim.is_editable and "signature_data" in request.POST:
+        # Sent meanwhile: the submission below says where it stands.
+        with contextlib.suppress(ClaimNotEditable):
+            _save_on_review(request, claim, SIGNATURE)
+        claim = associate_claim(request, reference)  # with the signature just stored
     if claim.is_editable and not all_form_steps_complete(claim):
         messages.error(request, "Some steps are not complete yet.")
         return redirect(
@@ -177,7 +208,7 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     result = claim_submit(claim=claim, media_base_url=public_media_base_url(request))
     if result.outcome in (Outcome.REJECTED, Outcome.INCOMPLETE):
         located = step_for_payload_field(claim.last_error_field)
-        step = located[0] if located else STEPS[-1]
+        step = page_of(located[0]) if located else REVIEW
         return redirect("kiosk:claim-step", reference=reference, step=step.slug)
     return redirect("kiosk:claim-result", reference=reference)
 
@@ -251,9 +282,12 @@ def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpRespo
     context = _step_context(claim, current) | {
         "payload": payload,
         "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
-        "ready": all_form_steps_complete(claim),
+        # The signature is given on this page, right before Submit.
+        "ready": all(s.is_complete(claim) for s in FORM_STEPS if not s.on_review),
         "coverage": claim_coverage(claim=claim),
-        "incomplete_steps": [s for s in STEPS[:-1] if not s.is_complete(claim)],
+        "incomplete_steps": [s for s in PAGES if s is not REVIEW and not s.is_complete(claim)],
+        "signature_form": _form_for_display(claim, SIGNATURE),
+        "signature_needed": not SIGNATURE.is_complete(claim),
     }
     return render(request, "kiosk/claim_review.html", context)
 
@@ -267,7 +301,7 @@ def _step_context(claim: Claim, current: Step) -> dict:
     return {
         "claim": claim,
         "step": current,
-        "steps": [(s, s.is_complete(claim)) for s in STEPS],
+        "steps": [(s, s.is_complete(claim)) for s in PAGES],
         "previous_step": step_before(current),
         "next_step": step_after(current),
         "api_error": claim.last_error if (rejected_here or current.form_class is None) else "",

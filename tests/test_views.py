@@ -99,18 +99,24 @@ def test_claim_step_error_shows_at_the_field_and_loses_nothing(associate_client,
     claim = start_claim(associate_client, store)
     data, field, typed = INVALID_STEPS[step]
 
-    response = associate_client.post(step_url(claim, step), data | {"nav": "next"})
+    response = associate_client.post(step_url(claim, step), data | {"nav": "next"}, follow=True)
 
-    assert response.status_code == 200
-    assert response.context["form"].errors[field]
-    assert b'data-testid="error-summary"' in response.content
+    # The signature is given on the review page, and its error shows there.
+    form_name = "signature_form" if step == "signature" else "form"
+    page_url = step_url(claim, "review" if step == "signature" else step)
+    assert response.redirect_chain in ([], [(page_url, 302)])
+    assert response.context[form_name].errors[field]
+    message = response.context[form_name].errors[field][0]
+    assert message.encode() in response.content.replace(b"&#x27;", b"'")
+    if step != "signature":
+        assert b'data-testid="error-summary"' in response.content
     if typed:
         assert typed.encode() in response.content
     claim.refresh_from_db()
     assert step not in claim.completed_steps
     # A reload shows the same input and the same error.
-    reloaded = associate_client.get(step_url(claim, step))
-    assert reloaded.context["form"].errors[field]
+    reloaded = associate_client.get(page_url)
+    assert reloaded.context[form_name].errors[field]
     if typed:
         assert typed.encode() in reloaded.content
 
@@ -489,3 +495,39 @@ def test_a_draft_keeps_only_its_forms_fields_each_capped(associate_client, store
     assert "junk" not in typed
     assert typed["ship_first_name"] == ["D" * 100]  # the field's max_length
     assert len(json.dumps(claim.pending_input)) < 1_000
+
+
+def test_the_signature_given_under_the_review_is_sent_with_the_claim(
+    associate_client, complete_claim, api_to_sandbox, media_server
+):
+    complete_claim.attachments.filter(kind="signature").delete()
+    complete_claim.completed_steps = [s for s in complete_claim.completed_steps if s != "signature"]
+    complete_claim.save()
+
+    response = associate_client.post(
+        reverse("kiosk:claim-submit", args=[complete_claim.reference]),
+        {"signature_data": signature_data_url()},
+    )
+
+    assert response.url == reverse("kiosk:claim-result", args=[complete_claim.reference])
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.FILED
+    assert complete_claim.request_payload["signature"].endswith(".png")
+
+
+def test_a_customers_details_typed_on_the_start_screen_start_the_claim(associate_client, store):
+    response = associate_client.post(
+        reverse("kiosk:claim-new"),
+        {
+            "store": store.pk,
+            "ship_first_name": "Dana",
+            "ship_last_name": "Reyes",
+            "customer_email": "dana@example.com",
+            "customer_phone": "(212) 555-0147",
+        },
+    )
+
+    claim = Claim.objects.get()
+    assert response.url == step_url(claim, "item")
+    assert claim.customer_name == "Dana Reyes" and claim.customer_phone == "+12125550147"
+    assert "customer" in claim.completed_steps

@@ -18,6 +18,7 @@ class StoreAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         "name",
         "source_store_id",
         "default_country",
+        "default_state",
         "time_zone",
         "receipt_required",
         "signature_required",

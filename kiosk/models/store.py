@@ -1,8 +1,14 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from kiosk.choices import ClaimCategory, ClaimFiledFrom, SalesChannel
-from kiosk.validators import validate_country_code, validate_iso_duration, validate_time_zone
+from kiosk.validators import (
+    validate_country_code,
+    validate_iso_duration,
+    validate_subdivision_code,
+    validate_time_zone,
+)
 
 
 def default_time_zone() -> str:
@@ -21,6 +27,12 @@ class Store(models.Model):
         default="US",
         validators=[validate_country_code],
         help_text="ISO 3166 code: the default region for phone numbers and addresses.",
+    )
+    default_state = models.CharField(
+        max_length=10,
+        blank=True,
+        validators=[validate_subdivision_code],
+        help_text="ISO 3166-2 code, e.g. US-NY: the state most customers' addresses are in.",
     )
     time_zone = models.CharField(
         max_length=64,
@@ -57,3 +69,7 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        if self.default_state and not self.default_state.startswith(f"{self.default_country}-"):
+            raise ValidationError({"default_state": "Choose a state of the store's country."})

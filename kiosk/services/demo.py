@@ -30,7 +30,12 @@ def demo_setup() -> tuple[Store, tuple[DemoLogin, ...]]:
     """Create (or reset) the demo store and its associate and manager. Idempotent."""
     store, _ = Store.objects.update_or_create(
         source_store_id="store_demo_001",
-        defaults={"name": "Demo Store — Main Street", "default_country": "US"},
+        defaults={
+            "name": "Demo Store — Main Street",
+            "default_country": "US",
+            "default_state": "US-NY",
+            "time_zone": "America/New_York",
+        },
     )
     user_model = get_user_model()
     for login in DEMO_LOGINS:

@@ -40,6 +40,7 @@ def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
         receipt_required=store.receipt_required,
         warranty_period=store.default_warranty_period,
         ship_country=store.default_country,
+        ship_state=store.default_state,
         address_origin=store.default_address_origin,
         sales_channel=store.default_sales_channel,
         claim_category=store.default_claim_category,

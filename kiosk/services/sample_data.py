@@ -192,6 +192,121 @@ def _associates(store: Store) -> list:
     return users
 
 
+# Surnames have a long tail: in the US the commonest, Smith, is under 1% of people, and
+# the 39 commonest together about 10%. The rest are made of these parts (2,500 names).
+COMMON_SURNAME_SHARE = 0.10
+SURNAME_STARTS = [
+    "Ab",
+    "Bar",
+    "Cal",
+    "Dan",
+    "El",
+    "Fer",
+    "Gal",
+    "Har",
+    "Ir",
+    "Jen",
+    "Kel",
+    "Lan",
+    "Mar",
+    "Nor",
+    "Os",
+    "Pen",
+    "Quin",
+    "Ros",
+    "Sal",
+    "Tor",
+    "Ul",
+    "Van",
+    "Wal",
+    "Yor",
+    "Zan",
+    "Bel",
+    "Cor",
+    "Dav",
+    "Ev",
+    "Fitz",
+    "Gold",
+    "Hol",
+    "Kin",
+    "Lind",
+    "Mor",
+    "Nash",
+    "Or",
+    "Pat",
+    "Rich",
+    "Stan",
+    "Thorn",
+    "Wes",
+    "Ash",
+    "Brad",
+    "Carl",
+    "Dun",
+    "Ed",
+    "Fair",
+    "Grant",
+    "Hay",
+]
+SURNAME_ENDS = [
+    "ford",
+    "ton",
+    "son",
+    "ley",
+    "man",
+    "well",
+    "wood",
+    "berg",
+    "stein",
+    "field",
+    "ridge",
+    "ez",
+    "ini",
+    "ova",
+    "ski",
+    "sen",
+    "strom",
+    "dale",
+    "worth",
+    "by",
+    "ham",
+    "ard",
+    "ett",
+    "ing",
+    "er",
+    "ander",
+    "elli",
+    "ado",
+    "ero",
+    "ich",
+    "ovic",
+    "ak",
+    "en",
+    "ot",
+    "eau",
+    "ston",
+    "more",
+    "wick",
+    "land",
+    "shaw",
+    "brook",
+    "croft",
+    "hurst",
+    "lund",
+    "gaard",
+    "ieri",
+    "ola",
+    "aro",
+    "uzzi",
+    "anu",
+]
+
+
+def _last_name(rng: random.Random) -> str:
+    if rng.random() < COMMON_SURNAME_SHARE:
+        return rng.choice(LAST_NAMES)
+    return rng.choice(SURNAME_STARTS) + rng.choice(SURNAME_ENDS)
+
+
 def _weighted(rng: random.Random, choices) -> str:
     values, weights = zip(*choices, strict=True)
     return rng.choices(values, weights)[0]
@@ -203,7 +318,7 @@ def _claim_rows(rng, count, stores, associates, now, days) -> Iterator[dict]:
         store = stores[number % len(stores)]
         created = now - datetime.timedelta(seconds=rng.randrange(span))
         status = _weighted(rng, STATUSES)
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = rng.choice(FIRST_NAMES), _last_name(rng)
         item, price = rng.choice(ITEMS)
         submitted = None if status == "draft" else created + datetime.timedelta(minutes=6)
         filed = status == "filed"

@@ -12,7 +12,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from kiosk.models import ClaimAttachment
+from kiosk.models import Claim, ClaimAttachment
 from tests.factories import ClaimFactory
 from tests.images import image_bytes
 
@@ -189,14 +189,9 @@ def test_associate_files_claim_end_to_end_on_tablet(
     expect(page.locator("#id_issue_type_0")).to_be_checked()
     expect(page.locator("#id_resolution_1")).to_be_checked()
     screenshot(page, "issue")
-    next_step(page, "signature")
-
-    # Signature, drawn with the mouse.
-    sign(page)
-    screenshot(page, "signature")
     next_step(page, "review")
 
-    # Review: what will be sent, with the photos.
+    # Review: what will be sent, with the photos; the customer signs under it.
     review = page.get_by_test_id("review")
     for text in (
         "jane.doe@example.com",
@@ -217,16 +212,16 @@ def test_associate_files_claim_end_to_end_on_tablet(
         expect(review).to_contain_text(text)
     expect_images_loaded(review.locator("img[alt^='Item photos']"), 1)
     expect_images_loaded(review.locator("img[alt^='Receipt photos']"), 1)
-    expect_images_loaded(review.locator("img.signature-image"), 1)
     expect(page.get_by_test_id("incomplete-steps")).to_have_count(0)
     # People's words, not the API's keys; the exact request is one tap away for support.
     expect(review).not_to_contain_text("requireCustomerSignature")
     expect(review).not_to_contain_text("sourceProductId")
-    expect(page.get_by_test_id("signature-status")).to_have_text("Signed, as this store requires.")
-    screenshot(page, "review")
     page.get_by_text("Show the exact request").click()
     expect(page.get_by_test_id("exact-request")).to_contain_text('"storeId": "store_123"')
     expect(page.get_by_test_id("exact-request")).to_contain_text('"requireCustomerSignature"')
+    # Signature, drawn with the mouse.
+    sign(page)
+    screenshot(page, "review-signed")
 
     page.get_by_test_id("submit-claim").click()
     expect(page).to_have_url(re.compile(r"/result/$"))
@@ -337,11 +332,11 @@ def test_blank_signature_is_refused_when_the_store_requires_one(
     )
     page = associate_tablet
     page.goto(f"/claims/{claim.reference}/steps/signature/")
+    expect(page).to_have_url(re.compile(r"/steps/review/$"))  # signed under the review
     expect(page.locator("canvas[data-signature-canvas]")).to_be_visible()
 
-    page.get_by_test_id("next").click()
-    expect(page).to_have_url(re.compile(r"/steps/signature/$"))
-    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    page.get_by_test_id("submit-claim").click()
+    expect(page).to_have_url(re.compile(r"/steps/review/$"))
     error = page.locator("#error_signature")
     expect(error).to_be_visible()
     expect(error).to_have_text("Ask the customer to sign in the box.")
@@ -352,10 +347,11 @@ def test_blank_signature_is_refused_when_the_store_requires_one(
     sign(page)
     page.locator("[data-signature-clear]").click()
     expect(page.locator("#id_signature_data")).to_have_value("")
-    page.get_by_test_id("next").click()
+    page.get_by_test_id("submit-claim").click()
     expect(page.locator("#error_signature")).to_be_visible()
     claim.refresh_from_db()
     assert not claim.attachments.filter(kind="signature").exists()
+    assert claim.status == Claim.Status.DRAFT
 
 
 @pytest.mark.django_db(transaction=True)
