@@ -36,6 +36,10 @@
     }
   }
 
+  // On a phone the step bar scrolls sideways: keep the current step in view.
+  const currentStep = document.querySelector(".step-nav [aria-current=step]");
+  if (currentStep) currentStep.scrollIntoView({ block: "nearest", inline: "center" });
+
   // Warranty period: the custom field only matters when "Other…" is chosen.
   const period = document.getElementById("id_warranty_period_choice");
   const custom = document.querySelector("[data-other-period]");

@@ -1,0 +1,176 @@
+"""A standard claim at the counter, as the associate does it, at three screen sizes.
+
+The script counts every tap and every typed field from the locked screen to the claim
+number: a tap on a button, link or tile is one, typing into a field is one (whatever
+its length), picking a photo is one and drawing the signature is one. On every page it
+checks that nothing scrolls sideways and that every touch target is at least 44×44 px.
+"""
+
+import datetime
+import json
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from kiosk.models import Claim
+from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.test_claim_flow import sign
+from tests.images import image_bytes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TARGET_PX = 44
+MOST_INTERACTIONS = 24
+SIZES = {"tablet-portrait": (820, 1180), "tablet-landscape": (1180, 820), "phone": (390, 844)}
+
+# A target is what can be tapped; a radio or checkbox is tapped through its label.
+TARGETS_SCRIPT = """(px) => {
+  const selector = "a[href], button, select, textarea, summary, input:not([type=hidden])";
+  const small = [];
+  for (const element of document.querySelectorAll(selector)) {
+    let target = element;
+    if (element.matches("input[type=radio], input[type=checkbox]") && element.labels.length) {
+      target = element.labels[0];
+    }
+    const box = target.getBoundingClientRect();
+    const style = getComputedStyle(target);
+    if (!box.width || !box.height || style.visibility === "hidden") continue;
+    if (target.closest(".visually-hidden, [hidden], details:not([open]) > :not(summary)")) continue;
+    if (box.width < px - 0.5 || box.height < px - 0.5) {
+      const size = `${Math.round(box.width)}×${Math.round(box.height)}`;
+      small.push(`${target.outerHTML.slice(0, 90)} ${size}`);
+    }
+  }
+  return small;
+}"""
+
+
+class Counter:
+    """The associate's hands: each action is counted, and each new page is checked."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.count = 0
+        self.problems: list[str] = []
+
+    def tap(self, locator: Locator) -> None:
+        self.count += 1
+        locator.click()
+
+    def type(self, selector: str, text: str) -> None:
+        self.count += 1
+        self.page.fill(selector, text)
+
+    def pick(self, selector: str, path) -> None:
+        self.count += 1
+        self.page.set_input_files(selector, path)
+
+    def draw_signature(self) -> None:
+        self.count += 1
+        sign(self.page)
+
+    def check_page(self, name: str) -> None:
+        page = self.page
+        page.wait_for_load_state()
+        sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if sideways > 0:
+            self.problems.append(f"{name}: scrolls sideways by {sideways} px")
+        for target in page.evaluate(TARGETS_SCRIPT, TARGET_PX):
+            self.problems.append(f"{name}: {target}")
+
+
+@pytest.fixture
+def counter_tablet(new_context, live_server, request, associate, manager, store):
+    width, height = SIZES[request.param]
+    store.default_state = "US-NY"
+    store.save()
+    pin_set(user=associate, pin="4821", by=manager)
+    _, cookie = tablet_sign_in(store=store, name="Counter 1", manager=manager)
+    context = new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": height},
+        device_scale_factor=2,
+        has_touch=True,
+    )
+    context.set_default_timeout(10_000)
+    context.add_cookies([{"name": TABLET_COOKIE, "value": cookie, "url": live_server.url}])
+    return context.new_page()
+
+
+@pytest.mark.parametrize("counter_tablet", list(SIZES), indirect=True)
+def test_a_standard_claim_from_the_locked_screen_in_at_most_24_interactions(
+    counter_tablet: Page, request, tmp_path, api_to_sandbox, media_server, screenshot
+):
+    page = counter_tablet
+    size = request.node.callspec.params["counter_tablet"]
+    item_photo, receipt_photo = tmp_path / "item.jpg", tmp_path / "receipt.jpg"
+    item_photo.write_bytes(image_bytes("JPEG", size=(1200, 900)))
+    receipt_photo.write_bytes(image_bytes("JPEG", size=(900, 1200), color="white"))
+    hands = Counter(page)
+    page.goto("/tablet/unlock/")
+    hands.check_page("locked screen")
+    screenshot(page, f"{size}-locked")
+
+    hands.tap(page.get_by_role("link", name="Alex"))
+    hands.check_page("PIN pad")
+    hands.type("#id_pin", "4821")
+    hands.tap(page.get_by_test_id("unlock"))
+    expect(page.get_by_test_id("new-claim")).to_be_visible()
+    hands.check_page("start screen")
+    screenshot(page, f"{size}-start")
+
+    hands.type("#id_ship_first_name", "Dana")
+    hands.type("#id_ship_last_name", "Reyes")
+    hands.type("#id_customer_email", "dana.reyes@example.com")
+    hands.type("#id_customer_phone", "(212) 555-0147")
+    hands.tap(page.get_by_role("button", name="Start a new claim"))
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))
+    hands.check_page("item")
+
+    hands.type("#id_item_name", "Espresso machine")
+    hands.type("#id_item_price", "249.99")
+    hands.pick("#id_item_photos", item_photo)
+    expect(page.get_by_test_id("attachments-item").locator("img")).to_have_count(1)
+    screenshot(page, f"{size}-item")
+    hands.tap(page.get_by_test_id("next"))
+    expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
+    hands.check_page("warranty")
+
+    purchased = datetime.date.today() - datetime.timedelta(days=30)
+    hands.type("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
+    hands.pick("#id_receipt_photos", receipt_photo)
+    expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+    hands.tap(page.get_by_test_id("next"))
+    expect(page).to_have_url(re.compile(r"/steps/address/$"))
+    hands.check_page("address")
+
+    hands.type("#id_ship_address1", "123 Main St")
+    hands.type("#id_ship_city", "New York")
+    hands.type("#id_ship_zip", "10001")
+    screenshot(page, f"{size}-address")
+    hands.tap(page.get_by_test_id("next"))
+    expect(page).to_have_url(re.compile(r"/steps/issue/$"))
+    hands.check_page("issue")
+
+    hands.tap(page.locator("label[for=id_issue_type_0]"))
+    hands.tap(page.locator("label[for=id_resolution_0]"))
+    hands.tap(page.get_by_test_id("next"))
+    expect(page).to_have_url(re.compile(r"/steps/review/$"))
+    hands.check_page("review")
+
+    hands.draw_signature()
+    screenshot(page, f"{size}-review-signed")
+    hands.tap(page.get_by_test_id("submit-claim"))
+    expect(page.get_by_test_id("claim-number")).to_be_visible()
+    hands.check_page("result")
+    screenshot(page, f"{size}-result")
+
+    claim = Claim.objects.get()
+    assert claim.status == Claim.Status.FILED and claim.ship_state == "US-NY"
+    SCREENSHOTS.parent.joinpath(f"interactions-{size}.json").write_text(
+        json.dumps({"size": size, "interactions": hands.count, "problems": hands.problems})
+    )
+    assert hands.problems == []
+    assert hands.count <= MOST_INTERACTIONS, hands.count
