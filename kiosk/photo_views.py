@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
+from kiosk.forms.fields import ImageUploadField
 from kiosk.models import ClaimAttachment
 from kiosk.services.attachments import attachment_staff_url, media_signature_valid
 from kiosk.services.drafts import ClaimNotEditable, claim_add_photos, claim_remove_attachment
@@ -31,7 +32,8 @@ def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
     if not claim.is_editable:
         return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
     try:
-        added = claim_add_photos(claim=claim, kind=kind, uploads=request.FILES.getlist("photo"))
+        images = ImageUploadField().clean(request.FILES.getlist("photo"))
+        added = claim_add_photos(claim=claim, kind=kind, images=images)
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
     except ClaimNotEditable:

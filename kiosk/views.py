@@ -4,7 +4,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -15,6 +15,8 @@ from kiosk import geography
 from kiosk.forms import CustomerForm
 from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.attachments import public_media_base_url
+from kiosk.services.completeness import claim_incomplete_steps
 from kiosk.services.coverage import claim_coverage, coverage_on, store_today
 from kiosk.services.customer_copy import customer_copy_for
 from kiosk.services.customers import customer_claims
@@ -23,7 +25,6 @@ from kiosk.services.drafts import (
     associate_open_claims,
     claim_discard_draft,
     claim_remove_attachment,
-    claim_save_step,
     claim_start,
 )
 from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
@@ -35,7 +36,6 @@ from kiosk.steps import (
     STEPS,
     STEPS_BY_SLUG,
     Step,
-    all_form_steps_complete,
     first_incomplete_step,
     page_of,
     step_after,
@@ -46,8 +46,8 @@ from kiosk.steps import (
 SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
 
 
-def public_media_base_url(request: HttpRequest) -> str:
-    return settings.PUBLIC_MEDIA_BASE_URL or request.build_absolute_uri("/").rstrip("/")
+def _media_base_url(request: HttpRequest) -> str:
+    return public_media_base_url(request_origin=request.build_absolute_uri("/"))
 
 
 def associate_claim(request: HttpRequest, reference: str) -> Claim:
@@ -102,8 +102,7 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     if not typed:
         return redirect("kiosk:claim-step", reference=claim.reference, step=STEPS[0].slug)
     # The customer's details typed on the start screen: the claim's first step, done there.
-    form = CustomerForm(request.POST, claim=claim)
-    complete = claim_save_step(claim=claim, slug=STEPS[0].slug, form=form, checked=True)
+    complete = STEPS[0].save(claim, STEPS[0].form(claim, request), checked=True)
     target = step_after(STEPS[0]) if complete else STEPS[0]
     return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
 
@@ -136,19 +135,19 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
         return redirect("kiosk:claim-step", reference=claim.reference, step=page_of(current).slug)
     if request.method == "POST":
         return _form_step_post(request, claim, current)
-    return _render_form_step(request, claim, current, _form_for_display(claim, current))
+    return _render_form_step(request, claim, current, current.display_form(claim))
 
 
 def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
     """Save the step, then go where the associate asked, or show what to fix."""
-    form = current.form_class(request.POST, request.FILES, claim=claim)
+    form = current.form(claim, request)
     if request.POST.get("nav") == "autosave":
         return _autosave(claim, current, form)
     target = _navigation_target(request, current)
     removing = request.POST.get("remove_attachment", "")
     going_on = not removing and (target is None or PAGES.index(target) > PAGES.index(current))
     try:
-        complete = claim_save_step(claim=claim, slug=current.slug, form=form, checked=going_on)
+        complete = current.save(claim, form, checked=going_on)
         if removing.isdigit():
             claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(removing))
             target = current
@@ -175,7 +174,7 @@ def _autosave(claim: Claim, current: Step, form) -> HttpResponse:
     when they leave the step through the step bar. The page stays as it is.
     """
     try:
-        claim_save_step(claim=claim, slug=current.slug, form=form, checked=False)
+        current.save(claim, form, checked=False)
     except ClaimNotEditable:
         return HttpResponse(SENT_MEANWHILE, status=409)
     return HttpResponse(status=204)
@@ -188,8 +187,7 @@ def _render_form_step(request: HttpRequest, claim: Claim, current: Step, form) -
 
 def _save_on_review(request: HttpRequest, claim: Claim, step: Step) -> bool:
     """Save a step collected on the review page (the signature); whether it is complete."""
-    form = step.form_class(request.POST, claim=claim)
-    return claim_save_step(claim=claim, slug=step.slug, form=form, checked=True)
+    return step.save(claim, step.form(claim, request), checked=True)
 
 
 @require_POST
@@ -200,12 +198,12 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
         with contextlib.suppress(ClaimNotEditable):
             _save_on_review(request, claim, SIGNATURE)
         claim = associate_claim(request, reference)  # with the signature just stored
-    if claim.is_editable and not all_form_steps_complete(claim):
+    result = claim_submit(claim=claim, media_base_url=_media_base_url(request))
+    if result.outcome == Outcome.INCOMPLETE and claim_incomplete_steps(claim=claim):
         messages.error(request, "Some steps are not complete yet.")
         return redirect(
             "kiosk:claim-step", reference=reference, step=first_incomplete_step(claim).slug
         )
-    result = claim_submit(claim=claim, media_base_url=public_media_base_url(request))
     if result.outcome in (Outcome.REJECTED, Outcome.INCOMPLETE):
         located = step_for_payload_field(claim.last_error_field)
         step = page_of(located[0]) if located else REVIEW
@@ -278,7 +276,7 @@ def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpRespo
     if request.method == "POST":  # the step bar on the review page
         target = _navigation_target(request, current) or current
         return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
-    payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url(request))
+    payload = claim_build_payload(claim=claim, media_base_url=_media_base_url(request))
     context = _step_context(claim, current) | {
         "payload": payload,
         "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
@@ -286,7 +284,7 @@ def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpRespo
         "ready": all(s.is_complete(claim) for s in FORM_STEPS if not s.on_review),
         "coverage": claim_coverage(claim=claim),
         "incomplete_steps": [s for s in PAGES if s is not REVIEW and not s.is_complete(claim)],
-        "signature_form": _form_for_display(claim, SIGNATURE),
+        "signature_form": SIGNATURE.display_form(claim),
         "signature_needed": not SIGNATURE.is_complete(claim),
     }
     return render(request, "kiosk/claim_review.html", context)
@@ -312,36 +310,6 @@ def _step_context(claim: Claim, current: Step) -> dict:
             kind: claim.attachments_of(kind) for kind in ClaimAttachment.Kind.values
         },
     }
-
-
-def _form_for_display(claim: Claim, current: Step):
-    """The step's form, showing unsaved input and the API's complaint, if any."""
-    if pending := claim.pending_input.get(current.slug):
-        if not pending["checked"]:
-            typed = {key: values[-1] for key, values in pending["data"].items() if values}
-            return current.form_class(initial=typed, claim=claim)
-        data = QueryDict(mutable=True)
-        for key, values in pending["data"].items():
-            data.setlist(key, values)
-        form = current.form_class(data, claim=claim)
-        form.is_valid()
-        return form
-    form = current.form_class(claim=claim)
-    located = step_for_payload_field(claim.last_error_field) if claim.last_error else None
-    if located and located[0] == current:
-        form = current.form_class(_initial_data(form), claim=claim)
-        form.is_valid()
-        form.add_error(located[1], claim.last_error)
-    return form
-
-
-def _initial_data(form) -> QueryDict:
-    data = QueryDict(mutable=True)
-    for name, field in form.fields.items():
-        value = form.get_initial_for_field(field, name)
-        if value not in (None, "", False):
-            data[name] = value if isinstance(value, str) else str(value)
-    return data
 
 
 def _navigation_target(request: HttpRequest, current: Step) -> Step | None:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kiosk.models import Claim
-from kiosk.services.drafts import ClaimNotEditable, claim_save_step
+from kiosk.services.drafts import ClaimNotEditable
 from kiosk.services.submission import claim_retry_delivery
 from kiosk.steps import STEPS_BY_SLUG
 
@@ -39,7 +39,7 @@ def test_a_step_saved_while_a_manager_retries_does_not_undo_the_retry(
         claim=page_open,
     )
     with pytest.raises(ClaimNotEditable):
-        claim_save_step(claim=page_open, slug="customer", form=form, checked=True)
+        STEPS_BY_SLUG["customer"].save(page_open, form, checked=True)
 
     rejected_claim.refresh_from_db()
     assert rejected_claim.status == Claim.Status.QUEUED
@@ -78,7 +78,7 @@ def test_a_step_writes_only_its_own_fields(complete_claim):
         },
         claim=stale,
     )
-    assert claim_save_step(claim=stale, slug="customer", form=form, checked=True)
+    assert STEPS_BY_SLUG["customer"].save(stale, form, checked=True)
 
     complete_claim.refresh_from_db()
     assert complete_claim.customer_email == "new@example.com"

@@ -4,11 +4,13 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kiosk.forms import WarrantyForm
 from kiosk.models import ClaimAttachment
+from kiosk.services.completeness import claim_incomplete_steps
 from kiosk.services.submission import claim_build_payload
-from kiosk.steps import STEPS_BY_SLUG, all_form_steps_complete
+from kiosk.steps import STEPS_BY_SLUG
 from tests.conftest import attach
 from tests.factories import ClaimFactory
 from tests.images import image_bytes
@@ -141,13 +143,16 @@ def test_the_coverage_endpoint_is_for_the_stores_associates_only(client, claim):
 
 def test_a_warranty_that_expired_since_the_step_was_saved_makes_it_incomplete(claim):
     claim.completed_steps = list(ClaimFactory.completed_steps)
-    claim.date_of_purchase = datetime.date(2025, 11, 28)  # last day: 28 Nov 2026, yesterday
+    today = timezone.localdate()
+    # A year's warranty whose last day was yesterday (whenever the suite runs).
+    claim.date_of_purchase = datetime.date(today.year - 1, 3, 1) - datetime.timedelta(days=1)
+    claim.date_of_purchase += today - datetime.date(today.year, 3, 1)
     claim.save()
 
     assert not STEPS_BY_SLUG["warranty"].is_complete(claim)
-    assert not all_form_steps_complete(claim)
+    assert claim_incomplete_steps(claim=claim) == ["warranty"]
     claim.warranty_override_reason = "Approved by the manager"
-    assert all_form_steps_complete(claim)
+    assert claim_incomplete_steps(claim=claim) == []
 
 
 def test_the_override_reason_is_not_sent_to_the_api(claim):

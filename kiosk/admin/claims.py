@@ -22,7 +22,7 @@ from kiosk.admin.filters import (
 from kiosk.admin.pagination import EstimatedCountPaginator
 from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
 from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, ManagerAction, SubmissionAttempt
-from kiosk.services.attachments import attachment_staff_url
+from kiosk.services.attachments import attachment_staff_url, public_media_base_url
 from kiosk.services.claim_search import claim_search_filter
 from kiosk.services.coverage import claim_coverage
 from kiosk.services.customer_copy import customer_copy_retry
@@ -31,7 +31,6 @@ from kiosk.services.export import claims_csv_rows
 from kiosk.services.manager_actions import claims_retry, manager_action_record
 from kiosk.services.scoping import claims_visible_to, stores_visible_to
 from kiosk.services.timeline import claim_timeline
-from kiosk.views import public_media_base_url
 
 
 class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -316,7 +315,7 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             user=request.user,
             claims=list(needing),
             reason=reason,
-            media_base_url=public_media_base_url(request),
+            media_base_url=public_media_base_url(request_origin=request.build_absolute_uri("/")),
         )
         if queued:
             references = ", ".join(c.reference for c in queued)

@@ -1,10 +1,19 @@
 """What every step's form has in common."""
 
+import copy
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.drafts import StepInput
+
+# Form data that is not the associate's input.
+NAVIGATION_KEYS = {"csrfmiddlewaretoken", "nav", "goto", "remove_attachment"}
+# Input that did not validate is kept on the draft, each value cut to this many characters
+# (a signature's data URL is the longest an associate's input gets).
+PENDING_VALUE_MAX_CHARS = 200_000
 
 
 class ClaimStepForm(forms.ModelForm):
@@ -20,7 +29,9 @@ class ClaimStepForm(forms.ModelForm):
 
     def __init__(self, *args, claim: Claim, **kwargs):
         self.claim = claim
-        super().__init__(*args, instance=claim, **kwargs)
+        # Validation writes into the form's instance: a copy, so that the claim itself
+        # changes only when the drafts service saves what `step_input()` hands it.
+        super().__init__(*args, instance=copy.copy(claim), **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -51,6 +62,42 @@ class ClaimStepForm(forms.ModelForm):
                 field.accepted = []
                 self.add_error(name, message)
             stored += len(field.accepted)
+
+    def step_input(self) -> StepInput:
+        """The checked result of this post, for kiosk.services.drafts.claim_save_step."""
+        valid = self.is_valid()
+        return StepInput(
+            valid=valid,
+            values=self._changed_values() if valid else {},
+            uploads=self.accepted_uploads(),
+            typed={} if valid else self.typed_input(),
+            collects=frozenset(self.payload_fields),
+        )
+
+    def _changed_values(self) -> dict[str, object]:
+        return {
+            field.attname: getattr(self.instance, field.attname)
+            for field in Claim._meta.concrete_fields
+            if getattr(self.instance, field.attname) != getattr(self.claim, field.attname)
+        }
+
+    def typed_input(self) -> dict[str, list[str]]:
+        """What the associate typed into this form's own fields, each value cut short.
+
+        Anything else in the post (a stray or hostile field) is not kept on the draft.
+        """
+        typed = {}
+        for name, field in self.fields.items():
+            key = self.add_prefix(name)
+            if key in NAVIGATION_KEYS or isinstance(field, forms.FileField) or key not in self.data:
+                continue
+            values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
+            limit = min(
+                getattr(field, "max_length", None) or PENDING_VALUE_MAX_CHARS,
+                PENDING_VALUE_MAX_CHARS,
+            )
+            typed[key] = [str(value)[:limit] for value in values]
+        return typed
 
     def collects(self, field_path: str) -> bool:
         """Whether this form collected the API key at `field_path`, e.g. "item.images[0]"."""

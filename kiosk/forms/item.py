@@ -58,7 +58,9 @@ class ItemForm(ClaimStepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item_name"].required = True
-        self.fields["item_details"].help_text = (
+        self.fields[
+            "item_details"
+        ].help_text = (
             "In the customer's words. Sent as the item's details and as the product's description."
         )
         self.fields["item_price"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})

@@ -1,8 +1,11 @@
+import dataclasses
+
 from django import forms
 
 from kiosk.forms.base import ClaimStepForm
 from kiosk.models import Claim
 from kiosk.services.attachments import signature_decode
+from kiosk.services.drafts import StepInput
 from kiosk.services.images import NormalisedImage
 
 
@@ -19,6 +22,16 @@ class SignatureForm(ClaimStepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.signature_image: NormalisedImage | None = None
+
+    def step_input(self) -> StepInput:
+        entry = super().step_input()
+        if not entry.valid:
+            return entry
+        return dataclasses.replace(
+            entry,
+            signature=self.signature_image,
+            clear_signature=bool(self.cleaned_data.get("clear_signature")),
+        )
 
     def clean_signature_data(self) -> str:
         data_url = self.cleaned_data["signature_data"]

@@ -117,6 +117,11 @@ def attachment_was_sent(*, attachment: ClaimAttachment) -> bool:
     return any(body and name in json.dumps(body) for body in bodies)
 
 
+def public_media_base_url(*, request_origin: str) -> str:
+    """Where OrderProtection fetches claim files: PUBLIC_MEDIA_BASE_URL, else this origin."""
+    return settings.PUBLIC_MEDIA_BASE_URL or request_origin.rstrip("/")
+
+
 def attachment_public_url(*, attachment: ClaimAttachment, media_base_url: str) -> str:
     """The absolute URL from which the API's servers fetch this file.
 

@@ -1,15 +1,14 @@
 """Starting a claim and saving it step by step."""
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kiosk.forms import ClaimStepForm, SignatureForm
 from kiosk.models import Claim, ClaimAttachment, Store
 from kiosk.services.attachments import (
     attachment_delete,
@@ -18,12 +17,7 @@ from kiosk.services.attachments import (
     attachment_record,
     signatures_replace,
 )
-
-# Form data that is not the associate's input.
-NAVIGATION_KEYS = {"csrfmiddlewaretoken", "nav", "goto", "remove_attachment"}
-# Input that did not validate is kept on the draft, each value cut to this many characters
-# (a signature's data URL is the longest an associate's input gets).
-PENDING_VALUE_MAX_CHARS = 200_000
+from kiosk.services.images import NormalisedImage
 
 
 class ClaimNotEditable(Exception):
@@ -73,8 +67,27 @@ def claim_discard_draft(*, claim: Claim) -> None:
             attachment.thumbnail.delete(save=False)
 
 
-def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bool) -> bool:
-    """Save what a step's form holds and return whether the step is complete.
+@dataclass(frozen=True)
+class StepInput:
+    """What an associate gave on one step, already checked: the drafts service's input.
+
+    `values` are the claim's fields as the step's form cleaned them (when `valid`);
+    `uploads` the photos that passed their checks, normalised; `typed` what was typed
+    into the form's own fields, kept on the draft when it is not valid; `collects` the
+    API keys the step collects, so that a rejection naming one of them is cleared.
+    """
+
+    valid: bool
+    values: dict[str, object] = field(default_factory=dict)
+    uploads: list[tuple[str, NormalisedImage]] = field(default_factory=list)
+    signature: NormalisedImage | None = None
+    clear_signature: bool = False
+    typed: dict[str, list[str]] = field(default_factory=dict)
+    collects: frozenset[str] = frozenset()
+
+
+def claim_save_step(*, claim: Claim, slug: str, entry: StepInput, checked: bool) -> bool:
+    """Save one step's checked input and return whether the step is complete.
 
     Photos that passed their checks are stored even when another field is
     wrong, and input that does not validate is kept on the draft, so that
@@ -82,71 +95,66 @@ def claim_save_step(*, claim: Claim, slug: str, form: ClaimStepForm, checked: bo
     associate asked to go on, so the kept input's errors are shown again on
     a reload; input left behind by going back is shown without errors.
 
-    Slow work holds no database lock: photos are decoded (in `is_valid`) and
-    written to storage before one short transaction records them with the
-    step. Only this step's fields are written, and only while the claim is
-    still editable, so a worker's or a manager's change made meanwhile is
-    never overwritten; raises ClaimNotEditable otherwise.
+    Slow work holds no database lock: photos were decoded while the input was
+    checked, and are written to storage before one short transaction records
+    them with the step. Only this step's fields are written, and only while the
+    claim is still editable, so a worker's or a manager's change made meanwhile
+    is never overwritten; raises ClaimNotEditable otherwise.
     """
-    before = _field_values(claim)
-    valid = form.is_valid()
     prepared = [
-        attachment_prepare(claim=claim, kind=kind, image=image)
-        for kind, image in form.accepted_uploads()
+        attachment_prepare(claim=claim, kind=kind, image=image) for kind, image in entry.uploads
     ]
     signature = None
-    if valid and isinstance(form, SignatureForm) and form.signature_image:
+    if entry.valid and entry.signature is not None:
         signature = attachment_prepare(
-            claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, image=form.signature_image
+            claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, image=entry.signature
         )
         prepared.append(signature)
     try:
         with transaction.atomic():
-            _record_step(claim, slug, form, valid, checked, before, prepared, signature)
+            _record_step(claim, slug, entry, checked, prepared, signature)
     except Exception:
         for attachment in prepared:
             if attachment.pk is None:
                 attachment_discard(attachment=attachment)
         raise
-    return valid
+    return entry.valid
 
 
-def _record_step(claim, slug, form, valid, checked, before, prepared, signature) -> None:
+def _record_step(claim, slug, entry: StepInput, checked, prepared, signature) -> None:
     for attachment in prepared:
         if attachment.kind == ClaimAttachment.Kind.PRODUCT:
             for old in claim.attachments.current().filter(kind=attachment.kind):
                 attachment_delete(attachment=old)
         if attachment is not signature:
             attachment_record(attachment=attachment)
-    if valid:
-        form.save(commit=False)
-        if signature is not None or form.cleaned_data.get("clear_signature"):
+    if entry.valid:
+        for name, value in entry.values.items():
+            setattr(claim, name, value)
+        if signature is not None or entry.clear_signature:
             signatures_replace(claim=claim, new=signature)
         claim.pending_input.pop(slug, None)
-        if claim.last_error_field and form.collects(claim.last_error_field):
+        error_key = claim.last_error_field.split("[", 1)[0]
+        if error_key and error_key in entry.collects:
             claim.last_error, claim.last_error_field = "", ""
         if slug not in claim.completed_steps:
             claim.completed_steps = [*claim.completed_steps, slug]
     else:
-        claim.pending_input[slug] = {"data": _typed_input(form), "checked": checked}
-    step_fields = _changed_fields(claim, before) if valid else []
+        claim.pending_input[slug] = {"data": entry.typed, "checked": checked}
     _claim_update(
         claim,
-        [*step_fields, "completed_steps", "pending_input", "last_error", "last_error_field"],
+        [*entry.values, "completed_steps", "pending_input", "last_error", "last_error_field"],
     )
 
 
-def claim_add_photos(*, claim: Claim, kind: str, uploads: list) -> list[ClaimAttachment]:
-    """Check, normalise and store photos picked on the tablet; ValidationError if one is bad.
+def claim_add_photos(
+    *, claim: Claim, kind: str, images: list[NormalisedImage]
+) -> list[ClaimAttachment]:
+    """Store photos picked on the tablet, already checked and normalised.
 
-    The same checks as the step's form (size, pixels, count, photos per claim);
-    the decoding and the storage writes happen before one short transaction.
-    A product image replaces the one before it.
+    The photos-per-claim limit is checked (ValidationError), and the storage writes
+    happen before one short transaction. A product image replaces the one before it.
     """
-    from kiosk.forms.fields import ImageUploadField
-
-    field = ImageUploadField()
-    images = field.clean(uploads)
     if not images:
         raise ValidationError("Choose a photo.")
     _check_room_for_photos(claim, kind, len(images))
@@ -192,37 +200,9 @@ def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> N
         _claim_update(claim, ["completed_steps"])
 
 
-def _field_values(claim: Claim) -> dict:
-    return {field.attname: getattr(claim, field.attname) for field in Claim._meta.concrete_fields}
-
-
-def _changed_fields(claim: Claim, before: dict) -> list[str]:
-    return [name for name, value in before.items() if getattr(claim, name) != value]
-
-
 def _claim_update(claim: Claim, fields: list[str]) -> None:
     """Write these fields of a claim that is still editable (a compare-and-set)."""
     claim.updated_at = timezone.now()
     values = {name: getattr(claim, name) for name in {*fields, "updated_at"}}
     if not Claim.objects.editable().filter(pk=claim.pk).update(**values):
         raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
-
-
-def _typed_input(form: ClaimStepForm) -> dict[str, list[str]]:
-    """What the associate typed into the form's own fields, each value cut to a sane length.
-
-    Anything else in the post (a stray or hostile field) is not kept on the draft.
-    """
-    typed = {}
-    for name, field in form.fields.items():
-        key = form.add_prefix(name)
-        if key in NAVIGATION_KEYS or isinstance(field, forms.FileField):
-            continue
-        if key not in form.data:
-            continue
-        values = form.data.getlist(key) if hasattr(form.data, "getlist") else [form.data[key]]
-        limit = min(
-            getattr(field, "max_length", None) or PENDING_VALUE_MAX_CHARS, PENDING_VALUE_MAX_CHARS
-        )
-        typed[key] = [str(value)[:limit] for value in values]
-    return typed

@@ -11,6 +11,7 @@ from django.utils import timezone
 from kiosk.models import Claim, SubmissionAttempt
 from kiosk.orderprotection import OrderProtectionClient
 from kiosk.services.attachments import attachment_public_url
+from kiosk.services.completeness import claim_incomplete_steps
 from kiosk.services.customer_copy import customer_copy_queue
 from kiosk.services.delivery import claim_queue, claim_send
 from kiosk.services.payload import PayloadInvalid, claim_payload, payload_validate
@@ -60,10 +61,13 @@ def claim_submit(
     reloaded page queues the claim once. The attempt at the counter is bounded
     by `deadline` (DELIVERY_COUNTER_DEADLINE); if it does not file the claim,
     the worker carries on with the same idempotency key. Unless the API
-    rejected it for correction, the customer's copy is then queued (once).
+    rejected it for correction, the customer's copy is then queued (once). A claim
+    with a step still to complete is not submitted (Outcome.INCOMPLETE).
     """
     if not claim.is_editable:
         return SubmissionResult(claim, Outcome.NOT_EDITABLE)
+    if claim_incomplete_steps(claim=claim):
+        return SubmissionResult(claim, Outcome.INCOMPLETE)
     payload = _valid_payload_or_none(claim, media_base_url)
     if payload is None:
         return SubmissionResult(claim, Outcome.INCOMPLETE)
