@@ -203,7 +203,7 @@ def _page_bytes(photo: bytes) -> dict:
         session.cookies.set("sessionid", client.cookies["sessionid"].value)
         for page in pages:
             html = session.get(portal_url + page, timeout=10).text
-            for src in re.findall(r'<img[^>]+src="([^"]+/photos/(\d+)/[^"]*)"', html):
+            for src in re.findall(r'<img[^>]+src="([^"]*/photos/(\d+)/[^"]*)"', html):
                 url, pk = src
                 after += len(session.get(portal_url + url, timeout=10).content)
                 before += originals.get(int(pk), 0)

@@ -114,20 +114,27 @@ def image_normalise(*, data: bytes, max_side: int | None = None) -> NormalisedIm
             "This photo is damaged or incomplete. Take it again.", code="unreadable"
         ) from None
     image = _flattened(upright)
-    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     data, content_type, extension = _encoded(image)
-    thumbnail = image.copy()
-    thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     return NormalisedImage(
-        data, content_type, extension, image.width, image.height, _encoded(thumbnail)[0]
+        data, content_type, extension, image.width, image.height, _encoded(_thumbnail(image))[0]
     )
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    """At most THUMBNAIL_SIDE px: box-averaged down by a whole factor first, which is quick,
+    to no less than 1.5 times the size, then resampled."""
+    factor = max(1, int(max(image.size) / (THUMBNAIL_SIDE * 1.5)))
+    thumbnail = image.reduce(factor) if factor > 1 else image.copy()
+    thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    return thumbnail
 
 
 def _flattened(image: Image.Image) -> Image.Image:
     """RGB, or RGBA where the image has transparency; the first frame of an animation."""
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         return image.convert("RGBA")
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def _encoded(image: Image.Image) -> tuple[bytes, str, str]:
@@ -141,7 +148,8 @@ def _encoded(image: Image.Image) -> tuple[bytes, str, str]:
     if image.mode == "RGBA":
         image.save(buffer, format="PNG", optimize=True)
         return buffer.getvalue(), "image/png", "png"
-    image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    # No `optimize`: a second pass over the image for about 10% fewer bytes.
+    image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
     return buffer.getvalue(), "image/jpeg", "jpg"
 
 
