@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The sandbox posts its claim webhooks to the portal with this (development-only) secret.
 DEV_WEBHOOK_SECRET := sandbox-webhook-secret
-DEV_ENV := DEBUG=true ORDERPROTECTION_WEBHOOK_SECRET=$(DEV_WEBHOOK_SECRET)
+DEV_ENV = DEBUG=true ORDERPROTECTION_WEBHOOK_SECRET=$(DEV_WEBHOOK_SECRET) PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT)
 HOST ?= 0.0.0.0
 PORT ?= 8000
 SANDBOX_PORT ?= 8100

@@ -14,8 +14,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="claims-portal-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="claims-portal-test-static-")
 SERVE_MEDIA = True
+# Where the API fetches claim files; tests that deliver for real point it at a live server.
+PUBLIC_MEDIA_BASE_URL = "http://testserver"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test servers speak plain HTTP (tests/test_production.py checks the HTTPS settings).
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
 # Retries come quickly in tests; the limits stay as configured unless a test changes them.
 DELIVERY_BACKOFF_BASE = 0.05
 DELIVERY_BACKOFF_CAP = 0.2

@@ -64,3 +64,16 @@ class KioskLoginRequiredMiddleware(LoginRequiredMiddleware):
         if getattr(request, "tablet", None) is not None:
             return redirect("kiosk:unlock")
         return super().handle_no_permission(request, view_func)
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header (settings.PERMISSIONS_POLICY): only the camera."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

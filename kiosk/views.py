@@ -46,10 +46,6 @@ from kiosk.steps import (
 SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
 
 
-def _media_base_url(request: HttpRequest) -> str:
-    return public_media_base_url(request_origin=request.build_absolute_uri("/"))
-
-
 def associate_claim(request: HttpRequest, reference: str) -> Claim:
     """A claim of one of the associate's stores, or 404; a draft only for whoever started it."""
     return get_object_or_404(
@@ -198,7 +194,7 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
         with contextlib.suppress(ClaimNotEditable):
             _save_on_review(request, claim, SIGNATURE)
         claim = associate_claim(request, reference)  # with the signature just stored
-    result = claim_submit(claim=claim, media_base_url=_media_base_url(request))
+    result = claim_submit(claim=claim, media_base_url=public_media_base_url())
     if result.outcome == Outcome.INCOMPLETE and claim_incomplete_steps(claim=claim):
         messages.error(request, "Some steps are not complete yet.")
         return redirect(
@@ -276,7 +272,7 @@ def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpRespo
     if request.method == "POST":  # the step bar on the review page
         target = _navigation_target(request, current) or current
         return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
-    payload = claim_build_payload(claim=claim, media_base_url=_media_base_url(request))
+    payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url())
     context = _step_context(claim, current) | {
         "payload": payload,
         "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),

@@ -531,3 +531,19 @@ def test_a_customers_details_typed_on_the_start_screen_start_the_claim(associate
     assert response.url == step_url(claim, "item")
     assert claim.customer_name == "Dana Reyes" and claim.customer_phone == "+12125550147"
     assert "customer" in claim.completed_steps
+
+
+def test_the_requests_host_never_decides_the_urls_sent_to_the_api(
+    associate_client, complete_claim, api_to_sandbox, media_server, settings
+):
+    settings.ALLOWED_HOSTS = ["*"]
+
+    associate_client.post(
+        reverse("kiosk:claim-submit", args=[complete_claim.reference]), HTTP_HOST="127.0.0.1:8399"
+    )
+
+    complete_claim.refresh_from_db()
+    body = complete_claim.request_payload
+    urls = [*body["item"]["images"], *body["warranty"]["receiptImages"], body["signature"]]
+    assert urls and all(url.startswith(media_server + "/") for url in urls), urls
+    assert not any("8399" in url for url in urls)

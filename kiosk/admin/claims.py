@@ -315,7 +315,7 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             user=request.user,
             claims=list(needing),
             reason=reason,
-            media_base_url=public_media_base_url(request_origin=request.build_absolute_uri("/")),
+            media_base_url=public_media_base_url(),
         )
         if queued:
             references = ", ".join(c.reference for c in queued)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -117,9 +117,14 @@ def attachment_was_sent(*, attachment: ClaimAttachment) -> bool:
     return any(body and name in json.dumps(body) for body in bodies)
 
 
-def public_media_base_url(*, request_origin: str) -> str:
-    """Where OrderProtection fetches claim files: PUBLIC_MEDIA_BASE_URL, else this origin."""
-    return settings.PUBLIC_MEDIA_BASE_URL or request_origin.rstrip("/")
+def public_media_base_url() -> str:
+    """Where OrderProtection fetches claim files: PUBLIC_MEDIA_BASE_URL, never a request's Host.
+
+    `make run` sets it to its own address; a deployment must set it (check kiosk.E001).
+    """
+    if not settings.PUBLIC_MEDIA_BASE_URL:
+        raise ImproperlyConfigured("PUBLIC_MEDIA_BASE_URL is not set.")
+    return settings.PUBLIC_MEDIA_BASE_URL
 
 
 def attachment_public_url(*, attachment: ClaimAttachment, media_base_url: str) -> str:

@@ -40,7 +40,8 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
-def tablet_context(new_context, live_server) -> BrowserContext:
+def tablet_context(new_context, live_server, settings) -> BrowserContext:
+    settings.PUBLIC_MEDIA_BASE_URL = live_server.url  # the sandbox fetches photos from it
     context = new_context(base_url=live_server.url, **TABLET)
     context.set_default_timeout(10_000)
     return context
@@ -86,3 +87,34 @@ def associate_tablet(tablet: Page, associate, store) -> Page:
     """The tablet, logged in as the associate of the store, on the home page."""
     log_in(tablet, associate.username)
     return tablet
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(monkeypatch):
+    """Every browser test fails if a page broke the Content-Security-Policy (inline script
+    or style, a foreign source): Chromium reports each violation on the console."""
+    from playwright.sync_api import Browser
+
+    violations: list[str] = []
+
+    def listen(target) -> None:
+        target.on(
+            "console",
+            lambda message: (
+                violations.append(f"{message.text} ({message.location.get('url')})")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    for name in ("new_context", "new_page"):
+        original = getattr(Browser, name)
+
+        def opened(self, *args, _original=original, **kwargs):
+            target = _original(self, *args, **kwargs)
+            listen(target)
+            return target
+
+        monkeypatch.setattr(Browser, name, opened)
+    yield
+    assert violations == []
