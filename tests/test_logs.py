@@ -1,0 +1,98 @@
+"""Logs that help on call: one JSON line per event, tracebacks kept, no customer's data."""
+
+import json
+import logging
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kiosk.logs import RedactingJsonFormatter, redacted
+from kiosk.models import Claim
+from kiosk.services.delivery import claim_deliver
+
+FORMATTER = RedactingJsonFormatter(
+    "%(asctime)s %(levelname)s %(name)s %(message)s",
+    rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+)
+
+
+def lines(caplog) -> list[dict]:
+    return [json.loads(FORMATTER.format(record)) for record in caplog.records]
+
+
+def personal_values(claim: Claim) -> list[str]:
+    return [
+        claim.customer_email,
+        claim.customer_phone,
+        claim.customer_phone.removeprefix("+1"),
+        claim.ship_first_name,
+        claim.ship_last_name,
+        claim.ship_address1,
+    ]
+
+
+def test_a_claim_with_delivery_faults_and_a_rejected_login_leaves_no_personal_data(
+    client, associate_client, complete_claim, api_to_sandbox, media_server, settings, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
+    api_to_sandbox.set_faults(mode="error_503", times=2)
+    Client().post(reverse("login"), {"username": "alex", "password": "wrong password"})
+
+    associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
+    for _ in range(40):
+        complete_claim.refresh_from_db()
+        if complete_claim.status == Claim.Status.FILED:
+            break
+        time.sleep(0.1)
+        claim_deliver(claim_pk=complete_claim.pk)
+
+    assert complete_claim.status == Claim.Status.FILED
+    logged = lines(caplog)
+    text = "\n".join(json.dumps(line) for line in logged)
+    assert any(complete_claim.reference in line["message"] for line in logged)
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in logged)
+    for value in [*personal_values(complete_claim), "sandbox-token", "wrong password"]:
+        assert value and value not in text, value
+
+
+def test_a_500_is_logged_with_its_traceback_and_masked(associate_client, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("boom for jane.doe@example.com at +1 212 555 0147")
+
+    monkeypatch.setattr("kiosk.views.associate_open_claims", broken)
+    associate_client.raise_request_exception = False
+
+    response = associate_client.get(reverse("kiosk:home"))
+
+    assert response.status_code == 500
+    (error,) = [line for line in lines(caplog) if line["logger"] == "django.request"]
+    assert error["level"] == "ERROR" and "Internal Server Error: /" in error["message"]
+    assert "Traceback" in error["exc_info"] and "RuntimeError" in error["exc_info"]
+    assert "jane.doe@example.com" not in json.dumps(error)
+    assert "212 555 0147" not in json.dumps(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("mail to jane.doe+claims@example.co.uk refused", "mail to [email] refused"),
+        ("call (212) 555-0147 or +44 20 7946 0958", "call [phone] or [phone]"),
+        ("Authorization: Bearer abc.def-123456", "Authorization: Bearer [secret]"),
+        ("claim R-7K2M9QXA filed as SB-1234-5678", "claim R-7K2M9QXA filed as SB-1234-5678"),
+    ],
+)
+def test_personal_data_and_secrets_are_masked(text, masked):
+    assert redacted(text) == masked
+
+
+def test_the_time_and_the_names_are_not_mistaken_for_phone_numbers(caplog):
+    caplog.set_level(logging.INFO)
+    logging.getLogger("kiosk.services.delivery").info("Claim %s: filed", "R-7K2M9QXA")
+
+    (line,) = lines(caplog)
+
+    assert line["time"][:4].isdigit() and "[phone]" not in line["time"]
+    assert line["message"] == "Claim R-7K2M9QXA: filed"
