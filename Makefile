@@ -79,7 +79,7 @@ run: $(VENV)/.installed-run node_modules/.installed
 	export ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)}; \
 	$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection --webhook-secret $(DEV_WEBHOOK_SECRET) & \
 	for i in $$(seq $(WORKERS)); do $(DEV_ENV) $(PY) manage.py delivery_worker & done; \
-	while sleep 60; do $(DEV_ENV) $(PY) manage.py recover_deliveries -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py poll_claim_states -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; done & \
+	while sleep 60; do $(DEV_ENV) $(PY) manage.py recover_deliveries -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py poll_claim_states -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py purge_personal_data -v0 >/dev/null; done & \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	wait
 

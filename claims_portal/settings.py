@@ -310,6 +310,10 @@ CLAIM_FINAL_STATES = env.list(
 # The desk marks drafts older than this as abandoned; `manage.py purge_abandoned_drafts`
 # deletes their photos and signatures.
 DRAFT_ABANDONED_AFTER_DAYS = env.int("DRAFT_ABANDONED_AFTER_DAYS", default=7)
+# `manage.py purge_personal_data` (daily, from cron): drafts untouched this long are
+# deleted, and a claim's personal data goes this long after it was submitted.
+DRAFT_PURGE_AFTER_DAYS = env.int("DRAFT_PURGE_AFTER_DAYS", default=30)
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=730)
 
 # Email: the customer's copy of each claim, through Django's default mailer (MAILERS, which
 # replaces the EMAIL_BACKEND family of settings in Django 6.1). Printed on the console unless

@@ -172,6 +172,11 @@ class Claim(models.Model):
     customer_copy_sent_at = models.DateTimeField(null=True, blank=True)
     customer_copy_error = models.TextField(blank=True)
 
+    # Retention (manage.py purge_personal_data): after PERSONAL_DATA_RETENTION_DAYS the
+    # customer's data is removed; the audit skeleton and the sent body's hash stay.
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True)
+    request_payload_sha256 = models.CharField(max_length=64, blank=True)
+
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

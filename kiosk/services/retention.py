@@ -1,14 +1,47 @@
-"""What the portal does not keep: the photos and signatures of drafts nobody came back to."""
+"""What the portal does not keep.
+
+The photos and signatures of drafts nobody came back to; drafts themselves after
+DRAFT_PURGE_AFTER_DAYS; and every claim's personal data once it was submitted more than
+PERSONAL_DATA_RETENTION_DAYS ago, keeping only the audit skeleton: claim number, store,
+dates, status, state, and a hash of the body that was sent.
+"""
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kiosk.models import Claim, ClaimAttachment
+from kiosk.models import Claim, ClaimAttachment, SubmissionAttempt, WebhookEvent
 from kiosk.services.attachments import attachment_was_sent
+from kiosk.services.drafts import ClaimNotEditable, claim_discard_draft
+
+# The customer's data on a claim, and what it becomes.
+PERSONAL_FIELDS = {
+    "customer_email": "",
+    "customer_phone": "",
+    "ship_first_name": "",
+    "ship_last_name": "",
+    "ship_address1": "",
+    "ship_address2": "",
+    "ship_city": "",
+    "ship_zip": "",
+    "ship_lat": None,
+    "ship_lng": None,
+    "item_details": "",
+    "product_description": "",
+    "warranty_override_reason": "",
+    "pending_input": {},
+    "request_payload": None,
+    "response_body": None,
+    "last_error": "",
+    "customer_copy_error": "",
+}
+PURGED_BODY = {"purged": True}
 
 
 @dataclass(frozen=True)
@@ -46,3 +79,74 @@ def abandoned_draft_photos_purge(*, older_than_days: int | None = None) -> Purge
         claims.add(attachment.claim_id)
         removed += 1
     return PurgeReport(drafts=len(claims), files_removed=removed, kept_because_sent=kept)
+
+
+@dataclass(frozen=True)
+class PersonalDataReport:
+    claims: int
+    files_removed: int
+    drafts_deleted: int
+
+
+def personal_data_purge(
+    *, older_than_days: int | None = None, batch_size: int = 500
+) -> PersonalDataReport:
+    """Remove the personal data of claims submitted before the retention period. Idempotent.
+
+    Works in batches of `batch_size` claims, each claim in its own short transaction;
+    files are deleted after the transaction that forgets them. Drafts untouched for
+    DRAFT_PURGE_AFTER_DAYS are deleted with their photos.
+    """
+    days = settings.PERSONAL_DATA_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    due = Claim.objects.filter(
+        submitted_at__lt=cutoff, personal_data_purged_at__isnull=True
+    ).exclude(status=Claim.Status.DRAFT)
+    claims = files = 0
+    while batch := list(due.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        for claim_pk in batch:
+            files += _claim_personal_data_purge(claim_pk)
+            claims += 1
+    return PersonalDataReport(claims, files, _old_drafts_delete())
+
+
+def _claim_personal_data_purge(claim_pk: int) -> int:
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim_pk)
+        if claim.request_payload is not None:
+            claim.request_payload_sha256 = _sha256(claim.request_payload)
+        for name, value in PERSONAL_FIELDS.items():
+            setattr(claim, name, value)
+        claim.personal_data_purged_at = timezone.now()
+        claim.save(
+            update_fields=[*PERSONAL_FIELDS, "personal_data_purged_at", "request_payload_sha256"]
+        )
+        SubmissionAttempt.objects.filter(claim=claim).update(
+            request_body=PURGED_BODY, response_body="", error_message=""
+        )
+        WebhookEvent.objects.filter(claim=claim).update(body=PURGED_BODY)
+        attachments = list(claim.attachments.exclude(file=""))
+        ClaimAttachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
+            file="", thumbnail="", removed_at=timezone.now()
+        )
+    for attachment in attachments:
+        attachment.file.delete(save=False)
+        if attachment.thumbnail:
+            attachment.thumbnail.delete(save=False)
+    return len(attachments)
+
+
+def _old_drafts_delete() -> int:
+    deleted = 0
+    for draft in abandoned_drafts(older_than_days=settings.DRAFT_PURGE_AFTER_DAYS).iterator():
+        try:
+            claim_discard_draft(claim=draft)
+        except ClaimNotEditable:
+            continue  # submitted meanwhile
+        deleted += 1
+    return deleted
+
+
+def _sha256(payload: dict) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
