@@ -96,7 +96,8 @@ class ClaimStepForm(forms.ModelForm):
                 getattr(field, "max_length", None) or PENDING_VALUE_MAX_CHARS,
                 PENDING_VALUE_MAX_CHARS,
             )
-            typed[key] = [str(value)[:limit] for value in values]
+            # NUL cannot be stored (PostgreSQL's JSON refuses it), and nobody types one.
+            typed[key] = [str(value).replace("\x00", "")[:limit] for value in values]
         return typed
 
     def collects(self, field_path: str) -> bool:
