@@ -96,3 +96,30 @@ def test_the_time_and_the_names_are_not_mistaken_for_phone_numbers(caplog):
 
     assert line["time"][:4].isdigit() and "[phone]" not in line["time"]
     assert line["message"] == "Claim R-7K2M9QXA: filed"
+
+
+def test_the_api_token_appears_nowhere(
+    admin_client, associate_client, complete_claim, api_to_sandbox, media_server, settings, rf
+):
+    from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+
+    settings.ORDERPROTECTION_API_TOKEN = token = "op-live-token-3f9a8c1d2e"
+    associate_client.post(reverse("kiosk:claim-submit", args=[complete_claim.reference]))
+    attempt = complete_claim.attempts.get()
+
+    pages = [
+        admin_client.get(reverse("admin:kiosk_claim_change", args=[complete_claim.pk])),
+        admin_client.get(reverse("admin:kiosk_submissionattempt_change", args=[attempt.pk])),
+        admin_client.get(reverse("admin:kiosk_submissionattempt_changelist")),
+    ]
+    try:
+        raise RuntimeError("while sending")
+    except RuntimeError as error:
+        report = ExceptionReporter(rf.get("/"), type(error), error, error.__traceback__)
+        technical_500 = report.get_traceback_text()
+
+    assert all(page.status_code == 200 for page in pages)
+    assert all(token not in page.content.decode() for page in pages)
+    assert token not in technical_500
+    assert SafeExceptionReporterFilter().get_safe_settings()["ORDERPROTECTION_API_TOKEN"] != token
+    assert token not in redacted(f"Authorization: Bearer {token}")
