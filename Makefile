@@ -22,7 +22,8 @@ find_python = $(shell for v in 3.14 3.13 3.12; do \
 
 .PHONY: help
 help:
-	@echo "make run     serve the portal on http://$(HOST):$(PORT) with the sandbox API, $(WORKERS) delivery workers and demo logins"
+	@echo "make run     serve the portal as production does (gunicorn, DEBUG off) on http://$(HOST):$(PORT) with the sandbox API, $(WORKERS) delivery workers and demo logins"
+	@echo "make dev     the same with DEBUG on and runserver's autoreloader"
 	@echo "make test    lint, Django checks and the whole test suite on SQLite and on PostgreSQL (what CI runs)"
 	@echo "make bench   benchmarks under bench/"
 	@echo "make clean   remove the venv, node_modules, the dev database and media"
@@ -70,18 +71,43 @@ endef
 chromium:
 	$(call apt_package,command -v chromium >/dev/null,chromium,the browser tests)
 
+# `make run` serves the way production does: DEBUG off, static files collected,
+# compressed and cached by WhiteNoise, gunicorn. A tablet on the store network reaches it
+# over plain HTTP, so the HTTPS-only settings are turned off here, and said so.
+RUN_ENV = DEBUG=false ALLOWED_HOSTS='*' ORDERPROTECTION_API_TOKEN=sandbox-token \
+	ORDERPROTECTION_WEBHOOK_SECRET=$(DEV_WEBHOOK_SECRET) PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT) \
+	SECURE_SSL_REDIRECT=false SECURE_HSTS_SECONDS=0 SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
+	ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)}
+
+# The secret key is generated once, into .env (never committed).
+.env:
+	@echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Generated a secret key in .env"
+
+# $(call serve,ENV,WEB SERVER COMMAND): the sandbox, the workers, the maintenance loop, the portal.
+define serve
+$(1) $(PY) manage.py migrate --noinput -v0
+$(1) $(PY) manage.py seed_demo --allow-production
+@echo "Portal: http://$(HOST):$(PORT)/   (on a tablet, use this machine's address)"
+@trap 'kill 0' EXIT INT TERM; \
+export $(1); \
+$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection --webhook-secret $(DEV_WEBHOOK_SECRET) & \
+for i in $$(seq $(WORKERS)); do $(PY) manage.py delivery_worker & done; \
+while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; done & \
+$(2); \
+wait
+endef
+
 .PHONY: run
-run: $(VENV)/.installed-run node_modules/.installed
-	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
-	$(DEV_ENV) $(PY) manage.py seed_demo
-	@echo "Portal: http://$(HOST):$(PORT)/   (on a tablet, use this machine's address)"
-	@trap 'kill 0' EXIT INT TERM; \
-	export ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)}; \
-	$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection --webhook-secret $(DEV_WEBHOOK_SECRET) & \
-	for i in $$(seq $(WORKERS)); do $(DEV_ENV) $(PY) manage.py delivery_worker & done; \
-	while sleep 60; do $(DEV_ENV) $(PY) manage.py recover_deliveries -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py poll_claim_states -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(DEV_ENV) $(PY) manage.py purge_personal_data -v0 >/dev/null; done & \
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
-	wait
+run: $(VENV)/.installed-run node_modules/.installed .env
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
+	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see the README for production)."
+	$(call serve,$(RUN_ENV),$(PY) -m gunicorn claims_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -)
+
+# For developers: DEBUG on, runserver with its autoreloader.
+.PHONY: dev
+dev: $(VENV)/.installed-run node_modules/.installed
+	$(call serve,$(DEV_ENV) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT))
 
 .PHONY: redis-server
 redis-server:
