@@ -62,7 +62,7 @@ def attachment_record(*, attachment: ClaimAttachment) -> None:
 
 
 def attachment_discard(*, attachment: ClaimAttachment) -> None:
-    """Remove the files of a prepared attachment whose row was never saved."""
+    """Delete an attachment's files (the photo and its thumbnail); its row is the caller's."""
     attachment.file.delete(save=False)
     attachment.thumbnail.delete(save=False)
 
@@ -103,9 +103,7 @@ def attachment_delete(*, attachment: ClaimAttachment) -> None:
         attachment.removed_at = timezone.now()
         attachment.save(update_fields=["removed_at"])
         return
-    attachment.file.delete(save=False)
-    if attachment.thumbnail:
-        attachment.thumbnail.delete(save=False)
+    attachment_discard(attachment=attachment)
     attachment.delete()
 
 

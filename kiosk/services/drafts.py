@@ -62,9 +62,7 @@ def claim_discard_draft(*, claim: Claim) -> None:
         attachments = list(claim.attachments.all())
         claim.delete()
     for attachment in attachments:
-        attachment.file.delete(save=False)
-        if attachment.thumbnail:
-            attachment.thumbnail.delete(save=False)
+        attachment_discard(attachment=attachment)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kiosk.models import Claim, ClaimAttachment, SubmissionAttempt, WebhookEvent
-from kiosk.services.attachments import attachment_was_sent
+from kiosk.services.attachments import attachment_discard, attachment_was_sent
 from kiosk.services.drafts import ClaimNotEditable, claim_discard_draft
 
 # The customer's data on a claim, and what it becomes.
@@ -72,9 +72,7 @@ def abandoned_draft_photos_purge(*, older_than_days: int | None = None) -> Purge
         if attachment_was_sent(attachment=attachment):
             kept += 1
             continue
-        attachment.file.delete(save=False)
-        if attachment.thumbnail:
-            attachment.thumbnail.delete(save=False)
+        attachment_discard(attachment=attachment)
         attachment.delete()
         claims.add(attachment.claim_id)
         removed += 1
@@ -130,9 +128,7 @@ def _claim_personal_data_purge(claim_pk: int) -> int:
             file="", thumbnail="", removed_at=timezone.now()
         )
     for attachment in attachments:
-        attachment.file.delete(save=False)
-        if attachment.thumbnail:
-            attachment.thumbnail.delete(save=False)
+        attachment_discard(attachment=attachment)
     return len(attachments)
 
 
