@@ -57,10 +57,16 @@ class Step:
             form.add_error(located[1], claim.last_error)
         return form
 
-    def save(self, claim: Claim, form: forms.ClaimStepForm, *, checked: bool) -> bool:
+    def save(
+        self, claim: Claim, form: forms.ClaimStepForm, *, checked: bool, background: bool = False
+    ) -> bool:
         """Check the form and save what it holds; whether the step is now complete."""
         return claim_save_step(
-            claim=claim, slug=self.slug, entry=form.step_input(), checked=checked
+            claim=claim,
+            slug=self.slug,
+            entry=form.step_input(),
+            checked=checked,
+            background=background,
         )
 
     def __repr__(self) -> str:

@@ -1,5 +1,6 @@
 import contextlib
 import json
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -170,14 +171,18 @@ def _autosave(claim: Claim, current: Step, form) -> HttpResponse:
     when they leave the step through the step bar. The page stays as it is.
     """
     try:
-        current.save(claim, form, checked=False)
+        current.save(claim, form, checked=False, background=True)
     except ClaimNotEditable:
         return HttpResponse(SENT_MEANWHILE, status=409)
     return HttpResponse(status=204)
 
 
 def _render_form_step(request: HttpRequest, claim: Claim, current: Step, form) -> HttpResponse:
-    context = _step_context(claim, current) | {"form": form}
+    context = _step_context(claim, current) | {
+        "form": form,
+        # Orders the saves sent from this page (kiosk.js): see StepInput.order.
+        "page_rendered_at": time.time_ns() // 1_000_000,
+    }
     return render(request, "kiosk/claim_step.html", context)
 
 

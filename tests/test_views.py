@@ -2,11 +2,13 @@
 
 import datetime
 import json
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from kiosk.models import Claim, SubmissionAttempt
 from tests.factories import StoreFactory, UserFactory
@@ -480,6 +482,79 @@ def test_autosave_keeps_what_was_typed_without_checking_it(associate_client, sto
     page = associate_client.get(step_url(claim, "customer"))
     assert page.context["form"]["customer_email"].value() == "dana@exa"
     assert not page.context["form"].errors
+
+
+def post_customer(client, claim, order, nav="autosave", **typed):
+    """Post the customer step as sent from a page rendered at order[0], save order[1]."""
+    data = VALID_STEPS["customer"] | typed | {"nav": nav}
+    data |= {"page_rendered_at": str(order[0]), "input_sequence": str(order[1])}
+    return client.post(step_url(claim, "customer"), data)
+
+
+def test_a_background_save_that_arrives_after_a_later_one_changes_nothing(associate_client, store):
+    claim = start_claim(associate_client, store)
+    post_customer(associate_client, claim, (1000, 2), ship_first_name="Dana")
+
+    late = post_customer(associate_client, claim, (1000, 1), ship_first_name="Dan")
+
+    assert late.status_code == 204
+    claim.refresh_from_db()
+    assert claim.ship_first_name == "Dana"
+    assert (claim.input_page_rendered_at, claim.input_sequence) == (1000, 2)
+    # Saves from a page rendered later come after every save of the earlier page.
+    post_customer(associate_client, claim, (2000, 1), ship_first_name="Danae")
+    claim.refresh_from_db()
+    assert claim.ship_first_name == "Danae"
+
+
+def test_next_is_not_undone_by_a_background_save_still_on_its_way(associate_client, store):
+    claim = start_claim(associate_client, store)
+
+    response = post_customer(associate_client, claim, (1000, 3), nav="next", ship_first_name="Dana")
+    late = post_customer(associate_client, claim, (1000, 2), ship_first_name="Dan")
+
+    assert response.url == step_url(claim, "item")
+    assert late.status_code == 204
+    claim.refresh_from_db()
+    assert claim.ship_first_name == "Dana"
+    assert "customer" in claim.completed_steps and claim.pending_input == {}
+
+
+def test_the_associates_own_save_applies_whatever_order_it_carries(associate_client, store):
+    claim = start_claim(associate_client, store)
+    post_customer(associate_client, claim, (5000, 9), ship_first_name="Dana")
+
+    response = post_customer(associate_client, claim, (1000, 1), nav="next", ship_first_name="Jo")
+
+    assert response.url == step_url(claim, "item")
+    claim.refresh_from_db()
+    assert claim.ship_first_name == "Jo"
+
+
+@pytest.mark.parametrize(
+    "order", [("", ""), ("-1", "1"), ("1000", "-5"), (str(2**63), "1"), ("1e3", "x")]
+)
+def test_a_save_with_a_malformed_order_is_saved_without_one(associate_client, store, order):
+    claim = start_claim(associate_client, store)
+    post_customer(associate_client, claim, (1000, 2), ship_first_name="Dana")
+
+    late = post_customer(associate_client, claim, order, ship_first_name="Dan")
+
+    assert late.status_code == 204
+    claim.refresh_from_db()
+    assert claim.ship_first_name == "Dan"
+    assert (claim.input_page_rendered_at, claim.input_sequence) == (1000, 2)
+
+
+def test_a_step_page_carries_its_render_time_for_ordering_saves(associate_client, store):
+    claim = start_claim(associate_client, store)
+    before = time.time_ns() // 1_000_000
+
+    page = associate_client.get(step_url(claim, "customer"))
+
+    rendered_at = page.context["page_rendered_at"]
+    assert before <= rendered_at <= time.time_ns() // 1_000_000
+    assertContains(page, f'name="page_rendered_at" value="{rendered_at}"')
 
 
 def test_a_draft_keeps_only_its_forms_fields_each_capped(associate_client, store):

@@ -10,7 +10,16 @@ from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.drafts import StepInput
 
 # Form data that is not the associate's input.
-NAVIGATION_KEYS = {"csrfmiddlewaretoken", "nav", "goto", "remove_attachment"}
+NAVIGATION_KEYS = {
+    "csrfmiddlewaretoken",
+    "nav",
+    "goto",
+    "remove_attachment",
+    "page_rendered_at",
+    "input_sequence",
+}
+# The largest render time or save count taken from a post (they are stored as integers).
+INPUT_ORDER_MAX = 2**53
 # Input that did not validate is kept on the draft, each value cut to this many characters
 # (a signature's data URL is the longest an associate's input gets).
 PENDING_VALUE_MAX_CHARS = 200_000
@@ -72,7 +81,20 @@ class ClaimStepForm(forms.ModelForm):
             uploads=self.accepted_uploads(),
             typed={} if valid else self.typed_input(),
             collects=frozenset(self.payload_fields),
+            order=self.input_order(),
         )
+
+    def input_order(self) -> tuple[int, int] | None:
+        """When this input was given: the page's render time and the tablet's save count.
+
+        The step page carries its render time, and kiosk.js counts the saves it sends
+        from it. A post without them (no JavaScript) or with anything else has no order.
+        """
+        try:
+            order = (int(self.data["page_rendered_at"]), int(self.data.get("input_sequence", 0)))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return order if all(0 <= value < INPUT_ORDER_MAX for value in order) else None
 
     def _changed_values(self) -> dict[str, object]:
         return {

@@ -133,6 +133,11 @@ class Claim(models.Model):
     # yet, kept so that a reload shows it again.
     completed_steps = models.JSONField(default=list, blank=True)
     pending_input = models.JSONField(default=dict, blank=True)
+    # Which input was saved last: the step page's render time (server clock, ms) and
+    # the tablet's count of saves from that page. A background save that arrives
+    # after a later one is ignored (kiosk.services.drafts.claim_save_step).
+    input_page_rendered_at = models.BigIntegerField(null=True, blank=True, editable=False)
+    input_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     # The exchange with the API.
     request_payload = models.JSONField(null=True, blank=True)

@@ -73,6 +73,8 @@ class StepInput:
     `uploads` the photos that passed their checks, normalised; `typed` what was typed
     into the form's own fields, kept on the draft when it is not valid; `collects` the
     API keys the step collects, so that a rejection naming one of them is cleared.
+    `order` says when the input was given (the step page's render time in ms, and the
+    tablet's count of saves from that page), so that saves can be put in order.
     """
 
     valid: bool
@@ -82,9 +84,12 @@ class StepInput:
     clear_signature: bool = False
     typed: dict[str, list[str]] = field(default_factory=dict)
     collects: frozenset[str] = frozenset()
+    order: tuple[int, int] | None = None
 
 
-def claim_save_step(*, claim: Claim, slug: str, entry: StepInput, checked: bool) -> bool:
+def claim_save_step(
+    *, claim: Claim, slug: str, entry: StepInput, checked: bool, background: bool = False
+) -> bool:
     """Save one step's checked input and return whether the step is complete.
 
     Photos that passed their checks are stored even when another field is
@@ -98,6 +103,11 @@ def claim_save_step(*, claim: Claim, slug: str, entry: StepInput, checked: bool)
     them with the step. Only this step's fields are written, and only while the
     claim is still editable, so a worker's or a manager's change made meanwhile
     is never overwritten; raises ClaimNotEditable otherwise.
+
+    A `background` save (the tablet saving as the associate types) is skipped when
+    input given later was saved already: requests run side by side, and an older
+    snapshot that arrives last must not undo newer typing. The associate's own
+    saves (Next, the step bar) always apply.
     """
     prepared = [
         attachment_prepare(claim=claim, kind=kind, image=image) for kind, image in entry.uploads
@@ -108,15 +118,30 @@ def claim_save_step(*, claim: Claim, slug: str, entry: StepInput, checked: bool)
             claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, image=entry.signature
         )
         prepared.append(signature)
+    superseded = False
     try:
         with transaction.atomic():
-            _record_step(claim, slug, entry, checked, prepared, signature)
-    except Exception:
+            superseded = background and _saved_later_input(claim, entry.order)
+            if not superseded:
+                _record_step(claim, slug, entry, checked, prepared, signature)
+    finally:
         for attachment in prepared:
             if attachment.pk is None:
                 attachment_discard(attachment=attachment)
-        raise
-    return entry.valid
+    return entry.valid and not superseded
+
+
+def _saved_later_input(claim: Claim, order: tuple[int, int] | None) -> bool:
+    """Whether the claim holds input given after `order`; locks the claim's row."""
+    if order is None:
+        return False
+    saved = (
+        Claim.objects.select_for_update()
+        .filter(pk=claim.pk)
+        .values_list("input_page_rendered_at", "input_sequence")
+        .first()
+    )
+    return saved is not None and saved[0] is not None and tuple(saved) >= order
 
 
 def _record_step(claim, slug, entry: StepInput, checked, prepared, signature) -> None:
@@ -139,9 +164,20 @@ def _record_step(claim, slug, entry: StepInput, checked, prepared, signature) ->
             claim.completed_steps = [*claim.completed_steps, slug]
     else:
         claim.pending_input[slug] = {"data": entry.typed, "checked": checked}
+    order_fields = []
+    if entry.order is not None:
+        claim.input_page_rendered_at, claim.input_sequence = entry.order
+        order_fields = ["input_page_rendered_at", "input_sequence"]
     _claim_update(
         claim,
-        [*entry.values, "completed_steps", "pending_input", "last_error", "last_error_field"],
+        [
+            *entry.values,
+            *order_fields,
+            "completed_steps",
+            "pending_input",
+            "last_error",
+            "last_error_field",
+        ],
     )
 
 

@@ -76,14 +76,17 @@
   }
 
   // Saved as the associate goes: each change is sent in the background, and whatever is
-  // still unsent when the page is hidden or closed goes with `keepalive`.
+  // still unsent when the page is hidden or closed goes with `keepalive`. Each save is
+  // numbered, so that the server can tell an older one that arrives late.
   const stepForm = document.querySelector("form.claim-form[data-step]:not([data-step=review])");
   if (stepForm && window.fetch) {
     let dirty = false;
     let timer = null;
+    const sequence = stepForm.elements.input_sequence;
     const save = (keepalive) => {
       if (!dirty) return Promise.resolve();
       dirty = false;
+      sequence.value = Number(sequence.value) + 1;
       const data = new FormData(stepForm);
       for (const [key, value] of Array.from(data.entries())) {
         if (value instanceof File) data.delete(key);
@@ -102,9 +105,16 @@
     };
     stepForm.addEventListener("change", changed);
     stepForm.addEventListener("input", changed);
-    stepForm.addEventListener("submit", () => { dirty = false; clearTimeout(timer); });
+    stepForm.addEventListener("submit", () => {
+      dirty = false;
+      clearTimeout(timer);
+      sequence.value = Number(sequence.value) + 1;
+    });
     stepForm.addEventListener("reset", () => { dirty = false; clearTimeout(timer); });
     window.addEventListener("pagehide", () => save(true));
+    // Back to a page kept in memory: its order is older than what it saved as it left,
+    // so its later saves would be ignored; show the draft as saved instead.
+    window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") save(true);
     });

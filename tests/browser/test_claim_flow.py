@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import io
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -354,6 +355,18 @@ def test_blank_signature_is_refused_when_the_store_requires_one(
     assert claim.status == Claim.Status.DRAFT
 
 
+def typed_on_customer_step(claim: Claim) -> dict:
+    claim.refresh_from_db()
+    return claim.pending_input.get("customer", {}).get("data", {})
+
+
+def wait_until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not true within {timeout} s"
+        time.sleep(0.05)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_page_closed_mid_step_resumes_with_everything_typed(
     associate_tablet: Page, tablet_context, screenshot
@@ -366,6 +379,11 @@ def test_a_page_closed_mid_step_resumes_with_everything_typed(
     page.fill("#id_customer_phone", "212 555 0147")
 
     page.close(run_before_unload=True)
+    # The last save leaves with the page (a keepalive request): wait until it has
+    # arrived, as an associate reopening the claim a moment later would.
+    claim = Claim.objects.get(reference=reference)
+    wait_until(lambda: typed_on_customer_step(claim).get("customer_phone") == ["212 555 0147"])
+    assert claim.input_page_rendered_at is not None and claim.input_sequence >= 1
 
     page = tablet_context.new_page()
     page.goto("/")

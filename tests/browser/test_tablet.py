@@ -50,6 +50,7 @@ def test_a_manager_signs_the_tablet_in_and_an_associate_unlocks_it_by_pin(
     expect(tablet.get_by_test_id("lock")).to_be_visible()
     screenshot(tablet, "unlocked")
     tablet.get_by_role("button", name="Start a new claim").click()
+    expect(tablet.get_by_test_id("claim-reference")).to_be_visible()
     assert Claim.objects.get().created_by == associate
 
 
