@@ -99,4 +99,4 @@ def test_big_uploads_do_not_hold_up_a_step_save_or_a_delivery(
     assert complete_claim.status == Claim.Status.FILED
     assert output.split() == ["201"] * 6
     assert uploading.attachments.count() == 6
-    assert max(waits.values()) < 1.0, waits
+    assert max(waits.values()) < 5.0, waits  # a held database lock made them wait 30–40 s
