@@ -3,7 +3,7 @@
 Each step knows whether it applies to a claim, whether it is complete, the form that
 collects it and the page that shows it, and how it saves: it checks its form and
 hands the cleaned result to the drafts service. Whether a claim has every step it
-needs is the submission service's rule (kiosk.services.submission).
+needs is the completeness service's rule (kiosk.services.completeness).
 """
 
 from django.http import HttpRequest, QueryDict
