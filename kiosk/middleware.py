@@ -30,7 +30,7 @@ def tablet_idle_seconds(request) -> float:
     return time.time() - request.session.get(LAST_ACTIVE, 0)
 
 
-def caused_by_a_person(request) -> bool:
+def _caused_by_a_person(request) -> bool:
     """Whether a request counts as activity: anything the page did not mark as its own."""
     if AUTOMATIC_HEADER in request.headers:
         return False
@@ -66,7 +66,7 @@ class TabletMiddleware:
         idle = tablet_idle_seconds(request)
         limit = settings.KIOSK_IDLE_SECONDS + settings.KIOSK_IDLE_WARNING_SECONDS
         if tablet is not None and tablet.pk == request.session[UNLOCKED_ON] and idle <= limit:
-            if caused_by_a_person(request):
+            if _caused_by_a_person(request):
                 request.session[LAST_ACTIVE] = time.time()
             return None
         logout(request)

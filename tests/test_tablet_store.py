@@ -51,7 +51,7 @@ class StoreClaims:
         self.filed_photo = attach(self.filed, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
 
 
-def requests_on(claims: StoreClaims) -> dict[str, tuple[str, str, dict | None]]:
+def requests_on(claims: StoreClaims) -> dict[str, tuple]:
     """Each kind of claim view: (method, url, data posted)."""
     draft, filed = claims.draft.reference, claims.filed.reference
     return {
@@ -71,7 +71,7 @@ def requests_on(claims: StoreClaims) -> dict[str, tuple[str, str, dict | None]]:
             + "?date_of_purchase=2026-01-01&warranty_period=P1Y",
             None,
         ),
-        "photo upload": ("post", reverse("kiosk:photo-upload", args=[draft]), "photo"),
+        "photo upload": ("post", reverse("kiosk:photo-upload", args=[draft]), picked_photo),
         "photo remove": (
             "post",
             reverse("kiosk:photo-remove", args=[draft, claims.draft_photo.pk]),
@@ -84,9 +84,13 @@ def requests_on(claims: StoreClaims) -> dict[str, tuple[str, str, dict | None]]:
     }
 
 
+def picked_photo() -> dict:
+    return {"kind": "item", "photo": SimpleUploadedFile("p.jpg", image_bytes("JPEG"))}
+
+
 def send(client, method: str, url: str, data):
-    if data == "photo":
-        data = {"kind": "item", "photo": SimpleUploadedFile("p.jpg", image_bytes("JPEG"))}
+    if callable(data):
+        data = data()
     return client.post(url, data) if method == "post" else client.get(url)
 
 
