@@ -366,6 +366,8 @@ KIOSK_IDLE_WARNING_SECONDS = env.float("KIOSK_IDLE_WARNING_SECONDS", default=30)
 KIOSK_DRAFT_RESUME_SECONDS = env.float("KIOSK_DRAFT_RESUME_SECONDS", default=60 * 60)
 # How long a filed claim's confirmation stays up before the tablet returns to the start.
 KIOSK_CONFIRMATION_SECONDS = env.float("KIOSK_CONFIRMATION_SECONDS", default=60)
+# How often the result page of a claim still on its way reloads to show its claim number.
+KIOSK_RESULT_REFRESH_SECONDS = env.float("KIOSK_RESULT_REFRESH_SECONDS", default=5)
 
 # Wrong passwords and wrong PINs (django-axes): after AXES_FAILURE_LIMIT failures for one
 # user, or from one device (its address and browser), logins stop for AXES_COOLOFF_MINUTES.

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from kiosk.middleware import UNLOCKED_ON
+from kiosk.middleware import UNLOCKED_ON, tablet_idle_seconds
 
 
 def api_target(request) -> dict:
@@ -14,9 +14,13 @@ def api_target(request) -> dict:
 def tablet(request) -> dict:
     """The shared tablet this page is on, and whether an associate unlocked it by PIN."""
     session = getattr(request, "session", None)
+    unlocked = bool(session and UNLOCKED_ON in session)
     return {
         "tablet": getattr(request, "tablet", None),
-        "tablet_unlocked": bool(session and UNLOCKED_ON in session),
+        "tablet_unlocked": unlocked,
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
         "idle_warning_seconds": settings.KIOSK_IDLE_WARNING_SECONDS,
+        # The page counts down from the associate's last activity, not from its own load:
+        # a page that reloads by itself does not restart the countdown.
+        "idle_for": round(tablet_idle_seconds(request)) if unlocked else 0,
     }

@@ -13,11 +13,28 @@ from kiosk.services.tablets import TABLET_COOKIE, tablet_from_cookie, tablet_see
 # Session keys of an associate who unlocked a tablet by PIN.
 UNLOCKED_ON = "kiosk_unlocked_on"
 LAST_ACTIVE = "kiosk_last_active"
+# What the tablet's pages send by themselves (reloads, background saves, lookups) is
+# marked, by this header from their scripts or this query parameter on a reload without
+# script: it is not someone at the tablet, so it does not put off the idle lock.
+AUTOMATIC_HEADER = "X-Kiosk-Automatic"
+AUTOMATIC_PARAMETER = "automatic"
 
 
 def tablet_session_start(request, *, tablet) -> None:
     request.session[UNLOCKED_ON] = tablet.pk
     request.session[LAST_ACTIVE] = time.time()
+
+
+def tablet_idle_seconds(request) -> float:
+    """How long ago the associate last did something at the tablet (LAST_ACTIVE)."""
+    return time.time() - request.session.get(LAST_ACTIVE, 0)
+
+
+def _caused_by_a_person(request) -> bool:
+    """Whether a request counts as activity: anything the page did not mark as its own."""
+    if AUTOMATIC_HEADER in request.headers:
+        return False
+    return not (request.method in ("GET", "HEAD") and AUTOMATIC_PARAMETER in request.GET)
 
 
 class TabletMiddleware:
@@ -26,6 +43,7 @@ class TabletMiddleware:
     An associate's PIN session ends once the tablet has been idle longer than
     KIOSK_IDLE_SECONDS plus the countdown (the page's own script normally locks
     it first), when the tablet is signed out, or when the cookie goes elsewhere.
+    Only what a person does moves the idle clock, never what the page sends by itself.
     """
 
     def __init__(self, get_response):
@@ -45,10 +63,11 @@ class TabletMiddleware:
 
     def _lock_if_due(self, request):
         tablet = request.tablet
-        idle = time.time() - request.session.get(LAST_ACTIVE, 0)
+        idle = tablet_idle_seconds(request)
         limit = settings.KIOSK_IDLE_SECONDS + settings.KIOSK_IDLE_WARNING_SECONDS
         if tablet is not None and tablet.pk == request.session[UNLOCKED_ON] and idle <= limit:
-            request.session[LAST_ACTIVE] = time.time()
+            if _caused_by_a_person(request):
+                request.session[LAST_ACTIVE] = time.time()
             return None
         logout(request)
         if tablet is None:

@@ -68,9 +68,8 @@ def _photo_json(reference: str, attachment: ClaimAttachment) -> dict:
 @require_GET
 def photo(request: HttpRequest, pk: int, thumbnail: bool = False) -> FileResponse:
     """A photo for a logged-in person who works at its store (anyone else: 404)."""
-    attachment = get_object_or_404(
-        ClaimAttachment, pk=pk, claim__store__in=stores_visible_to(request.user)
-    )
+    stores = stores_visible_to(request.user, tablet=request.tablet)
+    attachment = get_object_or_404(ClaimAttachment, pk=pk, claim__store__in=stores)
     field = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
     response = FileResponse(default_storage.open(field.name), content_type=attachment.content_type)
     response["Cache-Control"] = "private, max-age=3600"

@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from kiosk import geography
 from kiosk.forms import CustomerForm
 from kiosk.forms.lookup import CustomerClaimsForm
-from kiosk.models import Claim, ClaimAttachment
+from kiosk.middleware import AUTOMATIC_PARAMETER
+from kiosk.models import Claim, ClaimAttachment, Store
 from kiosk.services.attachments import public_media_base_url
 from kiosk.services.completeness import claim_incomplete_steps
 from kiosk.services.coverage import claim_coverage, coverage_on, store_today
@@ -28,6 +29,7 @@ from kiosk.services.drafts import (
     claim_remove_attachment,
     claim_start,
 )
+from kiosk.services.scoping import associate_claims, associate_stores
 from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
 from kiosk.steps import (
     FORM_STEPS,
@@ -48,22 +50,22 @@ SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed 
 
 
 def associate_claim(request: HttpRequest, reference: str) -> Claim:
-    """A claim of one of the associate's stores, or 404; a draft only for whoever started it."""
+    """A claim the associate may open here (services.scoping.associate_claims), or 404."""
+    claims = associate_claims(associate=request.user, tablet=request.tablet)
     return get_object_or_404(
-        Claim.objects.select_related("store")
-        .prefetch_related("attachments")
-        .exclude(Q(status=Claim.Status.DRAFT) & ~Q(created_by=request.user)),
-        reference=reference,
-        store__members=request.user,
+        claims.select_related("store").prefetch_related("attachments"), reference=reference
     )
+
+
+def _associate_stores(request: HttpRequest) -> QuerySet[Store]:
+    """The stores the associate acts for here: on a store's tablet, that store alone."""
+    return associate_stores(associate=request.user, tablet=request.tablet)
 
 
 @never_cache
 def home(request: HttpRequest) -> HttpResponse:
     """The start screen: a new claim, and this associate's own open claims."""
-    stores = list(request.user.stores.all())
-    if request.tablet is not None:
-        stores = [store for store in stores if store == request.tablet.store]
+    stores = list(_associate_stores(request))
     context = {
         "stores": stores,
         # One store: the new claim's first step is right here.
@@ -77,9 +79,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def claim_discard(request: HttpRequest, reference: str) -> HttpResponse:
     """Discard one of the associate's drafts, after a confirmation."""
+    drafts = associate_claims(associate=request.user, tablet=request.tablet)
     claim = get_object_or_404(
-        Claim.objects.filter(status=Claim.Status.DRAFT, created_by=request.user),
-        reference=reference,
+        drafts.filter(status=Claim.Status.DRAFT, created_by=request.user), reference=reference
     )
     if request.method == "POST":
         claim_discard_draft(claim=claim)
@@ -93,7 +95,7 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     store_id = request.POST.get("store", "")
     if not store_id.isdigit():
         raise Http404("No such store.")
-    store = get_object_or_404(request.user.stores, pk=store_id)
+    store = get_object_or_404(_associate_stores(request), pk=store_id)
     claim = claim_start(store=store, associate=request.user)
     typed = any(request.POST.get(name, "").strip() for name in CustomerForm.Meta.fields)
     if not typed:
@@ -217,7 +219,13 @@ def claim_result(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
     if claim.is_editable:
         return redirect("kiosk:claim-resume", reference=reference)
-    context = {"claim": claim, "return_after": settings.KIOSK_CONFIRMATION_SECONDS}
+    context = {
+        "claim": claim,
+        "return_after": settings.KIOSK_CONFIRMATION_SECONDS,
+        "refresh_after": settings.KIOSK_RESULT_REFRESH_SECONDS,
+        "refresh_url": f"{request.path}?{AUTOMATIC_PARAMETER}=1",
+        "automatic_parameter": AUTOMATIC_PARAMETER,
+    }
     return render(request, "kiosk/claim_result.html", context)
 
 
@@ -236,13 +244,14 @@ def claim_receipt(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def customer_claims_view(request: HttpRequest) -> HttpResponse:
     """An associate finds a customer's earlier claims, with their state, by email or phone."""
-    store = request.user.stores.first()
+    stores = _associate_stores(request)
+    store = stores.first()
     form = CustomerClaimsForm(
         request.GET or None, default_region=store.default_country if store else ""
     )
     claims = None
     if form.is_valid():
-        claims = customer_claims(associate=request.user, **form.cleaned_data["contact"])
+        claims = customer_claims(stores=stores, **form.cleaned_data["contact"])
     return render(request, "kiosk/customer_claims.html", {"form": form, "claims": claims})
 
 

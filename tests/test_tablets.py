@@ -8,6 +8,7 @@ from axes.models import AccessAttempt, AccessFailureLog
 from django.urls import reverse
 from django.utils import timezone
 
+from kiosk import middleware
 from kiosk.middleware import LAST_ACTIVE
 from kiosk.models import AssociatePin, Claim, Tablet
 from kiosk.services.tablets import TABLET_COOKIE, pin_set
@@ -115,6 +116,74 @@ def test_an_idle_tablet_locks_and_the_draft_can_be_resumed(
     unlock(client, associate)
     home = client.get(reverse("kiosk:home")).content.decode()
     assert reverse("kiosk:claim-resume", args=[claim.reference]) in home
+
+
+class Clock:
+    """The idle lock's clock, moved by hand: seconds pass without the test waiting."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(middleware, "time", clock)
+    return clock
+
+
+AUTOMATIC = {
+    "the page's refresh": ({"automatic": "1"}, {}),
+    "a request marked by the page's script": ({}, {"HTTP_X_KIOSK_AUTOMATIC": "1"}),
+}
+
+
+@pytest.mark.parametrize("mark", AUTOMATIC)
+def test_a_tablet_left_on_a_refreshing_result_page_locks_on_time(
+    client, signed_in_tablet, associate, store, settings, clock, mark
+):
+    query, headers = AUTOMATIC[mark]
+    claim = ClaimFactory(store=store, created_by=associate, status=Claim.Status.QUEUED)
+    unlock(client, associate)
+    url = reverse("kiosk:claim-result", args=[claim.reference])
+    assert client.get(url).status_code == 200  # the associate opened it
+    limit = settings.KIOSK_IDLE_SECONDS + settings.KIOSK_IDLE_WARNING_SECONDS
+    refreshes = []
+
+    for _ in range(int(limit // 5) + 2):  # every five seconds, nobody touching the tablet
+        clock.now += 5
+        refreshes.append(client.get(url, query, **headers))
+
+    shown = [response for response in refreshes if response.status_code == 200]
+    assert len(shown) == int(limit // 5)
+    assert 'data-testid="claim-queued"' in shown[-1].content.decode()
+    assert refreshes[len(shown)].status_code == 302
+    assert refreshes[len(shown)].url == reverse("kiosk:unlock")
+    assert "_auth_user_id" not in client.session
+
+
+def test_what_the_associate_does_keeps_the_tablet_unlocked(
+    client, signed_in_tablet, associate, store, settings, clock
+):
+    claim = ClaimFactory(store=store, created_by=associate, status=Claim.Status.QUEUED)
+    unlock(client, associate)
+    url = reverse("kiosk:claim-result", args=[claim.reference])
+    limit = settings.KIOSK_IDLE_SECONDS + settings.KIOSK_IDLE_WARNING_SECONDS
+
+    clock.now += limit - 1
+    touched = client.post(reverse("kiosk:still-here"))
+    clock.now += limit - 1
+    opened = client.get(url)
+    clock.now += limit - 1
+    refreshed = client.get(url, {"automatic": "1"})
+
+    assert touched.status_code == 204
+    assert opened.status_code == 200 and refreshed.status_code == 200
+    # The page counts down from what the associate last did, not from its own reload.
+    assert f'data-idle-for="{limit - 1:g}"' in refreshed.content.decode()
 
 
 def test_a_draft_left_longer_than_the_resume_time_leaves_the_start_screen(

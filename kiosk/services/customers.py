@@ -1,17 +1,16 @@
 """Finding a customer's earlier claims at the associate's stores, by a full match only."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from kiosk.models import Claim
+from kiosk.models import Claim, Store
 
 CUSTOMER_CLAIMS_SHOWN = 50
 
 
 def customer_claims(
-    *, associate: AbstractBaseUser, email: str = "", phone: str = ""
+    *, stores: QuerySet[Store], email: str = "", phone: str = ""
 ) -> QuerySet[Claim]:
-    """Submitted claims of the associate's stores whose email or E.164 phone is exactly this.
+    """Submitted claims of these stores whose email or E.164 phone is exactly this.
 
     Never a partial match: an associate cannot browse other customers' claims.
     """
@@ -24,7 +23,7 @@ def customer_claims(
     )
     return (
         matching.submitted()
-        .filter(store__members=associate)
+        .filter(store__in=stores)
         .select_related("store")
         .order_by("-submitted_at")[:CUSTOMER_CLAIMS_SHOWN]
     )

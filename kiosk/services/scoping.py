@@ -1,16 +1,38 @@
-"""Who may see what at the desk: a manager sees only the stores they work at."""
+"""Who may see what: a manager sees only the stores they work at, and on a store's
+tablet, whoever unlocked it acts for that store alone."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from kiosk.models import Claim, ManagerAction, Store, SubmissionAttempt
+from kiosk.models import Claim, ManagerAction, Store, SubmissionAttempt, Tablet
 
 
-def stores_visible_to(user: AbstractBaseUser) -> QuerySet[Store]:
-    """Every store for a superuser; otherwise the stores the user is a member of."""
-    if user.is_superuser:
-        return Store.objects.all()
-    return Store.objects.filter(members=user)
+def stores_visible_to(user: AbstractBaseUser, *, tablet: Tablet | None = None) -> QuerySet[Store]:
+    """Every store for a superuser; otherwise the stores the user is a member of.
+
+    On a signed-in tablet (`tablet`), only the tablet's store, whoever the user is.
+    """
+    stores = Store.objects.all() if user.is_superuser else Store.objects.filter(members=user)
+    return _on_tablet(stores, tablet=tablet)
+
+
+def associate_stores(*, associate: AbstractBaseUser, tablet: Tablet | None) -> QuerySet[Store]:
+    """The stores an associate files claims for: those they work at; on a tablet, its store."""
+    return _on_tablet(Store.objects.filter(members=associate), tablet=tablet)
+
+
+def associate_claims(*, associate: AbstractBaseUser, tablet: Tablet | None) -> QuerySet[Claim]:
+    """The claims an associate may open on the tablet's pages: their stores' claims (see
+    `associate_stores`), and among drafts only those they started."""
+    return Claim.objects.filter(
+        store__in=associate_stores(associate=associate, tablet=tablet)
+    ).exclude(Q(status=Claim.Status.DRAFT) & ~Q(created_by=associate))
+
+
+def _on_tablet(stores: QuerySet[Store], *, tablet: Tablet | None) -> QuerySet[Store]:
+    # A tablet is signed in to one store: an associate of several stores who unlocked it
+    # acts there for that store only, as the manager who signed it in intended.
+    return stores if tablet is None else stores.filter(pk=tablet.store_id)
 
 
 def claims_visible_to(user: AbstractBaseUser, claims: QuerySet[Claim] | None = None):

@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // Sent in the background, not a person's doing: it does not put off the idle lock
+  // (a touch is reported by tablet.js).
+  const AUTOMATIC = { "X-Kiosk-Automatic": "1" };
+
   // Signature pad: draws on a canvas, hands a PNG data URL to the hidden field.
   const canvas = document.querySelector("[data-signature-canvas]");
   if (canvas && window.SignaturePad) {
@@ -67,7 +71,7 @@
   if (country && state && script) {
     country.addEventListener("change", async () => {
       const url = script.dataset.subdivisionsUrl + "?country=" + encodeURIComponent(country.value);
-      const response = await fetch(url, { credentials: "same-origin" });
+      const response = await fetch(url, { credentials: "same-origin", headers: AUTOMATIC });
       const { subdivisions } = await response.json();
       state.replaceChildren(new Option("—", ""));
       for (const s of subdivisions) state.add(new Option(s.name, s.code));
@@ -93,7 +97,7 @@
       }
       data.set("nav", "autosave");
       return fetch(stepForm.action || location.href, {
-        method: "POST", body: data, credentials: "same-origin", keepalive,
+        method: "POST", body: data, credentials: "same-origin", keepalive, headers: AUTOMATIC,
       }).catch(() => { dirty = true; });
     };
     window.KioskAutosave = { flush: () => { clearTimeout(timer); return save(true); } };

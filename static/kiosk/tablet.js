@@ -28,11 +28,35 @@
     });
   }
 
+  // What the page loads by itself is marked automatic (the idle lock does not count it);
+  // once loaded, the address no longer says so, so that a person's reload counts again.
+  const address = new URL(location.href);
+  if (address.searchParams.has("automatic")) {
+    address.searchParams.delete("automatic");
+    history.replaceState(history.state, "", address);
+  }
+
+  // Set below when the tablet is unlocked: tells the server of a touch not yet reported,
+  // before the page goes elsewhere by itself.
+  let reportActivity = () => Promise.resolve();
+  let locking = false;
+
+  function goByItself(url) {
+    reportActivity().finally(() => { if (!locking) location.replace(url); });
+  }
+
   // After a filed claim's confirmation has been up long enough, back to the start screen.
   const confirmation = document.querySelector("[data-return-home-after]");
   if (confirmation) {
     const seconds = Number(confirmation.dataset.returnHomeAfter);
-    setTimeout(() => location.replace(confirmation.dataset.returnUrl), seconds * 1000);
+    setTimeout(() => goByItself(confirmation.dataset.returnUrl), seconds * 1000);
+  }
+
+  // A claim on its way: the page reloads until the claim number arrives.
+  const refreshing = document.querySelector("[data-refresh-after]");
+  if (refreshing) {
+    const seconds = Number(refreshing.dataset.refreshAfter);
+    setTimeout(() => goByItself(refreshing.dataset.refreshUrl), seconds * 1000);
   }
 
   // Idle lock: after idleSeconds without a touch, a countdown; then the customer's data
@@ -41,11 +65,20 @@
   if (!body.dataset.idleSeconds) return;
   const idleSeconds = Number(body.dataset.idleSeconds);
   const warningSeconds = Number(body.dataset.idleWarningSeconds);
-  let lastActivity = Date.now();
-  let lastPing = Date.now();
+  // From the associate's last activity as the server has it: a page that reloaded by
+  // itself goes on counting down instead of starting again.
+  let lastActivity = Date.now() - Number(body.dataset.idleFor || 0) * 1000;
+  let lastPing = lastActivity;
   let dialog = null;
 
+  reportActivity = () => {
+    if (lastActivity <= lastPing) return Promise.resolve();
+    lastPing = Date.now();
+    return post(body.dataset.stillHereUrl).catch(() => {});
+  };
+
   async function wipeAndLock() {
+    locking = true;
     clearInterval(ticking);
     // What was typed is kept on the server's draft first, then forgotten here.
     if (window.KioskAutosave) await window.KioskAutosave.flush();

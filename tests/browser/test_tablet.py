@@ -8,6 +8,8 @@ from playwright.sync_api import Page, expect
 from kiosk.models import Claim
 from kiosk.services.tablets import pin_set
 from tests.browser.conftest import log_in
+from tests.factories import ClaimFactory
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PIN = "4821"
@@ -113,3 +115,64 @@ def test_still_here_keeps_the_associate_at_work(tablet: Page, manager, associate
 
     expect(tablet.get_by_role("alertdialog")).to_have_count(0)
     expect(tablet.get_by_role("heading", name="File a warranty claim")).to_be_visible()
+
+
+def test_a_tablet_left_on_the_result_page_of_a_claim_on_its_way_locks_on_time(
+    tablet: Page, manager, associate, store, pins, settings, screenshot
+):
+    settings.KIOSK_IDLE_SECONDS = 3
+    settings.KIOSK_IDLE_WARNING_SECONDS = 2
+    settings.KIOSK_RESULT_REFRESH_SECONDS = 1
+    claim = ClaimFactory(
+        store=store,
+        created_by=associate,
+        status=Claim.Status.QUEUED,
+        customer_email="dana@example.com",
+    )
+    sign_in_tablet(tablet, manager)
+    tap_pin(tablet, "Alex", PIN)
+    expect(tablet.get_by_role("heading", name="File a warranty claim")).to_be_visible()
+    result_loads = []
+    tablet.on(
+        "load",
+        lambda page: result_loads.append(page.url) if "/result/" in page.url else None,
+    )
+    tablet.goto(f"/claims/{claim.reference}/result/")
+    expect(tablet.get_by_test_id("claim-queued")).to_be_visible()
+
+    # No touch from here on, while the page reloads every second for the claim number.
+    expect(tablet.get_by_role("heading", name="Who is at the counter?")).to_be_visible(
+        timeout=20_000
+    )
+
+    screenshot(tablet, "locked")
+    assert len(result_loads) >= 3  # it did reload meanwhile
+    assert "dana@example.com" not in tablet.content()
+    tablet.go_back()
+    assert "dana@example.com" not in tablet.content()
+
+
+def test_the_pages_background_requests_are_marked_automatic(
+    associate_tablet: Page, associate, store, tmp_path
+):
+    page = associate_tablet
+    draft = ClaimFactory(store=store, created_by=associate, status=Claim.Status.DRAFT)
+    photo = tmp_path / "item.jpg"
+    photo.write_bytes(image_bytes("JPEG", size=(640, 480)))
+    page.goto(f"/claims/{draft.reference}/steps/item/")
+    sent = []
+
+    with page.expect_request(lambda r: r.method == "POST" and "/steps/item/" in r.url) as save:
+        page.fill("#id_item_name", "Kettle")
+    sent.append(save.value)
+    with page.expect_request(re.compile(r"/photos/$")) as upload:
+        page.set_input_files("#id_item_photos", photo)
+    sent.append(upload.value)
+    page.goto(f"/claims/{draft.reference}/steps/warranty/")
+    with page.expect_request(re.compile(r"/coverage/\?")) as lookup:
+        page.fill("#id_date_of_purchase", "2026-01-02")
+        page.locator("#id_date_of_purchase").dispatch_event("change")
+    sent.append(lookup.value)
+
+    # None of them is someone at the tablet: the idle lock does not count them.
+    assert [request.headers.get("x-kiosk-automatic") for request in sent] == ["1", "1", "1"]
