@@ -8,6 +8,7 @@ defaults give a development setup: SQLite, local media and the sandbox API.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,23 @@ def env_choice(name: str, *, choices: tuple[str, ...], default: str) -> str:
     return value
 
 
+def env_origin(name: str) -> str:
+    """A scheme and host (and port) such as https://claims.example.com, or "" when unset."""
+    value = env.str(name, default="").rstrip("/")
+    parts = urlsplit(value)
+    if value and (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a scheme and host such as https://claims.example.com."
+        )
+    return value
+
+
 DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
@@ -35,6 +53,9 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The portal's own address, for links in emails (password reset). Never taken from the
+# request's Host header, which the sender chooses. Unset: no password reset by email.
+PORTAL_BASE_URL = env_origin("PORTAL_BASE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

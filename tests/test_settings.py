@@ -6,14 +6,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from claims_portal.settings import env_choice
+from claims_portal.settings import env_choice, env_origin
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_env_example_documents_every_variable_the_settings_read():
     settings_source = (ROOT / "claims_portal" / "settings.py").read_text()
-    read = set(re.findall(r'env(?:\.\w+|_choice)\(\s*"([A-Z_0-9]+)"', settings_source))
+    read = set(re.findall(r'env(?:\.\w+|_choice|_origin)\(\s*"([A-Z_0-9]+)"', settings_source))
     documented = set(re.findall(r"^([A-Z_0-9]+)=", (ROOT / ".env.example").read_text(), re.M))
 
     assert read, "the pattern found no variables"
@@ -25,6 +25,23 @@ def test_env_choice_fails_loudly_on_a_bad_value(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="not one of name, code"):
         env_choice("ORDERPROTECTION_STATE_VALUE", choices=("name", "code"), default="name")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["claims.example.com", "ftp://claims.example.com", "https://", "https://x.example/reset"],
+)
+def test_env_origin_refuses_anything_but_a_scheme_and_host(monkeypatch, value):
+    monkeypatch.setenv("PORTAL_BASE_URL", value)
+
+    with pytest.raises(ImproperlyConfigured, match="is not a scheme and host"):
+        env_origin("PORTAL_BASE_URL")
+
+
+def test_env_origin_keeps_a_scheme_host_and_port(monkeypatch):
+    monkeypatch.setenv("PORTAL_BASE_URL", "http://192.168.1.20:8000/")
+
+    assert env_origin("PORTAL_BASE_URL") == "http://192.168.1.20:8000"
 
 
 def test_check_requires_public_media_base_url_in_production(settings, db):
