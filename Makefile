@@ -32,6 +32,7 @@ find_python = $(shell for v in 3.14 3.13 3.12; do \
 help:
 	@echo "make run     serve the portal as production does (gunicorn, DEBUG off) on http://$(HOST):$(PORT) with the sandbox API, $(WORKERS) delivery workers and demo logins"
 	@echo "make dev     the same with DEBUG on and runserver's autoreloader"
+	@echo "make demo-remove  remove the demo logins (make run creates them once, and never resets them)"
 	@echo "make test    lint, Django checks and the whole test suite on SQLite and on PostgreSQL (what CI runs)"
 	@echo "make bench   benchmarks under bench/"
 	@echo "make clean   remove the venv, node_modules, the dev database, media and the outbox"
@@ -116,6 +117,11 @@ run: $(VENV)/.installed-run node_modules/.installed env-secrets
 	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see the README for production)."
 	@echo "Emails (password resets, customers' copies) are written to $(OUTBOX)/, not sent."
 	$(call serve,$(RUN_ENV),$(PY) -m gunicorn claims_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -)
+
+# Removes the demo logins `make run` created; they are not created again.
+.PHONY: demo-remove
+demo-remove: $(VENV)/.installed-run env-secrets
+	@$(RUN_ENV) $(PY) manage.py seed_demo --remove
 
 # For developers: DEBUG on, runserver with its autoreloader.
 .PHONY: dev

@@ -1,4 +1,6 @@
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,24 @@ def test_check_requires_public_media_base_url_in_production(settings, db):
 
     settings.PUBLIC_MEDIA_BASE_URL = "https://claims.example.com"
     call_command("check")
+
+
+def mailers_under(email_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from claims_portal import settings; print(settings.MAILERS)"],
+        cwd=ROOT,
+        env={"ENV_FILE": "/dev/null", "DEBUG": "true", "EMAIL_URL": email_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_file_mailer_gets_its_folder_beside_manage_py_or_absolute():
+    relative = mailers_under("filemail:///outbox")
+    absolute = mailers_under("filemail:////var/spool/claims-outbox")
+    without_folder = mailers_under("filemail://")
+
+    assert f"'file_path': '{ROOT / 'outbox'}'" in relative.stdout, relative.stderr
+    assert "'file_path': '/var/spool/claims-outbox'" in absolute.stdout, absolute.stderr
+    assert "EMAIL_URL=filemail:// needs a folder" in without_folder.stderr

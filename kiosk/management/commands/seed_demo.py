@@ -3,7 +3,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kiosk.services.demo import DemoSetup, demo_remove, demo_setup
 
-REMOVE_COMMAND = "python manage.py seed_demo --remove"
+# `make run` and `make dev` create the demo logins; the make target runs the command below
+# in their environment.
+REMOVE_COMMAND = "make demo-remove (manage.py seed_demo --remove)"
 
 
 class Command(BaseCommand):
