@@ -5,12 +5,20 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-# The sandbox posts its claim webhooks to the portal with this (development-only) secret.
-DEV_WEBHOOK_SECRET := sandbox-webhook-secret
-DEV_ENV = DEBUG=true ORDERPROTECTION_WEBHOOK_SECRET=$(DEV_WEBHOOK_SECRET) PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT)
 HOST ?= 0.0.0.0
 PORT ?= 8000
 SANDBOX_PORT ?= 8100
+# The portal's own address in the links it emails (password reset), never the request's Host.
+PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
+# `make run` writes the emails it sends (password resets, customers' copies) here, one file
+# per connection, instead of printing them in the server log.
+OUTBOX ?= $(CURDIR)/outbox
+# The portal and the sandbox it talks to share a bearer token and a webhook secret, generated
+# once into .env (SANDBOX_TOKEN, SANDBOX_WEBHOOK_SECRET) by claims_portal/env_file.py.
+env_get = $$($(PY) -m claims_portal.env_file get $(1))
+SANDBOX_SECRETS = ORDERPROTECTION_API_TOKEN="$(call env_get,SANDBOX_TOKEN)" \
+	ORDERPROTECTION_WEBHOOK_SECRET="$(call env_get,SANDBOX_WEBHOOK_SECRET)"
+DEV_ENV = DEBUG=true PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL)
 # Background delivery workers started by `make run`.
 WORKERS ?= 2
 
@@ -24,9 +32,10 @@ find_python = $(shell for v in 3.14 3.13 3.12; do \
 help:
 	@echo "make run     serve the portal as production does (gunicorn, DEBUG off) on http://$(HOST):$(PORT) with the sandbox API, $(WORKERS) delivery workers and demo logins"
 	@echo "make dev     the same with DEBUG on and runserver's autoreloader"
+	@echo "make demo-remove  remove the demo logins (make run creates them once, and never resets them)"
 	@echo "make test    lint, Django checks and the whole test suite on SQLite and on PostgreSQL (what CI runs)"
 	@echo "make bench   benchmarks under bench/"
-	@echo "make clean   remove the venv, node_modules, the dev database and media"
+	@echo "make clean   remove the venv, node_modules, the dev database, media and the outbox"
 
 $(VENV)/.python-ok:
 	@python="$(find_python)"; \
@@ -73,25 +82,29 @@ chromium:
 
 # `make run` serves the way production does: DEBUG off, static files collected,
 # compressed and cached by WhiteNoise, gunicorn. A tablet on the store network reaches it
-# over plain HTTP, so the HTTPS-only settings are turned off here, and said so.
-RUN_ENV = DEBUG=false ALLOWED_HOSTS='*' ORDERPROTECTION_API_TOKEN=sandbox-token \
-	ORDERPROTECTION_WEBHOOK_SECRET=$(DEV_WEBHOOK_SECRET) PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT) \
+# over plain HTTP, so the HTTPS-only settings are turned off here, and said so. Emails go
+# to the OUTBOX folder, not to the log.
+RUN_ENV = DEBUG=false ALLOWED_HOSTS='*' $(SANDBOX_SECRETS) \
+	PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL) \
+	EMAIL_URL=filemail:///$(OUTBOX) \
 	SECURE_SSL_REDIRECT=false SECURE_HSTS_SECONDS=0 SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
 	ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)}
 
-# The secret key is generated once, into .env (never committed).
-.env:
-	@echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
-	@echo "Generated a secret key in .env"
+# The secret key and the sandbox's token and webhook secret are generated once into .env
+# (never committed): each one missing from it is appended, none is ever changed.
+.PHONY: env-secrets
+env-secrets: $(VENV)/.installed-run
+	@$(PY) -m claims_portal.env_file secrets
 
 # $(call serve,ENV,WEB SERVER COMMAND): the sandbox, the workers, the maintenance loop, the portal.
 define serve
 $(1) $(PY) manage.py migrate --noinput -v0
-$(1) $(PY) manage.py seed_demo --allow-production
+@$(1) $(PY) manage.py seed_demo --allow-production
 @echo "Portal: http://$(HOST):$(PORT)/   (on a tablet, use this machine's address)"
 @trap 'kill 0' EXIT INT TERM; \
 export $(1); \
-$(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection --webhook-secret $(DEV_WEBHOOK_SECRET) & \
+SANDBOX_TOKEN="$$ORDERPROTECTION_API_TOKEN" SANDBOX_WEBHOOK_SECRET="$$ORDERPROTECTION_WEBHOOK_SECRET" \
+  $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection & \
 for i in $$(seq $(WORKERS)); do $(PY) manage.py delivery_worker & done; \
 while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; done & \
 $(2); \
@@ -99,15 +112,21 @@ wait
 endef
 
 .PHONY: run
-run: $(VENV)/.installed-run node_modules/.installed .env
-	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
+run: $(VENV)/.installed-run node_modules/.installed env-secrets
+	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see the README for production)."
+	@echo "Emails (password resets, customers' copies) are written to $(OUTBOX)/, not sent."
 	$(call serve,$(RUN_ENV),$(PY) -m gunicorn claims_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -)
+
+# Removes the demo logins `make run` created; they are not created again.
+.PHONY: demo-remove
+demo-remove: $(VENV)/.installed-run env-secrets
+	@$(RUN_ENV) $(PY) manage.py seed_demo --remove
 
 # For developers: DEBUG on, runserver with its autoreloader.
 .PHONY: dev
-dev: $(VENV)/.installed-run node_modules/.installed
-	$(call serve,$(DEV_ENV) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT))
+dev: $(VENV)/.installed-run node_modules/.installed env-secrets
+	$(call serve,$(DEV_ENV) $(SANDBOX_SECRETS) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT))
 
 .PHONY: redis-server
 redis-server:
@@ -142,4 +161,4 @@ bench: $(VENV)/.installed-dev node_modules/.installed redis-server postgresql
 
 .PHONY: clean
 clean:
-	rm -rf $(VENV) node_modules staticfiles media db.sqlite3 test-artifacts
+	rm -rf $(VENV) node_modules staticfiles media outbox db.sqlite3 test-artifacts

@@ -8,6 +8,7 @@ defaults give a development setup: SQLite, local media and the sandbox API.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,23 @@ def env_choice(name: str, *, choices: tuple[str, ...], default: str) -> str:
     return value
 
 
+def env_origin(name: str) -> str:
+    """A scheme and host (and port) such as https://claims.example.com, or "" when unset."""
+    value = env.str(name, default="").rstrip("/")
+    parts = urlsplit(value)
+    if value and (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a scheme and host such as https://claims.example.com."
+        )
+    return value
+
+
 DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
@@ -35,6 +53,9 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The portal's own address, for links in emails (password reset). Never taken from the
+# request's Host header, which the sender chooses. Unset: no password reset by email.
+PORTAL_BASE_URL = env_origin("PORTAL_BASE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -319,7 +340,9 @@ PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=7
 # replaces the EMAIL_BACKEND family of settings in Django 6.1). Printed on the console unless
 # SMTP is set up, by EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) or by
 # EMAIL_HOST and its companions. Every SMTP connection is bounded by EMAIL_TIMEOUT seconds.
+# EMAIL_URL=filemail:///outbox writes each mail into a folder instead (`make run` does).
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 if env.str("EMAIL_URL", default="") or not env.str("EMAIL_HOST", default=""):
     parsed_email_url = env.email_url("EMAIL_URL", default="consolemail://")
     email_backend = parsed_email_url["EMAIL_BACKEND"]
@@ -344,6 +367,15 @@ else:
 if email_backend == SMTP_BACKEND:
     smtp_options["timeout"] = env.float("EMAIL_TIMEOUT", default=10.0)
     MAILERS = {"default": {"BACKEND": SMTP_BACKEND, "OPTIONS": smtp_options}}
+elif email_backend == FILE_BACKEND:
+    # django-environ reads filemail:///outbox as "outbox", filemail:////srv/outbox as "/srv/outbox".
+    if not parsed_email_url["EMAIL_FILE_PATH"]:
+        raise ImproperlyConfigured(
+            "EMAIL_URL=filemail:// needs a folder: filemail:///outbox (beside manage.py) or "
+            "filemail:////var/spool/claims-outbox (absolute)."
+        )
+    outbox = BASE_DIR / parsed_email_url["EMAIL_FILE_PATH"]
+    MAILERS = {"default": {"BACKEND": FILE_BACKEND, "OPTIONS": {"file_path": str(outbox)}}}
 else:
     MAILERS = {"default": {"BACKEND": email_backend}}
 if email_backend == SMTP_BACKEND and not DEBUG:

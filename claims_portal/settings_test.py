@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+# Not the developer's .env: `make run` keeps its generated secrets there.
+os.environ.setdefault("ENV_FILE", os.devnull)
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("ORDERPROTECTION_API_TOKEN", "sandbox-token")
 
@@ -16,6 +18,7 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="claims-portal-test-static-")
 SERVE_MEDIA = True
 # Where the API fetches claim files; tests that deliver for real point it at a live server.
 PUBLIC_MEDIA_BASE_URL = "http://testserver"
+PORTAL_BASE_URL = "http://testserver"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # The test servers speak plain HTTP (tests/test_production.py checks the HTTPS settings).

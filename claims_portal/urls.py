@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from kiosk.account_views import PortalPasswordResetView
 from kiosk.endpoints import healthz, healthz_delivery, orderprotection_webhook
 from kiosk.photo_views import public_media
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("healthz/delivery", healthz_delivery, name="healthz-delivery"),
     path("webhooks/orderprotection", orderprotection_webhook, name="orderprotection-webhook"),
     path("admin/", admin.site.urls),
+    # Before Django's own: the reset link names PORTAL_BASE_URL, never the request's Host.
+    path("accounts/password_reset/", PortalPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("kiosk.urls")),
 ]

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from kiosk.models import Claim, ClaimAttachment, ManagerAction, SubmissionAttempt
 from kiosk.roles import ASSOCIATES, STORE_MANAGERS
-from kiosk.services.demo import demo_setup
 from tests.conftest import attach
 from tests.factories import ClaimFactory, StoreFactory, UserFactory
 from tests.images import image_bytes, signature_png
@@ -490,13 +489,6 @@ def test_a_retry_never_reaches_another_stores_claim(client, desk):
     claim.refresh_from_db()
     assert claim.status == Claim.Status.NEEDS_ATTENTION
     assert not ManagerAction.objects.exists()
-
-
-def test_demo_setup_is_idempotent(db):
-    demo_setup()
-    store, logins = demo_setup()
-
-    assert store.members.count() == len(logins)
 
 
 def test_admin_pages_show_the_sandbox_banner(manager_client):

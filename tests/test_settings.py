@@ -1,4 +1,6 @@
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -6,14 +8,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from claims_portal.settings import env_choice
+from claims_portal.settings import env_choice, env_origin
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_env_example_documents_every_variable_the_settings_read():
     settings_source = (ROOT / "claims_portal" / "settings.py").read_text()
-    read = set(re.findall(r'env(?:\.\w+|_choice)\(\s*"([A-Z_0-9]+)"', settings_source))
+    read = set(re.findall(r'env(?:\.\w+|_choice|_origin)\(\s*"([A-Z_0-9]+)"', settings_source))
     documented = set(re.findall(r"^([A-Z_0-9]+)=", (ROOT / ".env.example").read_text(), re.M))
 
     assert read, "the pattern found no variables"
@@ -27,6 +29,23 @@ def test_env_choice_fails_loudly_on_a_bad_value(monkeypatch):
         env_choice("ORDERPROTECTION_STATE_VALUE", choices=("name", "code"), default="name")
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["claims.example.com", "ftp://claims.example.com", "https://", "https://x.example/reset"],
+)
+def test_env_origin_refuses_anything_but_a_scheme_and_host(monkeypatch, value):
+    monkeypatch.setenv("PORTAL_BASE_URL", value)
+
+    with pytest.raises(ImproperlyConfigured, match="is not a scheme and host"):
+        env_origin("PORTAL_BASE_URL")
+
+
+def test_env_origin_keeps_a_scheme_host_and_port(monkeypatch):
+    monkeypatch.setenv("PORTAL_BASE_URL", "http://192.168.1.20:8000/")
+
+    assert env_origin("PORTAL_BASE_URL") == "http://192.168.1.20:8000"
+
+
 def test_check_requires_public_media_base_url_in_production(settings, db):
     settings.DEBUG = False
     settings.PUBLIC_MEDIA_BASE_URL = ""
@@ -36,3 +55,24 @@ def test_check_requires_public_media_base_url_in_production(settings, db):
 
     settings.PUBLIC_MEDIA_BASE_URL = "https://claims.example.com"
     call_command("check")
+
+
+def mailers_under(email_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from claims_portal import settings; print(settings.MAILERS)"],
+        cwd=ROOT,
+        env={"ENV_FILE": "/dev/null", "DEBUG": "true", "EMAIL_URL": email_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_file_mailer_gets_its_folder_beside_manage_py_or_absolute():
+    relative = mailers_under("filemail:///outbox")
+    absolute = mailers_under("filemail:////var/spool/claims-outbox")
+    without_folder = mailers_under("filemail://")
+
+    assert f"'file_path': '{ROOT / 'outbox'}'" in relative.stdout, relative.stderr
+    assert "'file_path': '/var/spool/claims-outbox'" in absolute.stdout, absolute.stderr
+    assert "EMAIL_URL=filemail:// needs a folder" in without_folder.stderr
