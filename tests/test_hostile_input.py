@@ -5,9 +5,10 @@ import csv
 import io
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.models import Claim
@@ -121,3 +122,157 @@ def test_markup_typed_anywhere_is_shown_as_text_in_the_kiosk_the_admin_and_the_c
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
     # The claim is exported with its text as text: a CSV is downloaded, never rendered.
     assert [row["item"] for row in rows] == [XSS[:100]] or XSS[:100] in str(rows)
+
+
+# Issue 15, finding 11: the webhook receiver answered 500 to deep nesting and NaN.
+
+WEBHOOK_SECRET = "whsec-hostile"
+WEBHOOK_EXAMPLES = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+AWKWARD_TEXT = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["\ud800", "a\x00b", "\udfff\ud800", "👩‍🔧", "\u202eevil", "store_h", ""]),
+)
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**4000), max_value=10**4000),
+        st.floats(),  # NaN and ±Infinity included
+        AWKWARD_TEXT,
+    ),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(AWKWARD_TEXT, children, max_size=4)
+    ),
+    max_leaves=25,
+)
+EVENTS = st.fixed_dictionaries(
+    {"topic": st.sampled_from(["claim/approved", "claim.created", "claim/denied", "x"])},
+    optional={
+        "id": JSON_VALUES,
+        "created_at": st.one_of(AWKWARD_TEXT, JSON_VALUES, st.just("2099-01-01T00:00:00Z")),
+        "body": st.fixed_dictionaries(
+            {},
+            optional={
+                "claimId": st.one_of(st.just("cm-hostile"), JSON_VALUES),
+                "storeId": st.one_of(st.just("store_h"), JSON_VALUES),
+                "source_order_id": st.one_of(st.just("SB-9999-0000"), JSON_VALUES),
+                "claim_state": st.one_of(st.just("APPROVED"), JSON_VALUES),
+                "resolutions": JSON_VALUES,
+            },
+        ),
+    },
+)
+
+
+def expected_webhook_status(value) -> int:
+    """What the receiver must answer to the JSON encoding of `value`."""
+    if not isinstance(value, dict):
+        return 400
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, float) and item != item or item in (float("inf"), float("-inf")):
+            return 400
+        if isinstance(item, str) and (
+            "\x00" in item or any(0xD800 <= ord(c) <= 0xDFFF for c in item)
+        ):
+            return 400
+        if isinstance(item, (dict, list)):
+            if depth > 32:
+                return 400
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return 200
+
+
+@pytest.fixture
+def webhook_claim(db, settings, api_to_sandbox):
+    from tests.factories import ClaimFactory
+
+    settings.ORDERPROTECTION_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return ClaimFactory(
+        store__source_store_id="store_h",
+        status=Claim.Status.FILED,
+        source_order_id="SB-9999-0000",
+        op_claim_id="cm-hostile",
+    )
+
+
+def post_webhook(client, body: bytes):
+    return client.post(
+        reverse("orderprotection-webhook"),
+        data=body,
+        content_type="application/json",
+        HTTP_X_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
+
+
+@WEBHOOK_EXAMPLES
+@given(value=st.one_of(EVENTS, JSON_VALUES))
+def test_a_webhook_body_of_any_json_gets_200_or_a_400_with_a_reason(client, webhook_claim, value):
+    import json
+
+    from kiosk.models import WebhookEvent
+    from kiosk.services.webhooks import webhook_event_process
+
+    response = post_webhook(
+        client, json.dumps(value).encode()
+    )  # NaN and Infinity as JSON5 has them
+
+    assert response.status_code == expected_webhook_status(value), response.content
+    if response.status_code == 400:
+        assert response.json()["message"]
+        return
+    event = WebhookEvent.objects.get(event_id=_event_id_of(value))
+    assert isinstance(webhook_event_process(event_pk=event.pk), str)
+    webhook_claim.refresh_from_db()
+    assert webhook_claim.claim_state in ("", *django_settings.CLAIM_KNOWN_STATES)
+
+
+def _event_id_of(value: dict) -> str:
+    import hashlib
+    import json
+
+    from kiosk.services.webhooks import _text
+
+    if envelope_id := _text(value.get("id")):
+        return envelope_id[:128]
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@WEBHOOK_EXAMPLES
+@example(depth=31, opener=(b"[", b"]"))  # 32 levels: the most WEBHOOK_MAX_DEPTH allows
+@example(depth=32, opener=(b"[", b"]"))
+@example(depth=40_000, opener=(b'{"a":', b"}"))  # deeper than Python's recursion limit
+@given(
+    depth=st.integers(min_value=1, max_value=40_000),  # up to WEBHOOK_MAX_BYTES
+    opener=st.sampled_from([(b'{"a":', b"}"), (b"[", b"]")]),
+)
+def test_a_webhook_body_of_any_depth_gets_200_or_400(client, webhook_claim, depth, opener):
+    start, end = opener
+    body = b'{"a":' + start * depth + b"1" + end * depth + b"}"
+
+    response = post_webhook(client, body)
+
+    assert response.status_code == (200 if depth + 1 <= 32 else 400), response.content
+
+
+@WEBHOOK_EXAMPLES
+@given(number=st.sampled_from([b"1" * 5000, b"1e999", b"-1e999", b"1e308", b"9" * 4000, b"-0.0"]))
+def test_a_webhook_body_with_a_huge_number_gets_200_or_400(client, webhook_claim, number):
+    response = post_webhook(client, b'{"topic": "claim/approved", "n": ' + number + b"}")
+
+    storable = number not in (b"1" * 5000, b"1e999", b"-1e999")
+    assert response.status_code == (200 if storable else 400), response.content
+
+
+@WEBHOOK_EXAMPLES
+@given(body=st.binary(max_size=300))
+def test_a_webhook_body_of_any_bytes_gets_200_or_400(client, webhook_claim, body):
+    assert post_webhook(client, body).status_code in (200, 400)

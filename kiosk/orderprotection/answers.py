@@ -33,6 +33,7 @@ class RemoteClaim:
     claim_type: str | None
     state: str | None
     created_at: datetime | None
+    updated_at: datetime | None
     resolution: str | None
     denial_reason: str | None
 
@@ -49,6 +50,7 @@ class RemoteClaim:
             claim_type=_text(node.get("claimType")),
             state=_text(node.get("claimState")),
             created_at=parse_timestamp(node.get("createdAt")),
+            updated_at=parse_timestamp(node.get("updatedAt")),
             resolution=resolution,
             denial_reason=denial_reason,
         )
