@@ -135,7 +135,18 @@ WEBHOOK_EXAMPLES = settings(
 )
 AWKWARD_TEXT = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["\ud800", "a\x00b", "\udfff\ud800", "👩‍🔧", "\u202eevil", "store_h", ""]),
+    st.sampled_from(
+        [
+            "\ud800",
+            "a\x00b",
+            "\udfff\ud800",
+            "👩‍🔧",
+            "\u202eevil",
+            "store_h",
+            "",
+            "9999-12-31T23:59:59-14:00",
+        ]
+    ),
 )
 JSON_VALUES = st.recursive(
     st.one_of(

@@ -418,6 +418,17 @@ def test_a_body_the_database_cannot_hold_gets_400_with_its_reason(client, db, bo
     assert not WebhookEvent.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "created_at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-14:00", "2026-13-01", 12]
+)
+def test_an_event_time_that_cannot_be_stored_counts_as_no_time(client, filed_claim, created_at):
+    response = post(client, timed_event("evt-odd-time", "claim.approved", created_at))
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().occurred_at is None
+    assert process_all() == ["APPROVED recorded"]
+
+
 def test_a_body_as_deep_as_allowed_is_accepted(client, db, settings):
     assert settings.WEBHOOK_MAX_DEPTH == 32
 
