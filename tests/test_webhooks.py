@@ -386,38 +386,6 @@ def test_the_desk_lists_claims_with_a_flagged_state(client, filed_claim):
     assert filed_claim.reference not in unknown
 
 
-# Issue 15, finding 11: webhook bodies that gave a 500.
-
-DEEP = b"[" * 200_000 + b"]" * 200_000
-
-
-@pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        (b'{"topic": "claim/approved", "body": {"price": NaN}}', "NaN"),
-        (b'{"topic": "claim/approved", "body": {"price": Infinity}}', "Infinity"),
-        (b'{"topic": "claim/approved", "body": {"price": -Infinity}}', "-Infinity"),
-        (b'{"topic": "claim/approved", "body": {"price": 1e999}}', "too large"),
-        (b'{"a": 1' + b"0" * 5000 + b"}", "not JSON"),
-        (DEEP[:250_000], "nested too deeply"),
-        (b'{"a":' * 33 + b"1" + b"}" * 33, "deeper than 32"),
-        (b'{"topic": "claim/approved", "body": {"claimId": "\\ud800"}}', "lone surrogate"),
-        (b'{"topic": "claim/approved", "body": {"claimId": "a\\u0000b"}}', "NUL"),
-        (b'{"\\u0000": 1}', "NUL"),
-        (b"\xff\xfe{}", "not JSON"),
-        (b"null", "not a JSON object"),
-        (b'"claim/approved"', "not a JSON object"),
-        (b"12", "not a JSON object"),
-    ],
-)
-def test_a_body_the_database_cannot_hold_gets_400_with_its_reason(client, db, body, reason):
-    response = post(client, body)
-
-    assert response.status_code == 400
-    assert reason in response.json()["message"]
-    assert not WebhookEvent.objects.exists()
-
-
 @pytest.mark.parametrize(
     "created_at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-14:00", "2026-13-01", 12]
 )
@@ -427,12 +395,3 @@ def test_an_event_time_that_cannot_be_stored_counts_as_no_time(client, filed_cla
     assert response.status_code == 200
     assert WebhookEvent.objects.get().occurred_at is None
     assert process_all() == ["APPROVED recorded"]
-
-
-def test_a_body_as_deep_as_allowed_is_accepted(client, db, settings):
-    assert settings.WEBHOOK_MAX_DEPTH == 32
-
-    response = post(client, b'{"a":' * 31 + b"[1]" + b"}" * 31)
-
-    assert response.status_code == 200
-    assert WebhookEvent.objects.count() == 1
