@@ -257,6 +257,9 @@ ORDERPROTECTION_LIST_PAGE_SIZE = env.int("ORDERPROTECTION_LIST_PAGE_SIZE", defau
 # Webhooks: the shared secret OrderProtection sends as x-webhook-secret (empty: refuse all).
 ORDERPROTECTION_WEBHOOK_SECRET = env.str("ORDERPROTECTION_WEBHOOK_SECRET", default="")
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
+# Deepest nesting of objects and lists a webhook body may have; the documented events
+# need about 8 (not documented as a limit; deeper bodies get 400).
+WEBHOOK_MAX_DEPTH = env.int("WEBHOOK_MAX_DEPTH", default=32)
 ORDERPROTECTION_SANDBOX = env.bool(
     "ORDERPROTECTION_SANDBOX",
     default=ORDERPROTECTION_API_URL != ORDERPROTECTION_PRODUCTION_URL,
@@ -322,6 +325,32 @@ CLAIM_STATE_POLL_BATCH = env.int("CLAIM_STATE_POLL_BATCH", default=50)
 # Seconds between two calls of one polling run: at most 60 a minute by default.
 CLAIM_STATE_POLL_PAUSE = env.float("CLAIM_STATE_POLL_PAUSE", default=1.0)
 CLAIM_STATE_POLL_MAX_AGE = env.float("CLAIM_STATE_POLL_MAX_AGE", default=180 * 24 * 60 * 60)
+# The claim states OrderProtection documents (webhook reference). A state not listed is kept
+# in the timeline, flagged for managers, and never replaces the claim's state: add a state
+# OrderProtection introduces here.
+CLAIM_KNOWN_STATES = env.list(
+    "CLAIM_KNOWN_STATES",
+    default=[
+        "APPROVED",
+        "ARCHIVED",
+        "CLOSED",
+        "COMMUNICATING",
+        "DENIED",
+        "DISMISSED",
+        "NEW",
+        "OPEN",
+        "RESOLVED",
+        "RESOLVED_BY_BRAND",
+        "TEMPORARILY_DISMISSED",
+        "WAITING_FOR_BRAND",
+        "WAITING_FOR_CUSTOMER",
+        "WAITING_FOR_OP",
+    ],
+)
+# A state is applied only if it is newer than the claim's last one, by the event's own time
+# (created_at; else its arrival). A time more than this many seconds ahead of its arrival
+# counts as its arrival, so that one wrong clock cannot freeze a claim's state.
+CLAIM_STATE_CLOCK_SKEW = env.float("CLAIM_STATE_CLOCK_SKEW", default=300.0)
 # States after which OrderProtection decides nothing more (not documented; configurable).
 CLAIM_FINAL_STATES = env.list(
     "CLAIM_FINAL_STATES",

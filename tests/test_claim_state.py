@@ -187,3 +187,42 @@ def test_an_associate_of_another_store_finds_nothing(filed, client, django_user_
 
     assert filed.source_order_id.encode() not in page.content
     assert b"No claims for this customer" in page.content
+
+
+def test_polling_does_not_undo_a_newer_state_a_webhook_brought(
+    filed, api_to_sandbox, client, settings
+):
+    """Issue 15, finding 7: a polled state goes through the same order rule as webhooks."""
+    import json
+
+    settings.ORDERPROTECTION_WEBHOOK_SECRET = SECRET
+    api_to_sandbox.set_claim_state(filed.source_order_id, "APPROVED", notify=False)
+    denial = {
+        "id": "evt-denied-later",
+        "topic": "claim.denied",
+        "created_at": timezone.now().isoformat(),
+        "body": {"source_order_id": filed.source_order_id, "resolutions": [{"type": "OTHER"}]},
+    }
+    response = client.post(
+        reverse("orderprotection-webhook"),
+        data=json.dumps(denial),
+        content_type="application/json",
+        HTTP_X_WEBHOOK_SECRET=SECRET,
+    )
+    run_worker_once()
+    due_now(filed)
+
+    report = claim_states_poll(pause=0)  # OrderProtection's listing still says APPROVED
+
+    assert response.status_code == 200
+    filed.refresh_from_db()
+    assert (filed.claim_state, filed.op_denial_reason) == ("DENIED", "OTHER")
+    assert report.changed == []
+    kept = list(filed.state_changes.values_list("state", "source", "flag"))
+    assert kept == [
+        ("DENIED", ClaimStateChange.Source.WEBHOOK, ClaimStateChange.Flag.APPLIED),
+        ("APPROVED", ClaimStateChange.Source.POLL, ClaimStateChange.Flag.LATE),
+    ]
+    due_now(filed)
+    claim_states_poll(pause=0)  # asked again: the same stale answer is not kept twice
+    assert filed.state_changes.count() == 2

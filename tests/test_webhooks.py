@@ -1,5 +1,6 @@
 """OrderProtection's claim webhooks: the receiver, and what an event does to its claim."""
 
+import hashlib
 import json
 
 import pytest
@@ -20,9 +21,10 @@ def webhook_secret(settings):
 
 
 @pytest.fixture
-def filed_claim(db):
+def filed_claim(store, associate):
     return ClaimFactory(
-        store__source_store_id="store_123",
+        store=store,
+        created_by=associate,
         status=Claim.Status.FILED,
         source_order_id="SB-1111-2222",
         op_claim_id="cm0b57zjv00myq52xh0c590b8",
@@ -132,7 +134,7 @@ def test_a_late_created_event_does_not_undo_a_later_state(client, filed_claim):
     process_all()
     post(client, merchant_event("evt-created", "claim.created", claim_state="NEW"))
 
-    assert process_all()[-1] == "NEW already known"
+    assert process_all()[-1] == "NEW arrived late; kept, not applied"
     filed_claim.refresh_from_db()
     assert filed_claim.claim_state == "APPROVED"
 
@@ -181,3 +183,215 @@ def test_the_event_is_applied_by_the_background_worker(client, filed_claim):
     filed_claim.refresh_from_db()
     assert filed_claim.claim_state == "APPROVED"
     assert reverse("orderprotection-webhook") == URL
+
+
+# Issue 15, finding 7: webhooks applied any state in any order.
+
+
+def timed_event(event_id: str, topic: str, created_at: str, **body) -> dict:
+    return merchant_event(event_id, topic, **body) | {"created_at": created_at}
+
+
+def desk_timeline(claim) -> str:
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    desk = Client()
+    desk.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = desk.get(reverse("admin:kiosk_claim_change", args=[claim.pk])).content.decode()
+    return page[page.index('data-testid="timeline"') :]
+
+
+def tablet_result(claim) -> str:
+    from django.test import Client
+
+    tablet = Client()
+    tablet.force_login(claim.created_by)
+    page = tablet.get(reverse("kiosk:claim-result", args=[claim.reference])).content.decode()
+    assert "Claim filed" in page and claim.source_order_id in page
+    return page
+
+
+@pytest.mark.parametrize(
+    ("newer", "older"),
+    [
+        (("claim.denied", "DENIED"), ("claim.approved", "APPROVED")),
+        (("claim.created", "RESOLVED"), ("claim.approved", "APPROVED")),
+    ],
+)
+def test_an_older_event_changes_nothing_and_is_kept_as_arrived_late(
+    client, filed_claim, newer, older
+):
+    newer_topic, newer_state = newer
+    post(
+        client, timed_event("evt-new", newer_topic, "2026-11-28T12:00:00Z", claim_state=newer_state)
+    )
+    post(client, timed_event("evt-2020", older[0], "2020-01-01T00:00:00Z"))
+
+    assert process_all() == [f"{newer_state} recorded", "APPROVED arrived late; kept, not applied"]
+    filed_claim.refresh_from_db()
+    assert filed_claim.claim_state == newer_state
+    late = filed_claim.state_changes.get(state="APPROVED")
+    assert late.flag == ClaimStateChange.Flag.LATE
+    assert "Approved (as of 2020-01-01 00:00:00) arrived late, not applied" in desk_timeline(
+        filed_claim
+    )
+
+
+def test_an_event_without_a_time_counts_from_when_it_arrived(client, filed_claim, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.CLAIM_STATE_CLOCK_SKEW = 300
+    a_minute_ahead = (timezone.now() + timedelta(minutes=1)).isoformat()
+    post(client, timed_event("evt-ahead", "claim.denied", a_minute_ahead))
+    post(client, app_event("claim/approved"))  # no id, no time: as of its arrival, now
+
+    assert process_all() == ["DENIED recorded", "APPROVED arrived late; kept, not applied"]
+    filed_claim.refresh_from_db()
+    assert filed_claim.claim_state == "DENIED"
+
+
+def test_a_time_far_in_the_future_counts_as_the_arrival_and_freezes_nothing(client, filed_claim):
+    post(client, timed_event("evt-2099", "claim.approved", "2099-01-01T00:00:00Z"))
+    process_all()
+    post(client, app_event("claim/denied"))
+
+    assert process_all()[-1] == "DENIED recorded"
+    filed_claim.refresh_from_db()
+    assert filed_claim.claim_state == "DENIED"
+
+
+def test_the_same_event_sent_with_other_whitespace_and_key_order_is_a_duplicate(
+    client, filed_claim
+):
+    event = app_event("claim/approved", storeId="store_123", resolutions=[{"type": "REFUND"}])
+    first = post(client, json.dumps(event))
+    reordered = dict(reversed(event.items())) | {"body": dict(reversed(event["body"].items()))}
+    again = post(client, json.dumps(reordered, indent=4, separators=(" ,", " :  ")))
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert [first.json()["duplicate"], again.json()["duplicate"]] == [False, True]
+    assert WebhookEvent.objects.count() == 1
+    canonical = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
+    assert WebhookEvent.objects.get().event_id == "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_event_are_stored_and_applied_once(filed_claim):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    event = app_event("claim/approved", resolutions=[{"type": "RESHIP"}])
+    spellings = [json.dumps(event), json.dumps(event, indent=2), json.dumps(event, indent=8)] * 2
+    start = threading.Barrier(len(spellings))
+    answers = []
+
+    def deliver(body: str):
+        start.wait()
+        try:
+            answers.append(post(Client(), body))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in spellings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers) == [200] * len(spellings)
+    assert sorted(a.json()["duplicate"] for a in answers) == [False] + [True] * 5
+    event_pk = WebhookEvent.objects.get().pk
+    webhook_event_process(event_pk=event_pk)
+    WebhookEvent.objects.filter(pk=event_pk).update(processed_at=None)  # as if run twice
+    webhook_event_process(event_pk=event_pk)
+    assert list(filed_claim.state_changes.values_list("state", flat=True)) == ["APPROVED"]
+
+
+def test_an_unknown_state_is_kept_flagged_and_never_shown_as_a_decision(client, filed_claim):
+    post(
+        client,
+        timed_event("evt-odd", "claim.created", "2026-11-28T12:00:00Z", claim_state="Pwned_Lol"),
+    )
+
+    assert process_all() == ["Pwned_Lol is not a known state; kept, not applied"]
+    filed_claim.refresh_from_db()
+    assert filed_claim.claim_state == ""
+    change = filed_claim.state_changes.get()
+    assert (change.state, change.flag) == ("Pwned_Lol", ClaimStateChange.Flag.UNKNOWN_STATE)
+    assert "unknown state &#x27;Pwned_Lol&#x27; received, not applied" in desk_timeline(filed_claim)
+    assert "pwned" not in tablet_result(filed_claim).lower()
+
+
+def test_a_state_stored_before_the_fix_is_not_shown_to_the_associate(filed_claim):
+    Claim.objects.filter(pk=filed_claim.pk).update(claim_state="PWNED")
+
+    page = tablet_result(filed_claim)
+
+    assert "Claim filed" in page
+    assert "Pwned" not in page and "PWNED" not in page
+
+
+def test_a_state_added_to_the_setting_is_applied_without_a_code_change(
+    client, filed_claim, settings
+):
+    settings.CLAIM_KNOWN_STATES = [*settings.CLAIM_KNOWN_STATES, "on_hold"]
+    post(
+        client,
+        timed_event("evt-hold", "claim.created", "2026-11-28T12:00:00Z", claim_state="ON_HOLD"),
+    )
+
+    assert process_all() == ["ON_HOLD recorded"]
+    filed_claim.refresh_from_db()
+    assert filed_claim.claim_state == "ON_HOLD"
+
+
+def test_an_event_naming_another_store_is_kept_flagged_and_changes_nothing(client, filed_claim):
+    other = ClaimFactory(
+        store__source_store_id="store_A",
+        status=Claim.Status.FILED,
+        source_order_id="SB-3333-4444",
+        op_claim_id="cm-of-store-a",
+    )
+    post(client, app_event("claim/approved", storeId="store_A", resolutions=[{"type": "REFUND"}]))
+
+    assert process_all() == ["APPROVED names another store; kept, not applied"]
+    filed_claim.refresh_from_db()
+    assert (filed_claim.claim_state, filed_claim.op_resolution) == ("", "")
+    change = filed_claim.state_changes.get()
+    assert (change.flag, change.store_id) == (ClaimStateChange.Flag.OTHER_STORE, "store_A")
+    assert "Approved for another store (store_A) received, not applied" in desk_timeline(
+        filed_claim
+    )
+    assert not other.state_changes.exists()
+
+
+def test_the_desk_lists_claims_with_a_flagged_state(client, filed_claim):
+    post(client, app_event("claim/approved", storeId="store_A"))
+    process_all()
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:kiosk_claim_changelist")
+
+    flagged = client.get(url, {"claim_state": "flag:other_store"}).content.decode()
+    unknown = client.get(url, {"claim_state": "flag:unknown_state"}).content.decode()
+
+    assert filed_claim.reference in flagged
+    assert filed_claim.reference not in unknown
+
+
+@pytest.mark.parametrize(
+    "created_at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-14:00", "2026-13-01", 12]
+)
+def test_an_event_time_that_cannot_be_stored_counts_as_no_time(client, filed_claim, created_at):
+    response = post(client, timed_event("evt-odd-time", "claim.approved", created_at))
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().occurred_at is None
+    assert process_all() == ["APPROVED recorded"]

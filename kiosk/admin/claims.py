@@ -59,7 +59,7 @@ class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
 class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClaimStateChange
     extra = 0
-    fields = ["recorded_at", "state", "resolution", "reason", "source"]
+    fields = ["recorded_at", "state", "resolution", "reason", "source", "as_of", "flag", "store_id"]
     readonly_fields = fields
     verbose_name_plural = "State at OrderProtection"
 

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from kiosk.models import Claim
+from kiosk.models import Claim, ClaimStateChange
 from kiosk.services.claim_state import STATE_LABELS, claim_state_label
 from kiosk.services.scoping import stores_visible_to
 
@@ -76,10 +76,21 @@ class ClaimStateFilter(admin.SimpleListFilter):
     title = "state at OrderProtection"
     parameter_name = "claim_state"
 
+    # Kept but not applied: what a manager may want to look at.
+    FLAGGED = {
+        "flag:late": "A state arrived late",
+        "flag:unknown_state": "An unknown state received",
+        "flag:other_store": "An event for another store",
+    }
+
     def lookups(self, request, model_admin):
-        return [(state, claim_state_label(state)) for state in STATE_LABELS]
+        states = [(state, claim_state_label(state)) for state in STATE_LABELS]
+        return states + list(self.FLAGGED.items())
 
     def queryset(self, request, queryset):
+        if self.value() in self.FLAGGED:
+            flagged = ClaimStateChange.objects.filter(flag=self.value().removeprefix("flag:"))
+            return queryset.filter(pk__in=flagged.values("claim_id"))
         return queryset.filter(claim_state=self.value()) if self.value() else queryset
 
 

@@ -73,7 +73,16 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["event_id", "claim__reference", "claim__source_order_id"]
     list_select_related = ["claim"]
     show_full_result_count = False
-    fields = ["event_id", "topic", "received_at", "claim", "outcome", "processed_at", "body_json"]
+    fields = [
+        "event_id",
+        "topic",
+        "received_at",
+        "occurred_at",
+        "claim",
+        "outcome",
+        "processed_at",
+        "body_json",
+    ]
     readonly_fields = fields
 
     def has_view_permission(self, request, obj=None) -> bool:

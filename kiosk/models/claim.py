@@ -165,6 +165,12 @@ class Claim(models.Model):
     op_claim_id = models.CharField("OrderProtection claim id", max_length=64, blank=True)
     claim_state = models.CharField(max_length=32, blank=True, db_index=True)
     claim_state_at = models.DateTimeField("state since", null=True, blank=True)
+    claim_state_as_of = models.DateTimeField(
+        "state as of",
+        null=True,
+        blank=True,
+        help_text="Time of the newest news the state rests on: an older event changes nothing.",
+    )
     op_resolution = models.CharField("OrderProtection's resolution", max_length=64, blank=True)
     op_denial_reason = models.CharField("denial reason", max_length=64, blank=True)
     state_next_check_at = models.DateTimeField(null=True, blank=True)

@@ -46,10 +46,15 @@ class WebhookEvent(models.Model):
     """One event OrderProtection posted to the webhook receiver, kept as it came."""
 
     event_id = models.CharField(
-        max_length=128, unique=True, help_text="The envelope's id, or a digest of the body."
+        max_length=128,
+        unique=True,
+        help_text="The envelope's id, or sha256: and a digest of the body's canonical JSON.",
     )
     topic = models.CharField(max_length=64)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    occurred_at = models.DateTimeField(
+        null=True, blank=True, help_text="The envelope's created_at, if it has one."
+    )
     body = models.JSONField()
     processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=200, blank=True)
@@ -72,12 +77,27 @@ class ClaimStateChange(models.Model):
         POLL = "poll", "Polling"
         LOOKUP = "lookup", "Lookup"
 
+    class Flag(models.TextChoices):
+        """Why a state that came was kept in the timeline but not applied to the claim."""
+
+        APPLIED = "", "Applied"
+        LATE = "late", "Arrived late"
+        UNKNOWN_STATE = "unknown_state", "Unknown state"
+        OTHER_STORE = "other_store", "Names another store"
+
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="state_changes")
-    state = models.CharField(max_length=32)
+    state = models.CharField(max_length=64, help_text="As received when it is flagged.")
     resolution = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=64, blank=True)
     source = models.CharField(max_length=16, choices=Source)
     recorded_at = models.DateTimeField(default=timezone.now)
+    as_of = models.DateTimeField(
+        null=True, blank=True, help_text="The event's own time, else when it was received."
+    )
+    flag = models.CharField(max_length=16, choices=Flag, blank=True, default=Flag.APPLIED)
+    store_id = models.CharField(
+        "store named", max_length=64, blank=True, help_text="The storeId the event named."
+    )
     event = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, null=True, blank=True)
 
     class Meta:

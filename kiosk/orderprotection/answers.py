@@ -33,6 +33,7 @@ class RemoteClaim:
     claim_type: str | None
     state: str | None
     created_at: datetime | None
+    updated_at: datetime | None
     resolution: str | None
     denial_reason: str | None
 
@@ -49,6 +50,7 @@ class RemoteClaim:
             claim_type=_text(node.get("claimType")),
             state=_text(node.get("claimState")),
             created_at=parse_timestamp(node.get("createdAt")),
+            updated_at=parse_timestamp(node.get("updatedAt")),
             resolution=resolution,
             denial_reason=denial_reason,
         )
@@ -101,9 +103,10 @@ def parse_timestamp(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC, year 1 or 9999 with an offset leaves the range a database can store.
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def retry_after_seconds(response: requests.Response, *, maximum: float) -> float | None:

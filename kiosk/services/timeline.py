@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from kiosk.models import Claim
+from kiosk.models import Claim, ClaimStateChange
 from kiosk.services.claim_state import claim_state_label
 
 
@@ -31,12 +31,32 @@ def claim_timeline(*, claim: Claim) -> list[TimelineEntry]:
         )
     for change in claim.state_changes.all():
         detail = " ".join(filter(None, [change.resolution, change.reason]))
-        label = f"OrderProtection: {claim_state_label(change.state)}"
         entries.append(
-            TimelineEntry(change.recorded_at, label, f"{detail} ({change.get_source_display()})")
+            TimelineEntry(
+                change.recorded_at,
+                _state_change_label(change),
+                f"{detail} ({change.get_source_display()})".lstrip(),
+            )
         )
     for action in claim.manager_actions.select_related("user"):
         entries.append(
             TimelineEntry(action.at, action.get_action_display(), action.reason, str(action.user))
         )
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _state_change_label(change: ClaimStateChange) -> str:
+    """A state kept but not applied says so, and never reads as OrderProtection's decision."""
+    Flag = ClaimStateChange.Flag
+    if change.flag == Flag.UNKNOWN_STATE:
+        return f"OrderProtection: unknown state {change.state!r} received, not applied"
+    if change.flag == Flag.OTHER_STORE:
+        return (
+            f"OrderProtection: {claim_state_label(change.state)} for another store "
+            f"({change.store_id}) received, not applied"
+        )
+    label = f"OrderProtection: {claim_state_label(change.state)}"
+    if change.flag == Flag.LATE:
+        as_of = f" (as of {change.as_of:%Y-%m-%d %H:%M:%S})" if change.as_of else ""
+        return f"{label}{as_of} arrived late, not applied"
+    return label

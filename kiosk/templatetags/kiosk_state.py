@@ -2,6 +2,7 @@
 
 from django import template
 
+from kiosk.services.claim_state import claim_state_is_known
 from kiosk.services.claim_state import claim_state_label as state_label
 
 register = template.Library()
@@ -13,6 +14,12 @@ STATE_COLOURS |= {"DENIED": "danger", "DISMISSED": "secondary", "CLOSED": "secon
 @register.filter
 def claim_state_label(state: str) -> str:
     return state_label(state)
+
+
+@register.filter
+def claim_state_known(state: str) -> bool:
+    """Only a documented state is shown to an associate as OrderProtection's decision."""
+    return claim_state_is_known(state)
 
 
 @register.filter
