@@ -93,7 +93,7 @@ $(1) $(PY) manage.py seed_demo --allow-production
 export $(1); \
 $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection --webhook-secret $(DEV_WEBHOOK_SECRET) & \
 for i in $$(seq $(WORKERS)); do $(PY) manage.py delivery_worker & done; \
-while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; done & \
+while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; $(PY) manage.py purge_orphan_files -v0 >/dev/null; done & \
 $(2); \
 wait
 endef
