@@ -148,6 +148,22 @@ def test_removing_a_photo_of_a_claim_queued_meanwhile_leaves_it(complete_claim, 
     assert_every_named_file_is_there(complete_claim)
 
 
+def test_the_tablet_cannot_remove_a_photo_of_a_queued_claim(
+    associate_client, complete_claim, media_server
+):
+    photo = complete_claim.attachments.get(kind=ClaimAttachment.Kind.RECEIPT)
+    queue(complete_claim, media_server)
+
+    response = associate_client.post(
+        reverse("kiosk:photo-remove", args=[complete_claim.reference, photo.pk])
+    )
+
+    assert response.status_code == 409
+    photo.refresh_from_db()
+    assert photo.removed_at is None
+    assert_every_named_file_is_there(complete_claim)
+
+
 def test_the_personal_data_purge_leaves_a_claim_still_on_its_way(
     complete_claim, media_server, settings
 ):

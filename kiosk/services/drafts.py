@@ -118,8 +118,8 @@ def claim_save_step(
             claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, image=entry.signature
         )
         prepared.append(signature)
-    # If this rolls back, the files just written stay until orphan_files_purge: their
-    # rows may have been recorded and rolled back, and nothing here may judge that.
+    # If this rolls back, the files just written stay: orphan_files_purge deletes them
+    # once no row names them. An error path deletes no file.
     with transaction.atomic():
         superseded = background and _saved_later_input(claim, entry.order)
         if not superseded:
