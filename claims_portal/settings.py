@@ -364,6 +364,10 @@ DRAFT_ABANDONED_AFTER_DAYS = env.int("DRAFT_ABANDONED_AFTER_DAYS", default=7)
 # deleted, and a claim's personal data goes this long after it was submitted.
 DRAFT_PURGE_AFTER_DAYS = env.int("DRAFT_PURGE_AFTER_DAYS", default=30)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=730)
+# `manage.py purge_orphan_files` deletes stored photos and signatures that no row and no
+# sent body names (left by a request that rolled back) once they are this old: longer
+# than any request that writes a photo and then records it.
+MEDIA_ORPHAN_GRACE_SECONDS = env.int("MEDIA_ORPHAN_GRACE_SECONDS", default=60 * 60)
 
 # Email: the customer's copy of each claim, through Django's default mailer (MAILERS, which
 # replaces the EMAIL_BACKEND family of settings in Django 6.1). Printed on the console unless

@@ -68,7 +68,9 @@ def test_signed_public_urls_expire(client, photo, settings):
     assert client.get(signed).status_code == 404
 
 
-def test_abandoned_drafts_lose_their_photos_and_the_purge_is_idempotent(complete_claim, db):
+def test_abandoned_drafts_lose_their_photos_and_the_purge_is_idempotent(
+    complete_claim, django_capture_on_commit_callbacks
+):
     import datetime
     from io import StringIO
 
@@ -86,7 +88,8 @@ def test_abandoned_drafts_lose_their_photos_and_the_purge_is_idempotent(complete
     storage = complete_claim.attachments.first().file.storage
     first, again = StringIO(), StringIO()
 
-    call_command("purge_abandoned_drafts", stdout=first)
+    with django_capture_on_commit_callbacks(execute=True):  # files go after the commit
+        call_command("purge_abandoned_drafts", stdout=first)
     call_command("purge_abandoned_drafts", stdout=again)
 
     assert "3 photo(s) and signature(s) removed from 1 abandoned draft(s)" in first.getvalue()

@@ -61,3 +61,19 @@ def test_a_claim_with_s3_photos_is_filed_and_the_api_fetches_them(
     received = api_to_sandbox.received[-1]
     assert received.fetched_images
     assert all(url.startswith(s3_storage) for url in received.fetched_images)
+
+
+def test_the_orphan_sweep_lists_the_bucket_and_keeps_what_a_row_names(s3_storage, complete_claim):
+    from kiosk.services.stored_files import orphan_files_purge
+
+    named = attach(complete_claim, ClaimAttachment.Kind.ITEM, phone_photo())
+    orphan = attach(complete_claim, ClaimAttachment.Kind.ITEM, phone_photo())
+    ClaimAttachment.objects.filter(pk=orphan.pk).delete()  # as if its request rolled back
+    storage = named.file.storage
+
+    # A grace period in the future: every stored file counts as old enough.
+    report = orphan_files_purge(older_than_seconds=-60)
+
+    assert report.files_removed == 2
+    assert storage.exists(named.file.name) and storage.exists(named.thumbnail.name)
+    assert not storage.exists(orphan.file.name) and not storage.exists(orphan.thumbnail.name)

@@ -8,7 +8,6 @@ import base64
 import binascii
 import hashlib
 import io
-import json
 import time
 from urllib.parse import urlencode, urljoin
 
@@ -17,6 +16,7 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -24,6 +24,7 @@ from PIL import Image
 
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.images import NormalisedImage, image_normalise
+from kiosk.services.stored_files import stored_file_sent, stored_files_delete_on_commit
 
 SIGNATURE_DATA_URL_PREFIX = "data:image/png;base64,"
 MEDIA_SIGNING_SALT = "kiosk.public-media"
@@ -41,7 +42,8 @@ def attachment_prepare(*, claim: Claim, kind: str, image: NormalisedImage) -> Cl
     """Write a normalised image and its thumbnail to storage; the row is not saved yet.
 
     Storage may be slow (S3): this runs outside any database transaction, and
-    `attachment_record` then inserts the row, or `attachment_discard` undoes it.
+    `attachment_record` then inserts the row. Files whose row is never recorded, or
+    rolled back, are deleted by `orphan_files_purge` once nothing can record them.
     """
     attachment = ClaimAttachment(
         claim=claim,
@@ -62,9 +64,13 @@ def attachment_record(*, attachment: ClaimAttachment) -> None:
 
 
 def attachment_discard(*, attachment: ClaimAttachment) -> None:
-    """Delete an attachment's files (the photo and its thumbnail); its row is the caller's."""
-    attachment.file.delete(save=False)
-    attachment.thumbnail.delete(save=False)
+    """Delete an attachment's files (the photo and its thumbnail); its row is the caller's.
+
+    The files go once the open transaction commits, and only if nothing names them
+    then (kiosk.services.stored_files): never those of a row that is still there, nor
+    those a claim's queued or sent body names.
+    """
+    stored_files_delete_on_commit(names=[attachment.file.name, attachment.thumbnail.name])
 
 
 def signature_decode(*, data_url: str) -> NormalisedImage:
@@ -103,16 +109,17 @@ def attachment_delete(*, attachment: ClaimAttachment) -> None:
         attachment.removed_at = timezone.now()
         attachment.save(update_fields=["removed_at"])
         return
-    attachment_discard(attachment=attachment)
-    attachment.delete()
+    with transaction.atomic():
+        attachment.delete()
+        attachment_discard(attachment=attachment)
 
 
 def attachment_was_sent(*, attachment: ClaimAttachment) -> bool:
-    """Whether the body queued for the claim, or any attempt's body, names this file."""
-    name = attachment.file.name.rsplit("/", 1)[-1]
-    bodies = [attachment.claim.request_payload]
-    bodies += list(attachment.claim.attempts.values_list("request_body", flat=True))
-    return any(body and name in json.dumps(body) for body in bodies)
+    """Whether the body queued for the claim, or any attempt's body, names this file.
+
+    Read from the database, not from the claim the caller holds, which may be older.
+    """
+    return stored_file_sent(name=attachment.file.name, claim_pk=attachment.claim_id)
 
 
 def public_media_base_url() -> str:

@@ -61,8 +61,8 @@ def claim_discard_draft(*, claim: Claim) -> None:
             raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
         attachments = list(claim.attachments.all())
         claim.delete()
-    for attachment in attachments:
-        attachment_discard(attachment=attachment)
+        for attachment in attachments:
+            attachment_discard(attachment=attachment)
 
 
 @dataclass(frozen=True)
@@ -118,15 +118,14 @@ def claim_save_step(
             claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, image=entry.signature
         )
         prepared.append(signature)
-    superseded = False
-    try:
-        with transaction.atomic():
-            superseded = background and _saved_later_input(claim, entry.order)
-            if not superseded:
-                _record_step(claim, slug, entry, checked, prepared, signature)
-    finally:
+    # If this rolls back, the files just written stay: orphan_files_purge deletes them
+    # once no row names them. An error path deletes no file.
+    with transaction.atomic():
+        superseded = background and _saved_later_input(claim, entry.order)
+        if not superseded:
+            _record_step(claim, slug, entry, checked, prepared, signature)
         for attachment in prepared:
-            if attachment.pk is None:
+            if attachment.pk is None:  # not recorded (superseded): gone when this commits
                 attachment_discard(attachment=attachment)
     return entry.valid and not superseded
 
@@ -193,22 +192,16 @@ def claim_add_photos(
         raise ValidationError("Choose a photo.")
     _check_room_for_photos(claim, kind, len(images))
     prepared = [attachment_prepare(claim=claim, kind=kind, image=image) for image in images]
-    try:
-        with transaction.atomic():
-            if not Claim.objects.select_for_update().editable().filter(pk=claim.pk).exists():
-                raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
-            # Again under the lock: uploads run side by side, and each checked alone.
-            _check_room_for_photos(claim, kind, len(images))
-            if kind == ClaimAttachment.Kind.PRODUCT:
-                for old in claim.attachments.current().filter(kind=kind):
-                    attachment_delete(attachment=old)
-            for attachment in prepared:
-                attachment_record(attachment=attachment)
-    except Exception:
+    # Refused under the lock, the files just written stay until orphan_files_purge.
+    with transaction.atomic():
+        _lock_editable(claim)
+        # Again under the lock: uploads run side by side, and each checked alone.
+        _check_room_for_photos(claim, kind, len(images))
+        if kind == ClaimAttachment.Kind.PRODUCT:
+            for old in claim.attachments.current().filter(kind=kind):
+                attachment_delete(attachment=old)
         for attachment in prepared:
-            if attachment.pk is None:
-                attachment_discard(attachment=attachment)
-        raise
+            attachment_record(attachment=attachment)
     return prepared
 
 
@@ -226,12 +219,23 @@ def _check_room_for_photos(claim: Claim, kind: str, adding: int) -> None:
 
 
 def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> None:
-    """Remove a photo; the step that holds it must then be checked again."""
-    attachment = claim.attachments.current().filter(pk=attachment_id).first()
-    if attachment is not None:
-        attachment_delete(attachment=attachment)
-        claim.completed_steps = [s for s in claim.completed_steps if s != slug]
-        _claim_update(claim, ["completed_steps"])
+    """Remove a photo; the step that holds it must then be checked again.
+
+    Raises ClaimNotEditable once the claim was submitted: its body names the photo.
+    """
+    with transaction.atomic():
+        # Locked first: a Submit meanwhile builds its body after this, or this fails.
+        _lock_editable(claim)
+        attachment = claim.attachments.current().filter(pk=attachment_id).first()
+        if attachment is not None:
+            attachment_delete(attachment=attachment)
+            claim.completed_steps = [s for s in claim.completed_steps if s != slug]
+            _claim_update(claim, ["completed_steps"])
+
+
+def _lock_editable(claim: Claim) -> None:
+    if not Claim.objects.select_for_update().editable().filter(pk=claim.pk).exists():
+        raise ClaimNotEditable(f"Claim {claim.reference} was sent meanwhile.")
 
 
 def _claim_update(claim: Claim, fields: list[str]) -> None:

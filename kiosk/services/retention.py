@@ -61,22 +61,27 @@ def abandoned_drafts(*, older_than_days: int | None = None) -> QuerySet[Claim]:
 def abandoned_draft_photos_purge(*, older_than_days: int | None = None) -> PurgeReport:
     """Delete the photos and signatures of abandoned drafts. Idempotent.
 
-    A file that a sent request named is never deleted (a draft has none, but
-    the rule holds wherever photos are deleted).
+    Each draft is locked and checked again, so one submitted meanwhile keeps its
+    files; and a file that a sent request named is never deleted (a draft has none,
+    but the rule holds wherever photos are deleted).
     """
-    drafts = abandoned_drafts(older_than_days=older_than_days)
-    attachments = ClaimAttachment.objects.filter(claim__in=drafts).select_related("claim")
-    removed = kept = 0
-    claims = set()
-    for attachment in attachments.iterator(chunk_size=500):
-        if attachment_was_sent(attachment=attachment):
-            kept += 1
-            continue
-        attachment_discard(attachment=attachment)
-        attachment.delete()
-        claims.add(attachment.claim_id)
-        removed += 1
-    return PurgeReport(drafts=len(claims), files_removed=removed, kept_because_sent=kept)
+    days = settings.DRAFT_ABANDONED_AFTER_DAYS if older_than_days is None else older_than_days
+    with_photos = abandoned_drafts(older_than_days=days).filter(attachments__isnull=False)
+    removed = kept = drafts = 0
+    for claim_pk in list(with_photos.distinct().values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = abandoned_drafts(older_than_days=days).select_for_update().filter(pk=claim_pk)
+            if not locked.exists():
+                continue  # resumed or submitted meanwhile
+            for attachment in ClaimAttachment.objects.filter(claim_id=claim_pk):
+                if attachment_was_sent(attachment=attachment):
+                    kept += 1
+                    continue
+                attachment.delete()
+                attachment_discard(attachment=attachment)
+                removed += 1
+        drafts += 1
+    return PurgeReport(drafts=drafts, files_removed=removed, kept_because_sent=kept)
 
 
 @dataclass(frozen=True)
@@ -92,25 +97,38 @@ def personal_data_purge(
     """Remove the personal data of claims submitted before the retention period. Idempotent.
 
     Works in batches of `batch_size` claims, each claim in its own short transaction;
-    files are deleted after the transaction that forgets them. Drafts untouched for
+    files are deleted after the transaction that forgets them. A claim still on its
+    way (queued, sending, outcome unknown) waits until delivery settles. Drafts untouched for
     DRAFT_PURGE_AFTER_DAYS are deleted with their photos.
     """
     days = settings.PERSONAL_DATA_RETENTION_DAYS if older_than_days is None else older_than_days
     cutoff = timezone.now() - datetime.timedelta(days=days)
+    # A claim still on its way keeps its body and files: the worker sends that body,
+    # and OrderProtection fetches the files it names.
     due = Claim.objects.filter(
         submitted_at__lt=cutoff, personal_data_purged_at__isnull=True
-    ).exclude(status=Claim.Status.DRAFT)
+    ).exclude(status__in=[Claim.Status.DRAFT, *Claim.IN_FLIGHT_STATUSES])
     claims = files = 0
     while batch := list(due.order_by("pk").values_list("pk", flat=True)[:batch_size]):
         for claim_pk in batch:
-            files += _claim_personal_data_purge(claim_pk)
-            claims += 1
+            purged = _claim_personal_data_purge(claim_pk)
+            if purged is not None:
+                files += purged
+                claims += 1
     return PersonalDataReport(claims, files, _old_drafts_delete())
 
 
-def _claim_personal_data_purge(claim_pk: int) -> int:
+def _claim_personal_data_purge(claim_pk: int) -> int | None:
+    """The number of files forgotten; None if the claim went on its way meanwhile."""
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().get(pk=claim_pk)
+        claim = (
+            Claim.objects.select_for_update()
+            .exclude(status__in=Claim.IN_FLIGHT_STATUSES)
+            .filter(pk=claim_pk)
+            .first()
+        )
+        if claim is None:
+            return None
         if claim.request_payload is not None:
             claim.request_payload_sha256 = _sha256(claim.request_payload)
         for name, value in PERSONAL_FIELDS.items():
@@ -127,8 +145,8 @@ def _claim_personal_data_purge(claim_pk: int) -> int:
         ClaimAttachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
             file="", thumbnail="", removed_at=timezone.now()
         )
-    for attachment in attachments:
-        attachment_discard(attachment=attachment)
+        for attachment in attachments:
+            attachment_discard(attachment=attachment)
     return len(attachments)
 
 

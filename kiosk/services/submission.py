@@ -6,6 +6,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from kiosk.models import Claim, SubmissionAttempt
@@ -66,20 +67,29 @@ def claim_submit(
     """
     if not claim.is_editable:
         return SubmissionResult(claim, Outcome.NOT_EDITABLE)
-    if claim_incomplete_steps(claim=claim):
-        return SubmissionResult(claim, Outcome.INCOMPLETE)
-    payload = _valid_payload_or_none(claim, media_base_url)
-    if payload is None:
-        return SubmissionResult(claim, Outcome.INCOMPLETE)
     deadline = settings.DELIVERY_COUNTER_DEADLINE if deadline is None else deadline
-    first_run_after = timezone.now() + timedelta(seconds=deadline) + COUNTER_GRACE
-    if not claim_queue(
-        claim=claim,
-        payload=payload,
-        claimable=Claim.objects.editable(),
-        first_run_after=first_run_after,
-        hold=True,
-    ):
+    with transaction.atomic():
+        # The body is built under the claim's lock from its rows as they are now, not as
+        # the caller loaded them: another tap may have replaced the signature meanwhile.
+        # A step save or a photo removal that would change them waits, then finds it sent.
+        Claim.objects.select_for_update().filter(pk=claim.pk).exists()
+        claim.refresh_from_db()
+        if not claim.is_editable:
+            return SubmissionResult(claim, Outcome.NOT_EDITABLE)
+        if claim_incomplete_steps(claim=claim):
+            return SubmissionResult(claim, Outcome.INCOMPLETE)
+        payload = _valid_payload_or_none(claim, media_base_url)
+        if payload is None:
+            return SubmissionResult(claim, Outcome.INCOMPLETE)
+        first_run_after = timezone.now() + timedelta(seconds=deadline) + COUNTER_GRACE
+        queued = claim_queue(
+            claim=claim,
+            payload=payload,
+            claimable=Claim.objects.editable(),
+            first_run_after=first_run_after,
+            hold=True,
+        )
+    if not queued:
         claim.refresh_from_db()
         return SubmissionResult(claim, Outcome.NOT_EDITABLE)
     claim_send(
