@@ -8,6 +8,7 @@ import time
 from io import StringIO
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
@@ -227,6 +228,22 @@ def test_the_sweep_keeps_a_file_only_a_sent_body_names(own_media, complete_claim
 
     assert default_storage.exists(signature.file.name)
     assert not default_storage.exists(signature.thumbnail.name)
+
+
+def test_a_regular_sweep_reads_recent_months_and_every_month_reads_them_all(own_media):
+    old_orphan = "claims/2019/03/left-by-a-rolled-back-request.png"
+    recent_orphan = f"claims/{timezone.now():%Y/%m}/left-by-a-rolled-back-request.png"
+    for name in (old_orphan, recent_orphan):
+        default_storage.save(name, ContentFile(b"not named by any row"))
+        aged(name, 10 * 24 * 3600)
+
+    call_command("purge_orphan_files", stdout=StringIO())
+
+    assert stored_names() == {old_orphan}
+
+    call_command("purge_orphan_files", "--every-month", stdout=StringIO())
+
+    assert stored_names() == set()
 
 
 def stored_names() -> set[str]:

@@ -70,7 +70,9 @@ def attachment_discard(*, attachment: ClaimAttachment) -> None:
     then (kiosk.services.stored_files): never those of a row that is still there, nor
     those a claim's queued or sent body names.
     """
-    stored_files_delete_on_commit(names=[attachment.file.name, attachment.thumbnail.name])
+    stored_files_delete_on_commit(
+        names=[attachment.file.name, attachment.thumbnail.name], claim_pk=attachment.claim_id
+    )
 
 
 def signature_decode(*, data_url: str) -> NormalisedImage:

@@ -19,9 +19,14 @@ class Command(BaseCommand):
             default=settings.MEDIA_ORPHAN_GRACE_SECONDS,
             help="Files older than this (default %(default)s).",
         )
+        parser.add_argument(
+            "--every-month",
+            action="store_true",
+            help="Read every month's folder, not only this month's and last month's.",
+        )
 
-    def handle(self, *args, older_than_seconds: int, **options):
-        report = orphan_files_purge(older_than_seconds=older_than_seconds)
+    def handle(self, *args, older_than_seconds: int, every_month: bool, **options):
+        report = orphan_files_purge(older_than_seconds=older_than_seconds, every_month=every_month)
         self.stdout.write(
             f"{report.files_removed} file(s) no claim names removed; "
             f"{report.kept_because_named} kept because a sent body names them."
