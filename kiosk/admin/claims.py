@@ -10,9 +10,11 @@ from django.utils.html import format_html, format_html_join
 
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
 from kiosk.admin.filters import (
+    CheckedChoicesFieldListFilter,
     ClaimStateFilter,
     CustomerCopyFilter,
     DraftFilter,
+    RefusingChangeList,
     StoreFilter,
     SubmittedFilter,
     UndeliveredFilter,
@@ -85,12 +87,12 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = [
         DraftFilter,
         UndeliveredFilter,
-        "status",
-        "attention_reason",
+        ("status", CheckedChoicesFieldListFilter),
+        ("attention_reason", CheckedChoicesFieldListFilter),
         ClaimStateFilter,
         StoreFilter,
-        "issue_type",
-        "resolution",
+        ("issue_type", CheckedChoicesFieldListFilter),
+        ("resolution", CheckedChoicesFieldListFilter),
         WarrantyOverrideFilter,
         CustomerCopyFilter,
         SubmittedFilter,
@@ -181,6 +183,9 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             {"fields": ["customer_copy_status", "customer_copy_sent_at", "customer_copy_error"]},
         ),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return RefusingChangeList
 
     def get_readonly_fields(self, request, obj=None):
         return [field for _, options in self.fieldsets for field in options["fields"]]
