@@ -275,6 +275,9 @@ AUDIT_BODY_MAX_CHARS = env.int("AUDIT_BODY_MAX_CHARS", default=20_000)
 WARRANTY_PERIOD_CHOICES = env.list(
     "WARRANTY_PERIOD_CHOICES", default=["P30D", "P90D", "P6M", "P1Y", "P2Y", "P3Y", "P5Y"]
 )
+# The longest warranty period accepted, in (average Gregorian) years: a longer one is a
+# form error, so that no coverage is ever shown ending in a year no calendar reaches.
+WARRANTY_PERIOD_MAX_YEARS = env.int("WARRANTY_PERIOD_MAX_YEARS", default=100)
 # Only CONCIERGE is documented; the field also accepts any other value.
 ADDRESS_ORIGIN_SUGGESTIONS = env.list("ADDRESS_ORIGIN_SUGGESTIONS", default=["CONCIERGE"])
 

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from kiosk.services.health import health_delivery, health_liveness
+from kiosk.services.health import health_delivery, health_delivery_details_for, health_liveness
 from kiosk.services.webhooks import WebhookRefused, webhook_receive, webhook_secret_valid
 
 logger = logging.getLogger(__name__)
@@ -35,11 +35,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def healthz_delivery(request: HttpRequest) -> JsonResponse:
-    """For alerting, not for load balancers: 503 while a claim waits too long for delivery."""
+    """For alerting, not for load balancers: 503 while a claim waits too long for delivery.
+
+    The status is of every store; the counts shown are only of the stores the caller may see.
+    """
     healthy, backlog = health_delivery()
     if not healthy:
         logger.error("Delivery is behind: %s", backlog)
-    return _health_response(request, healthy, {"delivery": backlog})
+    details = health_delivery_details_for(user=request.user)
+    return _health_response(request, healthy, {"delivery": details} if details else {})
 
 
 def _health_response(request: HttpRequest, healthy: bool, details: dict) -> JsonResponse:

@@ -4,13 +4,13 @@ import datetime
 import zoneinfo
 from decimal import Decimal
 
-import isodate
 import phonenumbers
 import pycountry
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kiosk.geography import country_name
+from kiosk.services.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
 
 
 def validate_country_code(value: str) -> None:
@@ -26,14 +26,13 @@ def validate_subdivision_code(value: str) -> None:
 
 
 def validate_iso_duration(value: str) -> None:
-    """Accept an ISO-8601 duration such as P1Y, P6M, P90D or P1Y6M."""
+    """Accept a warranty period: an ISO-8601 duration such as P1Y, P6M, P90D or P1Y6M,
+    longer than zero, whose end date can be worked out (see warranty_period_parse)."""
     try:
-        duration = isodate.parse_duration(value)
-    except (isodate.ISO8601Error, ValueError):
-        raise ValidationError(
-            "Enter an ISO-8601 duration such as P90D, P6M or P1Y.", code="invalid_duration"
-        ) from None
-    if not value.startswith("P") or not duration:
+        period = warranty_period_parse(period=value)
+    except WarrantyPeriodInvalid as refused:
+        raise ValidationError(str(refused), code=refused.code) from None
+    if period.is_zero:
         raise ValidationError("Enter a duration longer than zero, such as P1Y.", code="zero")
 
 

@@ -264,13 +264,14 @@ def claim_coverage_view(request: HttpRequest, reference: str) -> JsonResponse:
         purchased = parse_date(request.GET.get("date_of_purchase", ""))
     except ValueError:
         purchased = None
-    coverage = purchased and coverage_on(
-        date_of_purchase=purchased,
-        warranty_period=request.GET.get("warranty_period", "").strip().upper(),
-        today=store_today(store=claim.store),
-    )
-    if not coverage:
+    period = request.GET.get("warranty_period", "").strip().upper()
+    if not purchased or not period:  # still being typed
         return JsonResponse({"label": "", "expired": False})
+    coverage = coverage_on(
+        date_of_purchase=purchased, warranty_period=period, today=store_today(store=claim.store)
+    )
+    if not coverage.known:
+        return JsonResponse({"error": coverage.problem}, status=400)
     return JsonResponse({"label": coverage.label, "expired": coverage.expired})
 
 

@@ -382,19 +382,24 @@ def test_a_deep_page_lists_its_own_rows_newest_first(client, desk, monkeypatch):
 
 
 def csv_rows(response) -> list[dict]:
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def download_export(client, query: str = ""):
+    """What Download CSV on the export page sends: a POST with the list's query string."""
+    return client.post(reverse("admin:kiosk_claim_export") + query)
 
 
 def test_export_of_everything_the_filters_match_is_scoped_and_recorded(client, desk):
     filed(desk.store_b, "SB-4444-4444", issue_type="DAMAGED")
     as_user(client, desk.manager_b)
 
-    response = client.get(reverse("admin:kiosk_claim_export"), {"issue_type__exact": "DAMAGED"})
-    everything = csv_rows(client.get(reverse("admin:kiosk_claim_export")))
+    response = download_export(client, "?issue_type__exact=DAMAGED")
+    everything = csv_rows(download_export(client))
 
     rows = csv_rows(response)
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert [r["claim_number"] for r in rows] == ["SB-4444-4444"]
     assert {r["claim_number"] for r in everything} == {"SB-4444-4444", "SB-2222-2222"}
     export = ManagerAction.objects.filter(action="export").first()
@@ -422,12 +427,83 @@ def test_export_neutralises_cells_a_spreadsheet_would_run(client, desk):
     desk.claim_b.save()
     as_user(client, desk.manager_b)
 
-    row = csv_rows(client.get(reverse("admin:kiosk_claim_export")))[0]
+    row = csv_rows(download_export(client))[0]
 
     assert row["item"] == '\'=HYPERLINK("http://evil.test","click")'
     assert row["customer_first_name"] == "'@SUM(A1)"
     assert row["sku"] == "'\tTAB"
     assert row["customer_phone"] == "'+12125550147"
+
+
+def test_export_neutralises_a_formula_after_a_separator_a_spreadsheet_splits_on(client, desk):
+    desk.claim_b.item_name = "Kettle;=1+2"
+    desk.claim_b.ship_last_name = "Baker,@SUM(A1)"
+    desk.claim_b.save()
+    as_user(client, desk.manager_b)
+
+    row = csv_rows(download_export(client))[0]
+
+    assert row["item"] == "Kettle;'=1+2"
+    assert row["customer_last_name"] == "Baker,'@SUM(A1)"
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=1+2", "'=1+2"),
+        ("  =1+2", "'  =1+2"),
+        ("\t=1", "'\t'=1"),
+        ("\rX", "'\rX"),
+        ("Kettle;=1+2", "Kettle;'=1+2"),
+        ("Kettle,+1", "Kettle,'+1"),
+        ("Kettle| -1", "Kettle| '-1"),
+        ("Kettle\t@SUM(A1)", "Kettle\t'@SUM(A1)"),
+        ("Kettle\n=cmd", "Kettle\n'=cmd"),
+        ("Kettle; 2 cups", "Kettle; 2 cups"),
+        ("Café — 2024-05-01", "Café — 2024-05-01"),
+        ("a=b", "a=b"),
+    ],
+)
+def test_csv_cell_neutralised(text, cell):
+    from kiosk.services.export import csv_cell_neutralised
+
+    assert csv_cell_neutralised(text) == cell
+
+
+def test_export_is_utf8_with_a_byte_order_mark_for_excel(client, desk):
+    desk.claim_b.item_name = "Café kettle — brushed steel"
+    desk.claim_b.save()
+    as_user(client, desk.manager_b)
+
+    response = download_export(client)
+    body = b"".join(response.streaming_content)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert body.startswith(b"\xef\xbb\xbfclaim_number,")
+    assert "Café kettle — brushed steel".encode() in body
+
+
+def test_opening_the_export_page_exports_and_records_nothing(client, desk):
+    as_user(client, desk.manager_b)
+
+    page = client.get(reverse("admin:kiosk_claim_export"), {"issue_type__exact": "DEFECTIVE_ITEM"})
+
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
+    assert 'data-testid="export-rows">1<' in page.content.decode()
+    assert not ManagerAction.objects.filter(action="export").exists()
+    download_export(client, "?issue_type__exact=DEFECTIVE_ITEM")
+    assert ManagerAction.objects.filter(action="export").count() == 1
+
+
+def test_an_export_with_a_refused_filter_exports_nothing(client, desk):
+    as_user(client, desk.manager_b)
+
+    response = download_export(client, "?store=abc")
+
+    assert response.status_code == 400
+    assert "Nothing is exported" in response.content.decode()
+    assert not ManagerAction.objects.filter(action="export").exists()
 
 
 def test_the_dashboard_counts_only_the_managers_stores(client, desk):

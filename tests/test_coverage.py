@@ -6,7 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kiosk.models import Store
-from kiosk.services.coverage import claim_coverage, coverage_on, store_today
+from kiosk.services.coverage import (
+    claim_coverage,
+    claim_needs_override,
+    coverage_on,
+    store_today,
+)
 from kiosk.validators import validate_time_zone
 from tests.factories import ClaimFactory, StoreFactory
 
@@ -27,7 +32,10 @@ NBSP = "\xa0"  # Django's timesince keeps a number with its unit
         (D(2026, 1, 14), "P2W", D(2026, 1, 28)),
         (D(2026, 1, 31), "P1Y1M", D(2027, 2, 28)),
         (D(2026, 1, 14), "P0D", D(2026, 1, 14)),  # the day of purchase only
-        (D(2026, 1, 14), "P9999Y", D.max),
+        (D(2026, 1, 14), "P1Y2M10D", D(2027, 3, 24)),
+        (D(2026, 1, 14), "P1W", D(2026, 1, 21)),
+        (D(2026, 1, 14), "PT24H", D(2026, 1, 15)),  # whole days, however written
+        (D(2026, 1, 14), "P100Y", D(2126, 1, 14)),  # WARRANTY_PERIOD_MAX_YEARS
     ],
 )
 def test_coverage_last_day(bought, period, last_day):
@@ -79,11 +87,61 @@ def test_coverage_expired_says_how_long_ago(bought, period, today, label):
     assert coverage.label == label
 
 
-def test_coverage_of_a_period_that_is_not_a_duration_is_unknown():
-    assert (
-        coverage_on(date_of_purchase=D(2026, 1, 1), warranty_period="1 year", today=D.today())
-        is None
+@pytest.mark.parametrize(
+    "period, problem",
+    [
+        ("1 year", "Enter an ISO-8601 duration"),
+        ("garbage", "Enter an ISO-8601 duration"),
+        ("P0.5Y", "a fraction of one has no exact end date"),
+        ("P1,5M", "a fraction of one has no exact end date"),
+        ("P1Y0.5D", "a fraction of one has no exact end date"),
+        ("PT5H", "a fraction of one has no exact end date"),
+        ("-P1Y", "cannot be negative"),
+        ("P99999999999999999999D", "at most 100 years"),
+        ("P9999Y", "at most 100 years"),
+        ("P101Y", "at most 100 years"),
+        ("P36525D", "at most 100 years"),
+    ],
+)
+def test_coverage_of_a_period_without_an_exact_end_is_unknown_and_needs_an_override(
+    period, problem
+):
+    coverage = coverage_on(
+        date_of_purchase=D(2026, 1, 1), warranty_period=period, today=D(2026, 2, 1)
     )
+
+    assert coverage.last_day is None
+    assert problem in coverage.problem
+    assert coverage.needs_override and not coverage.expired
+    assert coverage.label.startswith("Coverage unknown:") and "Covered" not in coverage.label
+
+
+def test_coverage_ending_past_the_last_date_there_is_is_unknown():
+    coverage = coverage_on(
+        date_of_purchase=D(9950, 1, 1), warranty_period="P100Y", today=D(9950, 1, 1)
+    )
+
+    assert coverage.last_day is None and coverage.needs_override
+    assert "9999" not in coverage.label.replace("year 9999", "")
+
+
+def test_the_longest_period_is_a_setting(settings):
+    settings.WARRANTY_PERIOD_MAX_YEARS = 5
+    bought = D(2026, 1, 1)
+
+    five = coverage_on(date_of_purchase=bought, warranty_period="P5Y", today=bought)
+    longer = coverage_on(date_of_purchase=bought, warranty_period="P5Y1D", today=bought)
+
+    assert five.last_day == D(2031, 1, 1)
+    assert longer.last_day is None and "at most 5 years" in longer.problem
+
+
+def test_a_saved_claim_whose_period_has_no_exact_end_needs_an_override(db):
+    claim = ClaimFactory(date_of_purchase=D(2026, 1, 1), warranty_period="P0.5Y")
+
+    assert claim_needs_override(claim=claim)
+    claim.warranty_override_reason = "Approved by the manager"
+    assert not claim_needs_override(claim=claim)
 
 
 def test_coverage_today_is_the_stores_today(db):

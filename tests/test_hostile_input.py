@@ -115,14 +115,15 @@ def test_markup_typed_anywhere_is_shown_as_text_in_the_kiosk_the_admin_and_the_c
         reverse("admin:kiosk_claim_change", args=[complete_claim.pk])
     ).content.decode()
     listed = admin_client.get(reverse("admin:kiosk_claim_changelist"))
-    export = admin_client.get(reverse("admin:kiosk_claim_export"))
+    export = admin_client.post(reverse("admin:kiosk_claim_export"))
 
     for page in (review, desk, listed.content.decode()):
         assert "<script>alert" not in page and "<img src=x onerror" not in page
     assert "&lt;script&gt;alert" in review and "&lt;script&gt;alert" in desk
     assert export["Content-Type"].startswith("text/csv")
     assert export["Content-Disposition"].startswith("attachment")
-    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     # The claim is exported with its text as text: a CSV is downloaded, never rendered.
     assert [row["item"] for row in rows] == [XSS[:100]] or XSS[:100] in str(rows)
 
@@ -315,3 +316,153 @@ def test_a_webhook_body_as_deep_as_allowed_is_accepted(client, webhook_claim):
 
     assert response.status_code == 200
     assert WebhookEvent.objects.count() == 1
+
+
+# -- the desk's claim list: every filter parameter -----------------------------------------
+
+CHANGELIST_URL = "/admin/kiosk/claim/"
+REFUSED = "No claim is listed until"
+
+
+@pytest.fixture
+def desk_claims(manager, store):
+    """A filed claim at the manager's store and one at another store."""
+    from tests.factories import ClaimFactory, StoreFactory
+
+    filed = {"status": Claim.Status.FILED, "submitted_at": timezone.now()}
+    return ClaimFactory(store=store, **filed), ClaimFactory(store=StoreFactory(), **filed)
+
+
+def test_the_claim_list_refuses_a_date_that_does_not_exist(manager_client, desk_claims):
+    page = manager_client.get(CHANGELIST_URL, {"submitted_from": "2024-99-99"})
+
+    assert page.status_code == 200
+    assert "From: Enter a date such as 2024-05-01." in page.content.decode()
+    assert desk_claims[0].reference not in page.content.decode()
+
+
+def test_the_claim_list_refuses_a_range_that_ends_before_it_starts(manager_client, desk_claims):
+    page = manager_client.get(
+        CHANGELIST_URL, {"submitted_from": "2024-05-01", "submitted_to": "2024-01-01"}
+    )
+
+    assert "“From” is after “To”." in page.content.decode()
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Auckland", "America/New_York"])
+def test_the_claim_list_takes_the_first_and_last_days_of_the_calendar(
+    manager_client, desk_claims, settings, time_zone
+):
+    settings.TIME_ZONE = time_zone
+
+    page = manager_client.get(
+        CHANGELIST_URL, {"submitted_from": "0001-01-01", "submitted_to": "9999-12-31"}
+    )
+
+    assert page.status_code == 200
+    assert desk_claims[0].reference in page.content.decode()
+
+
+@pytest.mark.parametrize("store_value", ["abc", "1.5", "99999999999999999999999", "other"])
+def test_the_claim_list_refuses_a_store_that_is_not_the_managers(
+    manager_client, desk_claims, store_value
+):
+    if store_value == "other":
+        store_value = str(desk_claims[1].store_id)
+
+    page = manager_client.get(CHANGELIST_URL, {"store": store_value})
+
+    assert page.status_code == 200
+    assert f"Filter by store: “{store_value}” is not one of its choices." in page.content.decode()
+    assert desk_claims[0].reference not in page.content.decode()
+
+
+def test_the_claim_list_answers_400_to_a_nul_character(manager_client, desk_claims):
+    assert manager_client.get(CHANGELIST_URL, {"q": "a\x00b"}).status_code == 400
+
+
+def _valid_values(manager, store) -> dict[str, set[str]]:
+    from kiosk.admin.filters import SubmittedFilter
+    from kiosk.choices import IssueType, Resolution
+    from kiosk.services.claim_state import STATE_LABELS
+
+    return {
+        "drafts": {"only", "abandoned", "include"},
+        "undelivered": {"1"},
+        "status__exact": set(Claim.Status.values),
+        "attention_reason__exact": set(Claim.AttentionReason.values),
+        "claim_state": set(STATE_LABELS),
+        "store": {str(store.pk)},
+        "issue_type__exact": set(IssueType.values),
+        "resolution__exact": set(Resolution.values),
+        "warranty_override": {"yes", "no"},
+        "customer_copy": {"none", *Claim.CustomerCopyStatus.values},
+        "submitted": set(SubmittedFilter.PRESETS),
+    }
+
+
+def _date_or_none(text: str):
+    import datetime
+
+    try:
+        return datetime.datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+QUERY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+DATE_TEXT = st.one_of(
+    st.dates().map(lambda day: day.strftime("%Y-%m-%d").zfill(10)),
+    st.sampled_from(["2024-99-99", "9999-12-31", "0001-01-01", "2024-02-30", " 2024-01-01 "]),
+    QUERY_TEXT,
+)
+
+
+def test_every_filter_of_the_claim_list_takes_any_value_without_a_500(
+    manager_client, manager, store, desk_claims
+):
+    valid = _valid_values(manager, store)
+    names = [*valid, "submitted_from", "submitted_to", "q", "p", "o"]
+
+    def value_for(name):
+        if name in ("submitted_from", "submitted_to"):
+            return DATE_TEXT
+        if name in valid:
+            return st.one_of(st.sampled_from(sorted(valid[name])), QUERY_TEXT)
+        return st.one_of(st.integers(-5, 10**30).map(str), QUERY_TEXT)
+
+    @settings(
+        derandomize=True,
+        max_examples=150,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(params=st.fixed_dictionaries({}, optional={name: value_for(name) for name in names}))
+    def get(params):
+        response = manager_client.get(CHANGELIST_URL, params)
+
+        if any("\x00" in value for value in params.values()):
+            assert response.status_code == 400
+            return
+        assert response.status_code == 200, (params, response.status_code)
+        page = response.content.decode()
+        wrong = {
+            name
+            for name, value in params.items()
+            if name in valid and value != "" and value not in valid[name]
+        }
+        first, last = params.get("submitted_from", ""), params.get("submitted_to", "")
+        bad_dates = any(text.strip() and _date_or_none(text) is None for text in (first, last))
+        reversed_range = bool(
+            _date_or_none(first)
+            and _date_or_none(last)
+            and _date_or_none(first) > _date_or_none(last)
+        )
+        if wrong or bad_dates or reversed_range:
+            assert REFUSED in page, params
+            assert desk_claims[0].reference not in page
+        else:
+            assert REFUSED not in page, params
+        assert desk_claims[1].reference not in page  # another store's, whatever the filters
+
+    get()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kiosk.models import Claim
 from kiosk.services.submission import claim_submit
+from tests.factories import ClaimFactory, StoreFactory, UserFactory
 
 
 def retry_action(client, *claims, reason: str = "The cause was fixed."):
@@ -193,6 +194,27 @@ def test_a_long_delivery_backlog_fails_only_the_delivery_check(
     details = admin_client.get("/healthz/delivery").json()["delivery"]
     assert details["ok"] is False and details["outcome_unknown"] == 1
     assert details["oldest_undelivered_age_seconds"] >= 300
+
+
+def test_delivery_health_shows_a_manager_only_their_stores_counts(client, manager, store):
+    other_store = StoreFactory(name="Harbour")
+    for where, count in ((store, 1), (other_store, 2)):
+        for _ in range(count):
+            ClaimFactory(store=where, status=Claim.Status.QUEUED, queued_at=timezone.now())
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    storeless_staff = UserFactory(username="auditor", is_staff=True)
+
+    client.force_login(manager)
+    managers_view = client.get("/healthz/delivery").json()
+    client.force_login(superuser)
+    superusers_view = client.get("/healthz/delivery").json()
+    client.force_login(storeless_staff)
+    storeless_view = client.get("/healthz/delivery").json()
+
+    assert managers_view["delivery"]["queued"] == 1
+    assert managers_view["delivery"]["scope"] == "your stores"
+    assert superusers_view["delivery"]["queued"] == 3
+    assert storeless_view == {"status": "ok"}
 
 
 def test_healthz_fails_on_broken_storage_without_saying_where(

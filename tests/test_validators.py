@@ -4,9 +4,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.forms.fields import warranty_period_label
 from kiosk.services.attachments import signature_decode
+from kiosk.services.coverage import coverage_on
 from kiosk.validators import (
     normalise_phone_number,
     validate_country_code,
@@ -17,6 +20,8 @@ from kiosk.validators import (
     validate_two_decimals,
 )
 from tests.images import signature_data_url
+
+D = datetime.date
 
 
 @pytest.mark.parametrize(
@@ -47,6 +52,41 @@ def test_validate_iso_duration_accepts_durations(value):
 def test_validate_iso_duration_refuses_others(value):
     with pytest.raises(ValidationError):
         validate_iso_duration(value)
+
+
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ("P0.5Y", "fraction"),
+        ("P1.5M", "fraction"),
+        ("P0.5W", "fraction"),
+        ("PT5H", "fraction"),
+        ("P1DT12H", "fraction"),
+        ("-P1Y", "negative"),
+        ("P99999999999999999999D", "too_long"),
+        ("P99999999999Y", "too_long"),
+        ("P101Y", "too_long"),
+        ("garbage", "invalid_duration"),
+    ],
+)
+def test_validate_iso_duration_refuses_periods_without_an_exact_end(value, code):
+    with pytest.raises(ValidationError) as refused:
+        validate_iso_duration(value)
+
+    assert refused.value.code == code
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.text(alphabet="P0123456789YMWDTHS.,-+eE ", max_size=30) | st.text(max_size=30))
+def test_validate_iso_duration_never_fails_with_anything_but_a_form_error(value):
+    try:
+        validate_iso_duration(value)
+    except ValidationError:
+        return
+    # What it accepts has a real end date, from any day of purchase.
+    assert coverage_on(
+        date_of_purchase=D(2026, 1, 31), warranty_period=value, today=D(2026, 1, 31)
+    ).known
 
 
 def test_validate_not_in_future():

@@ -75,6 +75,47 @@ def test_warranty_form_custom_period_counts_for_coverage(claim):
     assert WarrantyForm(data, claim=claim).is_valid()  # 14 Aug 2025 + 18 months: covered
 
 
+@pytest.mark.parametrize(
+    "custom, error",
+    [
+        ("P0.5Y", "a fraction of one has no exact end date"),
+        ("PT5H", "a fraction of one has no exact end date"),
+        ("P99999999999999999999D", "at most 100 years"),
+        ("P200Y", "at most 100 years"),
+        ("garbage", "Enter an ISO-8601 duration"),
+    ],
+)
+def test_warranty_form_refuses_a_custom_period_without_an_exact_end(claim, custom, error):
+    # Bought long ago: an expired warranty must not pass as "covered until 9999".
+    data = EXPIRED | {"warranty_period_choice": "other", "warranty_period_custom": custom}
+
+    form = WarrantyForm(data, claim=claim)
+
+    assert not form.is_valid()
+    assert error in form.errors["warranty_period_custom"][0]
+
+
+@pytest.mark.parametrize("custom", ["P1Y2M10D", "P1W", "P100Y"])
+def test_warranty_form_takes_whole_periods(claim, custom):
+    data = COVERED | {
+        "warranty_period_choice": "other",
+        "warranty_period_custom": custom,
+        "warranty_override_reason": "Approved by the manager",  # P1W has ended
+    }
+
+    assert WarrantyForm(data, claim=claim).is_valid()
+
+
+def test_warranty_form_refuses_a_configured_choice_without_an_exact_end(claim, settings):
+    settings.WARRANTY_PERIOD_CHOICES = ["P1Y", "P0.5Y"]
+
+    form = WarrantyForm(EXPIRED | {"warranty_period_choice": "P0.5Y"}, claim=claim)
+
+    assert not form.is_valid()
+    assert "no exact end date" in form.errors["warranty_period_choice"][0]
+    assert "Covered" not in form.coverage.label
+
+
 def test_warranty_form_today_is_the_stores_today(claim):
     # 15:00 UTC is already 30 Nov in Auckland: a purchase on the 30th is not in the future there.
     claim.store.time_zone = "Pacific/Auckland"
@@ -129,6 +170,26 @@ def test_the_coverage_endpoint_answers_for_a_typed_date(associate_client, claim)
 
     assert expired.json() == {"label": "Expired 3\xa0months ago", "expired": True}
     assert unknown.json() == no_period.json() == {"label": "", "expired": False}
+
+
+@pytest.mark.parametrize(
+    "period, error",
+    [
+        ("P99999999999999999999D", "A warranty period can be at most 100 years."),
+        ("P0.5Y", "a fraction of one has no exact end date"),
+    ],
+)
+def test_the_coverage_endpoint_refuses_a_period_without_an_exact_end(
+    associate_client, claim, period, error
+):
+    url = reverse("kiosk:claim-coverage", args=[claim.reference])
+
+    response = associate_client.get(
+        url, {"date_of_purchase": "2020-01-01", "warranty_period": period}
+    )
+
+    assert response.status_code == 400
+    assert error in response.json()["error"]
 
 
 def test_the_coverage_endpoint_is_for_the_stores_associates_only(client, claim):

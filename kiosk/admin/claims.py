@@ -2,17 +2,19 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
+from kiosk.admin.export import ClaimExportMixin
 from kiosk.admin.filters import (
+    CheckedChoicesFieldListFilter,
     ClaimStateFilter,
     CustomerCopyFilter,
     DraftFilter,
+    RefusingChangeList,
     StoreFilter,
     SubmittedFilter,
     UndeliveredFilter,
@@ -21,14 +23,13 @@ from kiosk.admin.filters import (
 )
 from kiosk.admin.pagination import EstimatedCountPaginator
 from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
-from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, ManagerAction, SubmissionAttempt
+from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, SubmissionAttempt
 from kiosk.services.attachments import attachment_staff_url, public_media_base_url
 from kiosk.services.claim_search import claim_search_filter
 from kiosk.services.coverage import claim_coverage
 from kiosk.services.customer_copy import customer_copy_retry
 from kiosk.services.dashboard import PERIODS, dashboard_for
-from kiosk.services.export import claims_csv_rows
-from kiosk.services.manager_actions import claims_retry, manager_action_record
+from kiosk.services.manager_actions import claims_retry
 from kiosk.services.scoping import claims_visible_to, stores_visible_to
 from kiosk.services.timeline import claim_timeline
 
@@ -65,7 +66,7 @@ class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     scope = staticmethod(claims_visible_to)
     list_display = [
         "claim_number",
@@ -85,12 +86,12 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = [
         DraftFilter,
         UndeliveredFilter,
-        "status",
-        "attention_reason",
+        ("status", CheckedChoicesFieldListFilter),
+        ("attention_reason", CheckedChoicesFieldListFilter),
         ClaimStateFilter,
         StoreFilter,
-        "issue_type",
-        "resolution",
+        ("issue_type", CheckedChoicesFieldListFilter),
+        ("resolution", CheckedChoicesFieldListFilter),
         WarrantyOverrideFilter,
         CustomerCopyFilter,
         SubmittedFilter,
@@ -181,6 +182,9 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             {"fields": ["customer_copy_status", "customer_copy_sent_at", "customer_copy_error"]},
         ),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return RefusingChangeList
 
     def get_readonly_fields(self, request, obj=None):
         return [field for _, options in self.fieldsets for field in options["fields"]]
@@ -355,13 +359,6 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Export selected claims to CSV", permissions=["export_claims"])
-    def export_selected(self, request, queryset):
-        return self._csv_response(request, queryset, {"selected": queryset.count()})
-
-    def has_export_claims_permission(self, request) -> bool:
-        return request.user.has_perm(f"{self.opts.app_label}.export_claims")
-
     # -- extra pages: export of everything matching, and the dashboard ----------------
 
     def get_urls(self):
@@ -371,29 +368,6 @@ class ClaimAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             path("dashboard/", wrap(self.dashboard_view), name="kiosk_claim_dashboard"),
             *super().get_urls(),
         ]
-
-    def export_view(self, request):
-        """Everything the current filters and search match, as CSV."""
-        if not self.has_export_claims_permission(request):
-            raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request)
-        filters = {key: value for key, value in request.GET.items()}
-        return self._csv_response(request, queryset, {"filters": filters})
-
-    def _csv_response(self, request, queryset, detail: dict) -> StreamingHttpResponse:
-        queryset = queryset.order_by("-submitted_at", "-id")
-        rows = queryset.count()
-        manager_action_record(
-            user=request.user,
-            action=ManagerAction.Action.EXPORT,
-            reason="CSV export",
-            detail=detail | {"rows": rows},
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-        response = StreamingHttpResponse(claims_csv_rows(queryset), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="claims-{stamp}.csv"'
-        return response
 
     def dashboard_view(self, request):
         if not self.has_view_permission(request):

@@ -1,18 +1,79 @@
-"""The claim list's filters: drafts, stores, state, and the submitted-date range."""
+"""The claim list's filters: drafts, stores, state, and the submitted-date range.
+
+A filter value that is not one of the filter's own (a hand-edited or stale link: another
+store's id, a date that does not exist) is refused: the page says so and lists no claim,
+so that neither the list nor an export of "everything matching" is ever wider than asked.
+"""
 
 import datetime
 
+from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import BadRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.text import Truncator
 
 from kiosk.models import Claim, ClaimStateChange
 from kiosk.services.claim_state import STATE_LABELS, claim_state_label
 from kiosk.services.scoping import stores_visible_to
 
 
-class DraftFilter(admin.SimpleListFilter):
+class RefusingChangeList(ChangeList):
+    """Lists nothing while a filter refuses its value, and says why on the page."""
+
+    def __init__(self, request, *args, **kwargs):
+        # PostgreSQL cannot even compare a text with a NUL in it.
+        if any("\x00" in key + value for key, value in request.GET.items()):
+            raise BadRequest("A parameter of the claim list holds a NUL character.")
+        super().__init__(request, *args, **kwargs)
+        for refusal in self.refusals:
+            messages.error(request, refusal)
+
+    @property
+    def refusals(self) -> list[str]:
+        return [spec.refused for spec in self.filter_specs if getattr(spec, "refused", "")]
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.none() if self.refusals else queryset
+
+
+def _refusal(title: str, value: str, why: str = "is not one of its choices") -> str:
+    shown = Truncator(value).chars(40)
+    return f"Filter by {title}: “{shown}” {why}. No claim is listed until it is changed."
+
+
+class CheckedListFilter(admin.SimpleListFilter):
+    """Takes only the values its lookups offer."""
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        value = self.value()
+        self.refused = ""
+        if value == "":  # an empty field of a hand-made query: not filtered
+            del self.used_parameters[self.parameter_name]
+        elif value is not None and value not in {str(key) for key, _ in self.lookup_choices}:
+            self.refused = _refusal(self.title, value)
+            del self.used_parameters[self.parameter_name]
+
+
+class CheckedChoicesFieldListFilter(admin.ChoicesFieldListFilter):
+    """A model field's choices filter that takes only the field's choices."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        allowed = {str(key) for key, _ in self.field.flatchoices if key is not None}
+        given = [value for value in self.lookup_val or [] if value != ""]
+        wrong = [value for value in given if value not in allowed]
+        self.refused = _refusal(self.title, wrong[0]) if wrong else ""
+        if wrong or not given:
+            self.used_parameters.pop(self.lookup_kwarg, None)
+            self.lookup_val = None
+
+
+class DraftFilter(CheckedListFilter):
     """Drafts are not claims yet: left out unless asked for."""
 
     title = "drafts"
@@ -56,7 +117,7 @@ def abandoned_before() -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=settings.DRAFT_ABANDONED_AFTER_DAYS)
 
 
-class StoreFilter(admin.SimpleListFilter):
+class StoreFilter(CheckedListFilter):
     """The stores the user may see, and only those."""
 
     title = "store"
@@ -72,7 +133,7 @@ class StoreFilter(admin.SimpleListFilter):
         return queryset.filter(store_id=self.value()) if self.value() else queryset
 
 
-class ClaimStateFilter(admin.SimpleListFilter):
+class ClaimStateFilter(CheckedListFilter):
     title = "state at OrderProtection"
     parameter_name = "claim_state"
 
@@ -94,7 +155,34 @@ class ClaimStateFilter(admin.SimpleListFilter):
         return queryset.filter(claim_state=self.value()) if self.value() else queryset
 
 
-class SubmittedFilter(admin.SimpleListFilter):
+DATE_ERROR = {"invalid": "Enter a date such as 2024-05-01."}
+
+
+class SubmittedRangeForm(forms.Form):
+    submitted_from = forms.DateField(
+        label="From", required=False, input_formats=["%Y-%m-%d"], error_messages=DATE_ERROR
+    )
+    submitted_to = forms.DateField(
+        label="To", required=False, input_formats=["%Y-%m-%d"], error_messages=DATE_ERROR
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("submitted_from"), cleaned.get("submitted_to")
+        if first and last and first > last:
+            raise forms.ValidationError("“From” is after “To”.", code="reversed")
+        return cleaned
+
+    def problems(self) -> str:
+        return " ".join(
+            f"{self.fields[name].label}: {' '.join(errors)}"
+            if name in self.fields
+            else " ".join(errors)
+            for name, errors in self.errors.items()
+        )
+
+
+class SubmittedFilter(CheckedListFilter):
     """Submitted today, in the last 7 or 30 days, or between two dates (from, to)."""
 
     title = "submitted"
@@ -106,6 +194,14 @@ class SubmittedFilter(admin.SimpleListFilter):
         self.date_from = params.pop("submitted_from", [""])[-1]
         self.date_to = params.pop("submitted_to", [""])[-1]
         super().__init__(request, params, model, model_admin)
+        self.range = SubmittedRangeForm(
+            {"submitted_from": self.date_from, "submitted_to": self.date_to}
+        )
+        if not self.refused and not self.range.is_valid():
+            self.refused = (
+                f"Filter by {self.title}: {self.range.problems()} No claim is listed until "
+                "the dates are changed."
+            )
 
     def has_output(self) -> bool:
         return True
@@ -128,18 +224,33 @@ class SubmittedFilter(admin.SimpleListFilter):
         if self.value() in self.PRESETS:
             first_day = today - datetime.timedelta(days=self.PRESETS[self.value()][1])
             return queryset.filter(submitted_at__gte=_start_of(first_day))
-        if start := parse_date(self.date_from or ""):
-            queryset = queryset.filter(submitted_at__gte=_start_of(start))
-        if end := parse_date(self.date_to or ""):
-            queryset = queryset.filter(submitted_at__lt=_start_of(end + datetime.timedelta(days=1)))
+        if self.refused:
+            return queryset
+        first, last = (
+            self.range.cleaned_data["submitted_from"],
+            self.range.cleaned_data["submitted_to"],
+        )
+        if first and (since := _start_of(first)):
+            queryset = queryset.filter(submitted_at__gte=since)
+        if last and (until := _start_of(last, days_later=1)):
+            queryset = queryset.filter(submitted_at__lt=until)
         return queryset
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+def _start_of(day: datetime.date, *, days_later: int = 0) -> datetime.datetime | None:
+    """Midnight starting the day, in the site's time zone; None past either end of the
+    calendar (1 Jan of year 1, 31 Dec 9999), where a bound leaves nothing out anyway."""
+    try:
+        start = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=days_later), datetime.time.min)
+        )
+        start.astimezone(datetime.UTC)  # as the database will store it
+    except OverflowError:
+        return None
+    return start
 
 
-class UndeliveredFilter(admin.SimpleListFilter):
+class UndeliveredFilter(CheckedListFilter):
     """Claims on their way to OrderProtection, or stopped on the way."""
 
     title = "delivery"
@@ -152,7 +263,7 @@ class UndeliveredFilter(admin.SimpleListFilter):
         return queryset.undelivered() if self.value() == "1" else queryset
 
 
-class WarrantyOverrideFilter(admin.SimpleListFilter):
+class WarrantyOverrideFilter(CheckedListFilter):
     """Claims filed although their warranty had expired, with the associate's reason."""
 
     title = "warranty override"
@@ -169,7 +280,7 @@ class WarrantyOverrideFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CustomerCopyFilter(admin.SimpleListFilter):
+class CustomerCopyFilter(CheckedListFilter):
     title = "customer's copy"
     parameter_name = "customer_copy"
 

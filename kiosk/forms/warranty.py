@@ -131,7 +131,10 @@ class WarrantyForm(ClaimStepForm):
             warranty_period=self.instance.warranty_period,
             today=self.today,
         )
-        if self.checked_coverage is None:
+        if not self.checked_coverage.known:
+            # Only a period from WARRANTY_PERIOD_CHOICES gets here unchecked, or an end
+            # past the calendar's last day: never filed as covered.
+            self.add_error("warranty_period_choice", self.checked_coverage.problem)
             return
         reason = cleaned.get("warranty_override_reason", "").strip()
         if not self.checked_coverage.expired:

@@ -4,28 +4,43 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 
-import isodate
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.timesince import timesince
 
 from kiosk.models import Claim, Store
+from kiosk.services.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """The warranty covers every day from the purchase up to and including `last_day`."""
+    """The warranty covers every day from the purchase up to and including `last_day`.
 
-    last_day: datetime.date
+    `last_day` is None when it cannot be worked out (`problem` says why): such a
+    coverage is never shown as covered, and filing the claim needs an override reason.
+    """
+
+    last_day: datetime.date | None
     today: datetime.date
+    problem: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.last_day is not None
 
     @property
     def expired(self) -> bool:
-        return self.today > self.last_day
+        return self.known and self.today > self.last_day
+
+    @property
+    def needs_override(self) -> bool:
+        return not self.known or self.expired
 
     @property
     def label(self) -> str:
         """What the associate reads: "Covered until 14 Jan 2027" or "Expired 3 months ago"."""
+        if not self.known:
+            return f"Coverage unknown: {self.problem}"
         if self.expired:
             return f"Expired {timesince(self.last_day, self.today, depth=1)} ago"
         if self.last_day == self.today:
@@ -35,8 +50,9 @@ class Coverage:
 
 def coverage_on(
     *, date_of_purchase: datetime.date, warranty_period: str, today: datetime.date
-) -> Coverage | None:
-    """The coverage on `today`; None when the period is not an ISO-8601 duration.
+) -> Coverage:
+    """The coverage on `today`; of unknown end when the period is refused by
+    warranty_period_parse or ends past the last date there is.
 
     Pure. Months and years are calendar months and years, clipped to the end
     of a shorter month: bought 31 Jan with P1M, covered until 28 (or 29) Feb;
@@ -44,13 +60,13 @@ def coverage_on(
     the period ends, so P0D covers the day of purchase only.
     """
     try:
-        duration = isodate.parse_duration(warranty_period)
-    except (isodate.ISO8601Error, ValueError):
-        return None
-    try:
-        last_day = date_of_purchase + duration
-    except (OverflowError, ValueError):  # past year 9999: covered as far as a date goes
-        last_day = datetime.date.max
+        last_day = warranty_period_parse(period=warranty_period).last_day(date_of_purchase)
+    except WarrantyPeriodInvalid as refused:
+        return Coverage(last_day=None, today=today, problem=str(refused))
+    except OverflowError:
+        return Coverage(
+            last_day=None, today=today, problem="The warranty would end after the year 9999."
+        )
     return Coverage(last_day=last_day, today=today)
 
 
@@ -71,6 +87,6 @@ def claim_coverage(*, claim: Claim, now: datetime.datetime | None = None) -> Cov
 
 
 def claim_needs_override(*, claim: Claim) -> bool:
-    """An expired warranty without a reason to file it anyway."""
+    """A warranty expired, or whose end cannot be worked out, without a reason to file it."""
     coverage = claim_coverage(claim=claim)
-    return coverage is not None and coverage.expired and not claim.warranty_override_reason
+    return coverage is not None and coverage.needs_override and not claim.warranty_override_reason

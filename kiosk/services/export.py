@@ -1,11 +1,12 @@
 """CSV export of claims for managers: streamed, so 100,000 rows go out in constant memory.
 
-The columns are listed in the README. A cell a spreadsheet would run as a
-formula (starting with =, +, -, @, a tab or a carriage return) is prefixed
-with an apostrophe, so it shows as text.
+The columns are listed in the README. The file is UTF-8 and starts with a byte-order
+mark, without which Excel reads it in the machine's legacy code page ("—" becomes "â€”").
+Text a spreadsheet would run as a formula is made inert: see csv_cell_neutralised.
 """
 
 import csv
+import re
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
@@ -34,8 +35,14 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("submitted_at", "submitted_at"),
     ("filed_at", "filed_at"),
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BYTE_ORDER_MARK = "\ufeff"
 CHUNK_ROWS = 2000
+# A formula starts with one of = + - @ (after spaces, a tab or a carriage return, which
+# a spreadsheet may skip). It is also one after any character a spreadsheet may split a cell on
+# (its list separator is , or ; or | by locale; Text Import also splits on tabs, and a
+# line break starts a new row), spaces allowed in between.
+FORMULA_AT_CELL_START = re.compile(r"^(?=[\t\r]|\s*[=+\-@])")
+FORMULA_AFTER_SEPARATOR = re.compile(r"(?<=[,;|\t\r\n])(\s*)(?=[=+\-@])")
 
 
 class _Echo:
@@ -48,7 +55,7 @@ class _Echo:
 def claims_csv_rows(claims: QuerySet) -> Iterator[str]:
     """The CSV text, a line at a time: the header, then one line per claim."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
+    yield BYTE_ORDER_MARK + writer.writerow([name for name, _ in EXPORT_COLUMNS])
     fields = [field for _, field in EXPORT_COLUMNS]
     for values in claims.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
         yield writer.writerow([csv_safe(value) for value in values])
@@ -60,5 +67,12 @@ def csv_safe(value) -> str:
         return ""
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
         value = timezone.localtime(value).isoformat(timespec="seconds")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return csv_cell_neutralised(str(value))
+
+
+def csv_cell_neutralised(text: str) -> str:
+    """`text` with an apostrophe before every formula a spreadsheet could find in it: at
+    the start of the cell, and after each separator it could split the cell on, so that
+    every piece of a split cell is text too: "Kettle;=1+2" becomes "Kettle;'=1+2"."""
+    text = FORMULA_AT_CELL_START.sub("'", text)
+    return FORMULA_AFTER_SEPARATOR.sub(r"\1'", text)

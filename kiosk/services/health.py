@@ -15,6 +15,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from kiosk.models import Claim
+from kiosk.services.scoping import claims_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +59,28 @@ def health_liveness() -> tuple[bool, dict]:
     return all(check["ok"] for check in checks.values()), checks
 
 
-def health_delivery() -> tuple[bool, dict]:
-    """Is delivery keeping up: no claim has waited longer than HEALTHZ_MAX_QUEUE_AGE."""
-    check = _check(_delivery_queue)
+def health_delivery(*, claims=None) -> tuple[bool, dict]:
+    """Is delivery keeping up: no claim of `claims` (default: every claim) has waited
+    longer than HEALTHZ_MAX_QUEUE_AGE."""
+    check = _check(_delivery_queue, claims=claims)
     return check["ok"], check
 
 
-def _check(probe) -> dict:
+def health_delivery_details_for(*, user) -> dict | None:
+    """The backlog a signed-in user may see: every store's for a superuser, their own
+    stores' for a staff member of stores, None (only ok or fail) for anyone else."""
+    if not (user.is_authenticated and user.is_staff):
+        return None
+    if user.is_superuser:
+        return health_delivery()[1] | {"scope": "all stores"}
+    if not user.stores.exists():
+        return None
+    return health_delivery(claims=claims_visible_to(user))[1] | {"scope": "your stores"}
+
+
+def _check(probe, **arguments) -> dict:
     try:
-        return {"ok": True} | probe()
+        return {"ok": True} | probe(**arguments)
     except Exception as error:
         logger.warning("Health check %s failed: %s", probe.__name__, error)
         return {"ok": False, "error": type(error).__name__}
@@ -93,8 +107,8 @@ def _task_queue() -> dict:
     return {"backend": settings.TASKS_BACKEND}
 
 
-def _delivery_queue() -> dict:
-    backlog = delivery_backlog()
+def _delivery_queue(*, claims=None) -> dict:
+    backlog = delivery_backlog(claims=claims)
     oldest = backlog.oldest_in_flight
     age = round((timezone.now() - oldest).total_seconds()) if oldest else 0
     limit = settings.HEALTHZ_MAX_QUEUE_AGE

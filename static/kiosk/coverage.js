@@ -19,10 +19,21 @@
         credentials: "same-origin",
         headers: { "X-Kiosk-Automatic": "1" },  // not a person's doing: see tablet.js
       });
-      if (!response.ok || asked !== latest) return;
+      if (asked !== latest) return;
+      if (response.status === 400) {
+        // A period whose end cannot be worked out: say why; Next refuses it too.
+        const { error } = await response.json();
+        shown.textContent = error;
+        shown.hidden = false;
+        shown.classList.remove("expired");
+        shown.classList.add("refused");
+        return;
+      }
+      if (!response.ok) return;
       const { label, expired } = await response.json();
       shown.textContent = label;
       shown.hidden = !label;
+      shown.classList.remove("refused");
       // The override reason's field follows (kiosk.css shows it only after an expired coverage).
       shown.classList.toggle("expired", expired);
     } catch {

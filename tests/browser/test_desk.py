@@ -82,10 +82,15 @@ def test_a_store_manager_at_the_desk(
     # A filtered export, opened.
     page.locator("#changelist-filter").get_by_role("link", name="Needs attention").first.click()
     expect(rows).to_have_count(1)
+    page.get_by_test_id("export-all").click()
+    expect(page.get_by_test_id("export-rows")).to_have_text("1")
     with page.expect_download() as download:
-        page.get_by_test_id("export-all").click()
-    exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        page.get_by_test_id("export-download").click()
+    exported = list(
+        csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig")))
+    )
     assert [row["reference"] for row in exported] == [stuck.reference]
+    page.get_by_role("link", name="Back to the claims").click()
 
     # The dashboard.
     page.get_by_role("link", name="Dashboard").click()
