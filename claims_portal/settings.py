@@ -37,7 +37,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kiosk.apps.DeskAdminConfig",  # django.contrib.admin with the desk's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -367,13 +367,31 @@ KIOSK_DRAFT_RESUME_SECONDS = env.float("KIOSK_DRAFT_RESUME_SECONDS", default=60 
 # How long a filed claim's confirmation stays up before the tablet returns to the start.
 KIOSK_CONFIRMATION_SECONDS = env.float("KIOSK_CONFIRMATION_SECONDS", default=60)
 
-# Wrong passwords and wrong PINs (django-axes): after AXES_FAILURE_LIMIT failures for one
-# user, or from one device (its address and browser), logins stop for AXES_COOLOFF_MINUTES.
+# Wrong passwords and wrong PINs (django-axes; kiosk/throttling.py says how they count).
+# Passwords: after AXES_FAILURE_LIMIT wrong ones for one person, or from one device (its
+# address and browser, off a signed-in tablet), logins stop for AXES_COOLOFF_MINUTES.
+# PINs: after KIOSK_PIN_FAILURE_LIMIT wrong ones for one person, whatever succeeds in between
+# and on whichever tablet, that person's PIN stops until KIOSK_PIN_COOLOFF_HOURS pass without
+# a try, or a manager clears the lockout at the desk. A password lockout leaves the PIN alone.
 # Each failure and each lockout is kept (AccessAttempt, AccessFailureLog) for the admin.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
-AXES_RESET_ON_SUCCESS = True
+PASSWORD_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+PASSWORD_COOLOFF = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+KIOSK_PIN_FAILURE_LIMIT = env.int("KIOSK_PIN_FAILURE_LIMIT", default=5)
+KIOSK_PIN_COOLOFF = timedelta(hours=env.float("KIOSK_PIN_COOLOFF_HOURS", default=7 * 24))
+# Shortest PIN accepted (4 to 6 digits); 6 for stores with many associates (see the README).
+KIOSK_PIN_MIN_LENGTH = env.int("KIOSK_PIN_MIN_LENGTH", default=4)
+# Proxies in front of the portal that append the caller's address to X-Forwarded-For
+# (0: none, the client address is REMOTE_ADDR). Set it only when there are: otherwise
+# anyone could choose the address they are throttled by.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = "kiosk.throttling.failure_limit"
+AXES_COOLOFF_TIME = "kiosk.throttling.cooloff"
+AXES_USE_ATTEMPT_EXPIRATION = True  # the two cool-offs differ: each count expires on its own
+AXES_LOCKOUT_PARAMETERS = "kiosk.throttling.lockout_parameters"
+AXES_USERNAME_CALLABLE = "kiosk.throttling.attempt_username"
+AXES_CLIENT_IP_CALLABLE = "kiosk.throttling.client_address"
+AXES_RESET_ON_SUCCESS = False  # kiosk.services.lockouts resets only the person's own count
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "pin"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
