@@ -9,9 +9,9 @@
 - The client address is REMOTE_ADDR, or, when TRUSTED_PROXY_COUNT says proxies are in front,
   the address the outermost of them put in X-Forwarded-For. A signed-in tablet has no
   address for axes: it is throttled by its people.
-- A success resets only the successful person's own password counter (kiosk.services.
-  lockouts); wrong PINs are forgotten only after KIOSK_PIN_COOLOFF_HOURS without one, or
-  when a manager clears the lockout at the desk.
+- A success resets only the successful person's own counter for what they signed in with
+  (kiosk.services.lockouts). A PIN also has a weekly cap there, which no success resets:
+  only time, or a manager clearing the lockout at the desk.
 """
 
 import ipaddress

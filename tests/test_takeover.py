@@ -2,13 +2,17 @@
 sessions never at the desk, wrong PINs counted against the person guessed, and lockouts
 that stop the guesser, not the store."""
 
+import time
+from datetime import timedelta
+
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from kiosk import auth_backends
 from kiosk.models import AssociatePin, ManagerAction
 from kiosk.roles import STORE_MANAGERS
 from kiosk.services.tablets import TABLET_COOKIE, pin_set, pin_validate, tablet_sign_in
@@ -151,24 +155,109 @@ def test_an_insider_unlocking_between_guesses_does_not_reset_the_victims_count(
     assert unlock(tablet, associate, ALEX_PIN).status_code == 302  # the insider is not locked
 
 
-def test_a_rotated_browser_string_gives_no_more_guesses(tablet_client, bob, settings):
+def test_a_rotated_browser_string_gives_no_more_guesses(
+    tablet_client, manager_client, bob, settings
+):
     tablet = tablet_client()
     for number in range(settings.KIOSK_PIN_FAILURE_LIMIT):
         unlock(tablet, bob, f"{1000 + number}", HTTP_USER_AGENT=f"Browser {number}")
 
     right = unlock(tablet, bob, BOB_PIN, HTTP_USER_AGENT="Yet another browser")
+    listed = manager_client.get(reverse("admin:kiosk_lockout_changelist")).content.decode()
 
     assert right.status_code == 429
+    assert ">bob<" in listed  # the desk sees the lockout, though each browser tried once
 
 
-def test_the_victims_own_unlock_does_not_hand_the_guesser_fresh_tries(tablet_client, bob, settings):
-    tablet = tablet_client()
-    for number in range(settings.KIOSK_PIN_FAILURE_LIMIT - 1):
-        unlock(tablet, bob, f"{1000 + number}")
-    assert unlock(tablet, bob, BOB_PIN).status_code == 302
+def test_the_victims_own_unlock_resets_their_short_count_and_nothing_else(
+    tablet_client, associate, bob, settings
+):
+    tablet, laptop = tablet_client(), Client()
+    short = settings.KIOSK_PIN_FAILURE_LIMIT
+    for number in range(short - 1):
+        assert unlock(tablet, bob, f"{1000 + number}").status_code == 200
+        assert unlock(tablet, associate, f"{2000 + number}").status_code == 200
+    for _ in range(settings.PASSWORD_FAILURE_LIMIT - 1):
+        password_login(laptop, "bob", "wrong")
+    assert unlock(tablet, bob, BOB_PIN).status_code == 302  # a typo at a busy counter
     lock(tablet)
 
-    assert unlock(tablet, bob, "1999").status_code == 429
+    after = [unlock(tablet, bob, f"{3000 + number}") for number in range(short - 1)]
+
+    assert [response.status_code for response in after] == [200] * (short - 1)
+    assert unlock(tablet, associate, "2999").status_code == 429  # Alex's count was not his
+    assert password_login(laptop, "bob", "wrong").status_code == 429  # nor his password's
+    assert unlock(tablet, bob, BOB_PIN).status_code == 302
+
+
+def guess_around_the_victims_unlocks(tablet: Client, bob, settings) -> list[int]:
+    """Guess bob's PIN short of his short lockout, bob unlocks, again: to the weekly cap."""
+    statuses, number = [], 0
+    while number < settings.KIOSK_PIN_WEEKLY_FAILURE_LIMIT:
+        for _ in range(
+            min(
+                settings.KIOSK_PIN_FAILURE_LIMIT - 1,
+                settings.KIOSK_PIN_WEEKLY_FAILURE_LIMIT - number,
+            )
+        ):
+            statuses.append(unlock(tablet, bob, f"{5000 + number}").status_code)
+            number += 1
+        if number < settings.KIOSK_PIN_WEEKLY_FAILURE_LIMIT:
+            assert unlock(tablet, bob, BOB_PIN).status_code == 302
+            lock(tablet)
+    return statuses
+
+
+def test_the_weekly_cap_holds_across_the_victims_own_unlocks(
+    tablet_client, bob, settings, monkeypatch
+):
+    tablet = tablet_client()
+    statuses = guess_around_the_victims_unlocks(tablet, bob, settings)
+    checked = []
+    monkeypatch.setattr(
+        auth_backends, "pin_matches", lambda **kwargs: checked.append(kwargs) or True
+    )
+
+    right = unlock(tablet, bob, BOB_PIN)
+
+    assert statuses[:-1] == [200] * (settings.KIOSK_PIN_WEEKLY_FAILURE_LIMIT - 1)
+    assert right.status_code == 429 and "_auth_user_id" not in tablet.session
+    assert "locked for 7 days" in right.content.decode()
+    assert "manager can clear it" in right.content.decode()
+    assert checked == []  # refused before the PIN was compared
+    # It lifts when the oldest of those failures is a week old, and not before.
+    oldest = AccessFailureLog.objects.filter(username="pin:bob").order_by("attempt_time")[0]
+    oldest.attempt_time -= timedelta(days=7) - timedelta(minutes=1)
+    oldest.save()
+    assert unlock(tablet, bob, BOB_PIN).status_code == 429
+    oldest.attempt_time -= timedelta(minutes=2)
+    oldest.save()
+    assert unlock(tablet, bob, BOB_PIN).status_code == 302
+
+
+def test_a_manager_sees_and_clears_the_weekly_cap_on_the_record(
+    tablet_client, manager_client, manager, associate, bob, settings
+):
+    settings.KIOSK_PIN_COOLOFF = timedelta(seconds=1)
+    tablet = tablet_client()
+    guess_around_the_victims_unlocks(tablet, bob, settings)
+    time.sleep(1.2)  # the short lockout is over, and axes forgets expired counts ...
+    unlock(tablet, associate, "0001")  # ... at the next failure
+    url = reverse("admin:kiosk_lockout_changelist")
+
+    listed = manager_client.get(url).content.decode()
+    bobs = AccessAttempt.objects.get(username="pin:bob")
+    manager_client.post(url, {"action": "clear", "_selected_action": [bobs.pk]})
+
+    assert ">bob<" in listed and "PIN" in listed
+    action = ManagerAction.objects.get(action=ManagerAction.Action.LOCKOUT_CLEAR)
+    assert action.user == manager and action.detail["username"] == "pin:bob"
+    assert ">bob<" not in manager_client.get(url).content.decode()
+    assert unlock(tablet, bob, BOB_PIN).status_code == 302
+    lock(tablet)
+    # The failures before the clear no longer count; the ones after it do.
+    assert unlock(tablet, bob, "5999").status_code == 200
+    assert AccessFailureLog.objects.filter(username="pin:bob").count() > 10
 
 
 def test_a_password_success_resets_only_that_persons_count(client, associate, bob, settings):
