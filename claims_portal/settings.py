@@ -58,7 +58,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PORTAL_BASE_URL = env_origin("PORTAL_BASE_URL")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kiosk.apps.DeskAdminConfig",  # django.contrib.admin with the desk's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -437,13 +437,44 @@ KIOSK_CONFIRMATION_SECONDS = env.float("KIOSK_CONFIRMATION_SECONDS", default=60)
 # How often the result page of a claim still on its way reloads to show its claim number.
 KIOSK_RESULT_REFRESH_SECONDS = env.float("KIOSK_RESULT_REFRESH_SECONDS", default=5)
 
-# Wrong passwords and wrong PINs (django-axes): after AXES_FAILURE_LIMIT failures for one
-# user, or from one device (its address and browser), logins stop for AXES_COOLOFF_MINUTES.
+# Wrong passwords and wrong PINs (django-axes; kiosk/throttling.py says how they count).
+# Passwords: after AXES_FAILURE_LIMIT wrong ones for one person, or from one device (its
+# address and browser, off a signed-in tablet), logins stop for AXES_COOLOFF_MINUTES.
+# PINs, counted against the person guessed whatever succeeds in between and on whichever
+# tablet (a password lockout leaves the PIN alone), in two tiers:
+# - KIOSK_PIN_FAILURE_LIMIT wrong ones lock that person's PIN for KIOSK_PIN_COOLOFF_MINUTES;
+#   the person's own right PIN resets this count (nobody else's, nor their password's).
+# - KIOSK_PIN_WEEKLY_FAILURE_LIMIT wrong ones within 7 days, whatever succeeded in between,
+#   lock it until the oldest of them is 7 days old, or until a manager clears the lockout
+#   at the desk (kiosk/services/lockouts.py). So nobody gets more than that many guesses at
+#   one PIN in any 7 days: with 9,688 allowed 4-digit PINs and 10 a week, at most
+#   10 / 9,688 = 0.10% per associate, N x 0.10% for any of a store's N associates: under 1%
+#   for up to 9 associates. With KIOSK_PIN_MIN_LENGTH=6 (998,900 allowed PINs), at most
+#   0.001% per associate: under 1% for up to 998 (see the README's security section).
 # Each failure and each lockout is kept (AccessAttempt, AccessFailureLog) for the admin.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
-AXES_RESET_ON_SUCCESS = True
+PASSWORD_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+PASSWORD_COOLOFF = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+KIOSK_PIN_FAILURE_LIMIT = env.int("KIOSK_PIN_FAILURE_LIMIT", default=5)
+KIOSK_PIN_COOLOFF = timedelta(minutes=env.float("KIOSK_PIN_COOLOFF_MINUTES", default=15))
+KIOSK_PIN_WEEKLY_FAILURE_LIMIT = env.int("KIOSK_PIN_WEEKLY_FAILURE_LIMIT", default=10)
+# Shortest PIN accepted (4 to 6 digits); 6 for stores with many associates (see the README).
+KIOSK_PIN_MIN_LENGTH = env.int("KIOSK_PIN_MIN_LENGTH", default=4)
+# Proxies in front of the portal that append the caller's address to X-Forwarded-For
+# (0: none, the client address is REMOTE_ADDR). Set it only when there are: otherwise
+# anyone could choose the address they are throttled by.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = "kiosk.throttling.failure_limit"
+AXES_COOLOFF_TIME = "kiosk.throttling.cooloff"
+AXES_USE_ATTEMPT_EXPIRATION = True  # the two cool-offs differ: each count expires on its own
+AXES_LOCKOUT_PARAMETERS = "kiosk.throttling.lockout_parameters"
+AXES_USERNAME_CALLABLE = "kiosk.throttling.attempt_username"
+AXES_CLIENT_IP_CALLABLE = "kiosk.throttling.client_address"
+AXES_RESET_ON_SUCCESS = False  # kiosk.services.lockouts resets only the person's own count
+# A try refused during a lockout is not a failure: it was never compared, so it neither
+# prolongs the lockout nor counts towards the weekly PIN limit (the person's right PIN
+# tried while locked included).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "pin"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

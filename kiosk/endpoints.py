@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from kiosk.auth_backends import pin_session
 from kiosk.services.health import health_delivery, health_delivery_details_for, health_liveness
 from kiosk.services.webhooks import WebhookRefused, webhook_receive, webhook_secret_valid
 
@@ -48,7 +49,7 @@ def healthz_delivery(request: HttpRequest) -> JsonResponse:
 
 def _health_response(request: HttpRequest, healthy: bool, details: dict) -> JsonResponse:
     body = {"status": "ok" if healthy else "fail"}
-    if request.user.is_authenticated and request.user.is_staff:
+    if request.user.is_authenticated and request.user.is_staff and not pin_session(request):
         body |= details
     return JsonResponse(body, status=200 if healthy else 503)
 

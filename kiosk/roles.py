@@ -26,6 +26,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "add_associatepin",
         "change_associatepin",
         "view_associatepin",
+        "view_lockout",
+        "change_lockout",
     ),
 }
 

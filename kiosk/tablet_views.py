@@ -1,27 +1,45 @@
 """The shared tablet: a manager signs it in to a store; associates unlock it by PIN."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kiosk.auth_backends import pin_session
 from kiosk.forms.tablet import PinForm, TabletSignInForm
 from kiosk.middleware import tablet_session_start
+from kiosk.services.lockouts import pin_cap_hold, pin_capped_until
 from kiosk.services.scoping import stores_visible_to
 from kiosk.services.tablets import (
+    PIN_BACKEND,
     TABLET_COOKIE,
+    pin_holders,
     tablet_associates,
     tablet_sign_in,
 )
 
-PIN_BACKEND = "kiosk.auth_backends.TabletPinBackend"
+
+def _password_session_required(view):
+    """A staff page: a PIN session (whoever's) is sent to the password login first."""
+
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if pin_session(request):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 @never_cache
+@_password_session_required
 @permission_required("kiosk.add_tablet", raise_exception=True)
 def tablet_setup(request: HttpRequest) -> HttpResponse:
     """A manager signs this tablet in to one of their stores, then hands it over."""
@@ -64,23 +82,35 @@ def unlock_pin(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.tablet is None:
         return redirect(settings.LOGIN_URL)
     associate = get_object_or_404(
-        request.tablet.store.members.filter(is_active=True, kiosk_pin__isnull=False), pk=user_id
+        pin_holders().filter(stores=request.tablet.store, kiosk_pin__isnull=False), pk=user_id
     )
     form = PinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        username = associate.get_username()
+        capped_until = pin_capped_until(username=username)
+        if capped_until is not None:
+            return _pin_locked(request, until=capped_until)
         user = authenticate(
-            request,
-            username=associate.get_username(),
-            pin=form.cleaned_data["pin"],
-            tablet=request.tablet,
+            request, username=username, pin=form.cleaned_data["pin"], tablet=request.tablet
         )
         if user is not None:
             login(request, user, backend=PIN_BACKEND)
             tablet_session_start(request, tablet=request.tablet)
             return redirect("kiosk:home")
+        capped_until = pin_cap_hold(username=username)
+        if capped_until is not None:
+            return _pin_locked(request, until=capped_until)
         form.add_error("pin", "That PIN is not right. Try again.")
     context = {"form": form, "associate": associate}
     return render(request, "kiosk/unlock_pin.html", context)
+
+
+def _pin_locked(request: HttpRequest, *, until: datetime) -> HttpResponse:
+    """The page of a lockout (as axes shows it), for a PIN capped until `until`."""
+    context = {"cooloff_timedelta": until - timezone.now()}
+    return render(
+        request, settings.AXES_LOCKOUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE
+    )
 
 
 @require_POST

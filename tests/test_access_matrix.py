@@ -73,6 +73,11 @@ EXPECTED = {
     "admin:kiosk_claim_delete": "302 302 302 403 404 403 302",
     "admin:kiosk_claim_export": "302 302 302 200 200 200 302",
     "admin:kiosk_claim_history": "302 302 302 200 404 200 302",
+    "admin:kiosk_lockout_add": "302 302 302 403 403 403 302",
+    "admin:kiosk_lockout_change": "302 302 302 404 404 404 302",
+    "admin:kiosk_lockout_changelist": "302 302 302 200 200 200 302",
+    "admin:kiosk_lockout_delete": "302 302 302 404 404 404 302",
+    "admin:kiosk_lockout_history": "302 302 302 404 404 404 302",
     "admin:kiosk_manageraction_add": "302 302 302 403 403 403 302",
     "admin:kiosk_manageraction_change": "302 302 302 200 404 200 302",
     "admin:kiosk_manageraction_changelist": "302 302 302 200 200 200 302",
@@ -192,6 +197,7 @@ class World:
             "kiosk_submissionattempt": attempt.pk,
             "kiosk_manageraction": action.pk,
             "kiosk_webhookevent": 999_999,
+            "kiosk_lockout": 999_999,
             "kiosk_store": self.store_a.pk,
             "kiosk_tablet": self.tablet.pk,
             "kiosk_associatepin": associate_a.kiosk_pin.pk,
@@ -292,4 +298,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 777  # the matrix: 111 URLs × 7 users
+    assert len(names) * len(WHO) == 812  # the matrix: 116 URLs × 7 users

@@ -2,12 +2,12 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 
 from kiosk.admin.base import StoreScopedAdminMixin
-from kiosk.models import AssociatePin, Tablet
+from kiosk.models import AssociatePin, Lockout, Tablet
+from kiosk.services.lockouts import PIN_PREFIX, lockouts_clear, lockouts_current
 from kiosk.services.scoping import stores_visible_to
-from kiosk.services.tablets import pin_set, tablet_sign_out
+from kiosk.services.tablets import pin_holders, pin_set, pin_validate, tablet_sign_out
 
 
 def _tablets_of(user, queryset):
@@ -50,7 +50,8 @@ class AssociatePinForm(forms.ModelForm):
         min_length=4,
         max_length=6,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
-        help_text="4 to 6 digits. It is stored hashed; nobody can read it back.",
+        help_text="Digits only; not 0000, 1234, 1212 or a year. It is stored hashed; "
+        "nobody can read it back.",
     )
 
     class Meta:
@@ -65,8 +66,7 @@ class AssociatePinForm(forms.ModelForm):
 
     def clean_pin(self):
         pin = self.cleaned_data["pin"]
-        if not (pin.isascii() and pin.isdigit()):
-            raise forms.ValidationError("A PIN is 4 to 6 digits.")
+        pin_validate(pin)
         return pin
 
 
@@ -79,9 +79,8 @@ class AssociatePinAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        users = get_user_model().objects.filter(
-            stores__in=stores_visible_to(request.user), is_active=True
-        )
+        # Only associates of the manager's stores: a PIN must never open more rights.
+        users = pin_holders().filter(stores__in=stores_visible_to(request.user))
         users = users.distinct().order_by("first_name", "last_name", "username")
 
         class ScopedForm(form):
@@ -93,3 +92,39 @@ class AssociatePinAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         pin_set(user=form.cleaned_data["user"], pin=form.cleaned_data["pin"], by=request.user)
         obj.pk = AssociatePin.objects.get(user=form.cleaned_data["user"]).pk
+
+
+def _lockouts_of(user, queryset):
+    return queryset & lockouts_current(user=user)
+
+
+@admin.register(Lockout)
+class LockoutAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    """Who is locked out now, after wrong passwords or PINs; a manager can clear it."""
+
+    scope = staticmethod(_lockouts_of)
+    list_display = ["person", "kind", "failures_since_start", "attempt_time", "ip_address"]
+    fields = ["username", "failures_since_start", "attempt_time", "ip_address", "user_agent"]
+    readonly_fields = fields
+    search_fields = ["username"]
+    show_full_result_count = False
+    actions = ["clear"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cleared by the action, which records it
+
+    @admin.display(description="Person", ordering="username")
+    def person(self, lockout: Lockout) -> str:
+        return lockout.username.removeprefix(PIN_PREFIX)
+
+    @admin.display(description="Locked")
+    def kind(self, lockout: Lockout) -> str:
+        return "PIN" if lockout.username.startswith(PIN_PREFIX) else "Password"
+
+    @admin.action(description="Clear the selected lockouts", permissions=["change"])
+    def clear(self, request, queryset):
+        cleared = lockouts_clear(lockouts=queryset, by=request.user)
+        self.message_user(request, f"{cleared} lockout(s) cleared.", messages.SUCCESS)

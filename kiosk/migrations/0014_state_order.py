@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kiosk', '0012_input_order'),
+        ('kiosk', '0013_lockouts'),
     ]
 
     operations = [

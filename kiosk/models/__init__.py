@@ -5,7 +5,7 @@ from kiosk.models.audit import ManagerAction
 from kiosk.models.claim import Claim, ClaimQuerySet, editable_claims, new_claim_reference
 from kiosk.models.delivery import ClaimStateChange, SubmissionAttempt, WebhookEvent
 from kiosk.models.store import Store
-from kiosk.models.tablet import AssociatePin, Tablet
+from kiosk.models.tablet import AssociatePin, Lockout, Tablet
 
 __all__ = [
     "AssociatePin",
@@ -13,6 +13,7 @@ __all__ = [
     "ClaimAttachment",
     "ClaimQuerySet",
     "ClaimStateChange",
+    "Lockout",
     "ManagerAction",
     "Store",
     "SubmissionAttempt",

@@ -11,6 +11,7 @@ class ManagerAction(models.Model):
     class Action(models.TextChoices):
         RETRY = "retry", "Retried delivery"
         EXPORT = "export", "Exported claims"
+        LOCKOUT_CLEAR = "lockout_clear", "Cleared a lockout"
 
     action = models.CharField(max_length=16, choices=Action)
     user = models.ForeignKey(

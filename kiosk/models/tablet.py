@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -61,3 +62,12 @@ class AssociatePin(models.Model):
 
     def __str__(self) -> str:
         return f"PIN of {self.user}"
+
+
+class Lockout(AccessAttempt):
+    """django-axes' count of one person's wrong passwords or PINs, as the desk shows it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "lockout"
+        verbose_name_plural = "lockouts"

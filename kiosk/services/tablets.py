@@ -10,15 +10,21 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kiosk.models import AssociatePin, Store, Tablet
+from kiosk.roles import ASSOCIATES
+from kiosk.services.scoping import stores_visible_to
 
 TABLET_COOKIE = "kiosk_tablet"
-PIN_LENGTHS = range(4, 7)
+# The session of someone who unlocked a tablet by PIN names this backend.
+PIN_BACKEND = "kiosk.auth_backends.TabletPinBackend"
+PIN_MAX_LENGTH = 6
 
 
 def tablet_sign_in(*, store: Store, name: str, manager: AbstractBaseUser) -> tuple[Tablet, str]:
@@ -62,15 +68,67 @@ def tablet_sign_out(*, tablet: Tablet, by: AbstractBaseUser) -> None:
     )
 
 
+def pin_holders() -> QuerySet:
+    """Who may have a PIN: active people with no more rights than an associate.
+
+    A PIN opens a session without the password, so it is only for people whose rights
+    are an associate's (or none): not staff, not superusers, no permission of their own
+    and no group but Associates. Nobody, a superuser included, sets a manager's PIN.
+    """
+    beyond_associates = Group.objects.exclude(name=ASSOCIATES)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=False, is_superuser=False)
+        .exclude(user_permissions__isnull=False)
+        .exclude(groups__in=beyond_associates)
+    )
+
+
 def tablet_associates(*, tablet: Tablet) -> list[AbstractBaseUser]:
-    """Who can unlock this tablet: its store's active members who have a PIN."""
-    members = tablet.store.members.filter(is_active=True, kiosk_pin__isnull=False)
+    """Who can unlock this tablet: its store's associates who have a PIN."""
+    members = pin_holders().filter(stores=tablet.store, kiosk_pin__isnull=False)
     return list(members.order_by("first_name", "last_name", "username"))
 
 
+def pin_validate(pin: str) -> None:
+    """Refuse a PIN that is not KIOSK_PIN_MIN_LENGTH to 6 digits, or that is easy to guess.
+
+    Easy: one digit repeated (0000), a straight run (1234, 9876), a repeated block
+    (1212, 123123), or a year from 1900 to 2099 (a birth year).
+    """
+    if not (pin.isascii() and pin.isdigit() and settings.KIOSK_PIN_MIN_LENGTH <= len(pin) <= 6):
+        raise ValidationError(
+            f"A PIN is {settings.KIOSK_PIN_MIN_LENGTH} to {PIN_MAX_LENGTH} digits.",
+            code="pin_format",
+        )
+    if _pin_is_trivial(pin):
+        raise ValidationError(
+            "That PIN is too easy to guess (a repeated digit or block, a run like 1234, "
+            "or a year). Choose another.",
+            code="pin_trivial",
+        )
+
+
+def _pin_is_trivial(pin: str) -> bool:
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
+    if steps in ({0}, {1}, {-1}):
+        return True
+    if any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size) for size in (1, 2, 3)):
+        return True
+    return len(pin) == 4 and 1900 <= int(pin) <= 2099
+
+
 def pin_set(*, user: AbstractBaseUser, pin: str, by: AbstractBaseUser | None) -> AssociatePin:
-    if not (pin.isascii() and pin.isdigit() and len(pin) in PIN_LENGTHS):
-        raise ValidationError("A PIN is 4 to 6 digits.", code="pin_format")
+    """Set `user`'s PIN, as `by` (None: a script). Hashed; nobody can read it back.
+
+    Raises PermissionDenied if `user` may not have a PIN (see pin_holders) or `by` does not
+    work at any of `user`'s stores; ValidationError if the PIN is malformed or trivial.
+    """
+    if not pin_holders().filter(pk=user.pk).exists():
+        raise PermissionDenied("Only associates have PINs: this person has more rights.")
+    if by is not None and not stores_visible_to(by).filter(members=user).exists():
+        raise PermissionDenied("You can set PINs only for the people of your stores.")
+    pin_validate(pin)
     associate_pin, _ = AssociatePin.objects.update_or_create(
         user=user,
         defaults={"pin_hash": make_password(pin), "set_by": by, "set_at": timezone.now()},

@@ -73,9 +73,11 @@ def masked(contact: str) -> str:
 
 @register.filter
 def duration_words(value) -> str:
-    """timedelta(minutes=15) -> "15 minutes"; under a minute, in seconds."""
+    """timedelta(minutes=15) -> "15 minutes": in seconds under a minute, in hours from two
+    hours, in days from two days."""
     seconds = int(value.total_seconds())
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = round(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size or (unit == "minute" and seconds >= size):
+            count = round(seconds / size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"

@@ -1,6 +1,7 @@
 """The shared tablet in a browser: signed in by a manager, unlocked by PIN, locked when idle."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -57,7 +58,8 @@ def test_a_manager_signs_the_tablet_in_and_an_associate_unlocks_it_by_pin(
 
 
 def test_wrong_pins_until_the_lockout(tablet: Page, manager, associate, pins, settings, screenshot):
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.KIOSK_PIN_FAILURE_LIMIT = 3
+    settings.KIOSK_PIN_COOLOFF = timedelta(minutes=15)
     sign_in_tablet(tablet, manager)
     for _ in range(2):
         tap_pin(tablet, "Alex", "0000")
