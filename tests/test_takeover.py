@@ -285,6 +285,28 @@ def test_six_digit_pins_when_the_deployment_asks_for_them(settings):
     pin_validate("583071")
 
 
+def test_a_store_that_asks_for_six_digit_pins_gets_them_for_its_associates(client, store, manager):
+    strict = StoreFactory(name="Strict", source_store_id="store_strict", pin_min_length=6)
+    strict.members.add(manager)
+    strict_clerk, relaxed_clerk = UserFactory(username="strict"), UserFactory(username="relax")
+    strict.members.add(strict_clerk)
+    store.members.add(relaxed_clerk)
+    client.force_login(manager)
+    url = reverse("admin:kiosk_associatepin_add")
+
+    refused = client.post(url, {"user": strict_clerk.pk, "pin": "5830"})
+    accepted = client.post(url, {"user": relaxed_clerk.pk, "pin": "5830"})
+
+    assert refused.status_code == 200
+    assert "A PIN here is 6 digits." in refused.content.decode()
+    assert not AssociatePin.objects.filter(user=strict_clerk).exists()
+    assert accepted.status_code == 302
+    assert AssociatePin.objects.filter(user=relaxed_clerk).exists()
+    with pytest.raises(ValidationError):
+        pin_set(user=strict_clerk, pin="5830", by=manager)
+    pin_set(user=strict_clerk, pin="583071", by=manager)
+
+
 # --- Finding 3: lock the person being guessed, not the store ------------------------
 
 

@@ -7,7 +7,13 @@ from kiosk.admin.base import StoreScopedAdminMixin
 from kiosk.models import AssociatePin, Lockout, Tablet
 from kiosk.services.lockouts import PIN_PREFIX, lockouts_clear, lockouts_current
 from kiosk.services.scoping import stores_visible_to
-from kiosk.services.tablets import pin_holders, pin_set, pin_validate, tablet_sign_out
+from kiosk.services.tablets import (
+    pin_holders,
+    pin_min_length_for,
+    pin_set,
+    pin_validate,
+    tablet_sign_out,
+)
 
 
 def _tablets_of(user, queryset):
@@ -64,10 +70,15 @@ class AssociatePinForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["user"].disabled = True
 
-    def clean_pin(self):
-        pin = self.cleaned_data["pin"]
-        pin_validate(pin)
-        return pin
+    def clean(self):
+        cleaned_data = super().clean()
+        user, pin = cleaned_data.get("user"), cleaned_data.get("pin")
+        if user is not None and pin is not None:
+            try:
+                pin_validate(pin, min_length=pin_min_length_for(user=user))
+            except forms.ValidationError as refused:
+                self.add_error("pin", refused)
+        return cleaned_data
 
 
 @admin.register(AssociatePin)

@@ -57,6 +57,14 @@ class Store(models.Model):
     default_address_origin = models.CharField(max_length=64, blank=True)
     default_from_valet = models.BooleanField(default=False)
     default_require_customer_signature = models.BooleanField(default=False)
+    pin_min_length = models.PositiveSmallIntegerField(
+        "shortest PIN",
+        null=True,
+        blank=True,
+        choices=[(4, "4 digits"), (5, "5 digits"), (6, "6 digits")],
+        help_text="For this store's associates; empty: the portal's KIOSK_PIN_MIN_LENGTH. "
+        "Applies to PINs set afterwards.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="stores",

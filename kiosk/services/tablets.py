@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from kiosk.models import AssociatePin, Store, Tablet
@@ -90,17 +90,29 @@ def tablet_associates(*, tablet: Tablet) -> list[AbstractBaseUser]:
     return list(members.order_by("first_name", "last_name", "username"))
 
 
-def pin_validate(pin: str) -> None:
-    """Refuse a PIN that is not KIOSK_PIN_MIN_LENGTH to 6 digits, or that is easy to guess.
+def pin_min_length_for(*, user: AbstractBaseUser) -> int:
+    """The shortest PIN `user` may have: KIOSK_PIN_MIN_LENGTH, or longer where a store of
+    theirs asks for it (Store.pin_min_length)."""
+    stores = Store.objects.filter(members=user, pin_min_length__isnull=False)
+    longest = stores.aggregate(longest=Max("pin_min_length"))["longest"]
+    return max(settings.KIOSK_PIN_MIN_LENGTH, longest or 0)
+
+
+def pin_validate(pin: str, *, min_length: int | None = None) -> None:
+    """Refuse a PIN that is not `min_length` (KIOSK_PIN_MIN_LENGTH) to 6 digits, or that is
+    easy to guess.
 
     Easy: one digit repeated (0000), a straight run (1234, 9876), a repeated block
     (1212, 123123), or a year from 1900 to 2099 (a birth year).
     """
-    if not (pin.isascii() and pin.isdigit() and settings.KIOSK_PIN_MIN_LENGTH <= len(pin) <= 6):
-        raise ValidationError(
-            f"A PIN is {settings.KIOSK_PIN_MIN_LENGTH} to {PIN_MAX_LENGTH} digits.",
-            code="pin_format",
-        )
+    if min_length is None:
+        min_length = settings.KIOSK_PIN_MIN_LENGTH
+    if not (pin.isascii() and pin.isdigit() and min_length <= len(pin) <= PIN_MAX_LENGTH):
+        if min_length == PIN_MAX_LENGTH:
+            message = f"A PIN here is {PIN_MAX_LENGTH} digits."
+        else:
+            message = f"A PIN is {min_length} to {PIN_MAX_LENGTH} digits."
+        raise ValidationError(message, code="pin_format")
     if _pin_is_trivial(pin):
         raise ValidationError(
             "That PIN is too easy to guess (a repeated digit or block, a run like 1234, "
@@ -128,7 +140,7 @@ def pin_set(*, user: AbstractBaseUser, pin: str, by: AbstractBaseUser | None) ->
         raise PermissionDenied("Only associates have PINs: this person has more rights.")
     if by is not None and not stores_visible_to(by).filter(members=user).exists():
         raise PermissionDenied("You can set PINs only for the people of your stores.")
-    pin_validate(pin)
+    pin_validate(pin, min_length=pin_min_length_for(user=user))
     associate_pin, _ = AssociatePin.objects.update_or_create(
         user=user,
         defaults={"pin_hash": make_password(pin), "set_by": by, "set_at": timezone.now()},
