@@ -1,6 +1,7 @@
 """The shared tablet: a manager signs it in to a store; associates unlock it by PIN."""
 
 from datetime import datetime
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -30,6 +31,7 @@ from kiosk.services.tablets import (
 def _password_session_required(view):
     """A staff page: a PIN session (whoever's) is sent to the password login first."""
 
+    @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if pin_session(request):
             return redirect_to_login(request.get_full_path())

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kiosk.geography import country_name
-from kiosk.services.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
+from kiosk.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
 
 
 def validate_country_code(value: str) -> None:

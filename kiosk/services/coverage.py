@@ -9,7 +9,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.timesince import timesince
 
 from kiosk.models import Claim, Store
-from kiosk.services.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
+from kiosk.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """A warranty period: an ISO-8601 duration whose end date can be worked out exactly.
 
-Pure (no models), so that validators can use it as well as the coverage service.
+Pure (no models), beside the validators that use it, so that models import no service.
 """
 
 import datetime
