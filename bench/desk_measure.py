@@ -47,7 +47,7 @@ def pages(sample, deep_page: int) -> dict[str, tuple[str, dict]]:
         "date range": (changelist, {"submitted_from": "2026-01-01", "submitted_to": "2026-01-31"}),
         "search email": (changelist, {"q": sample.customer_email.upper()}),
         "search phone": (changelist, {"q": _typed_phone(sample.customer_phone)}),
-        "search claim number": (changelist, {"q": sample.source_order_id}),
+        "search claim number": (changelist, {"q": sample.claim_number}),
         "search last name": (changelist, {"q": sample.ship_last_name}),
         f"page {deep_page}": (changelist, {"p": str(deep_page)}),
         "claim detail": (reverse("admin:kiosk_claim_change", args=[sample.pk]), {}),
@@ -95,9 +95,9 @@ def measure(*, claims: int, repeat: int) -> dict:
     from django.db import connection
     from django.test import Client
 
+    from kiosk.demo.sample_data import claims_generate
     from kiosk.models import Claim, Store
     from kiosk.roles import STORE_MANAGERS
-    from kiosk.services.sample_data import claims_generate
     from tests.factories import UserFactory
 
     generated = claims_generate(count=claims, stores=20, progress=lambda line: None)

@@ -206,8 +206,8 @@ def _queue(drain: Drain, claims: list[Any], payloads: list[dict]) -> float:
     """
     from django.db import transaction
 
+    from kiosk.delivery.queue import claim_queue
     from kiosk.models import Claim
-    from kiosk.services.delivery import claim_queue
 
     committed: list[float] = []
     with transaction.atomic():
@@ -228,7 +228,7 @@ def _wait_drained(drain: Drain, store: Any, started: float) -> None:
     from kiosk.models import Claim
 
     pending = Claim.objects.filter(
-        store=store, status__in=(Claim.Status.QUEUED, Claim.Status.SUBMITTING)
+        store=store, status__in=(Claim.Status.QUEUED, Claim.Status.SENDING)
     )
     give_up_at = started + DRAIN_TIMEOUT
     while (left := pending.count()) and time.time() < give_up_at:
@@ -244,7 +244,7 @@ def _check(drain: Drain, store: Any, sandbox: Any, started: float) -> None:
     claims = Claim.objects.filter(store=store)
     filed = list(
         claims.filter(status=Claim.Status.FILED).values_list(
-            "filed_at", "source_order_id", "idempotency_key"
+            "filed_at", "claim_number", "idempotency_key"
         )
     )
     drain.filed_s = sorted(filed_at.timestamp() - started for filed_at, _, _ in filed)

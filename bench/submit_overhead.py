@@ -116,7 +116,7 @@ def _check_filed(claims: list[Any], sandbox: Any) -> list[str]:
             f"sandbox received {len(received)} claim requests and accepted {len(accepted)}; "
             f"expected {len(claims)} ({len(claims) - len(accepted)} lost)"
         )
-    filed_ids = {claim.source_order_id for claim in claims if claim.source_order_id}
+    filed_ids = {claim.claim_number for claim in claims if claim.claim_number}
     if filed_ids != set(sandbox.claims):
         errors.append("the claim numbers in the portal differ from the sandbox's")
     return errors

@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk.auth_backends import pin_session
+from kiosk.followup.webhooks import WebhookRefused, webhook_receive, webhook_secret_valid
 from kiosk.services.health import health_delivery, health_delivery_details_for, health_liveness
-from kiosk.services.webhooks import WebhookRefused, webhook_receive, webhook_secret_valid
 
 logger = logging.getLogger(__name__)
 

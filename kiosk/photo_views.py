@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kiosk.forms.fields import ImageUploadField
 from kiosk.models import ClaimAttachment
+from kiosk.selectors.scoping import stores_visible_to
 from kiosk.services.attachments import attachment_staff_url, media_signature_valid
 from kiosk.services.drafts import ClaimNotEditable, claim_add_photos, claim_remove_attachment
-from kiosk.services.scoping import stores_visible_to
 from kiosk.views import associate_claim
 
 UPLOAD_KINDS = {

@@ -15,7 +15,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     STORE_MANAGERS: (
         "view_claim",
         "view_claimattachment",
-        "view_submissionattempt",
+        "view_deliveryattempt",
         "view_store",
         "view_manageraction",
         "retry_delivery",

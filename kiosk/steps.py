@@ -9,6 +9,7 @@ needs is the completeness service's rule (kiosk.services.completeness).
 from django.http import HttpRequest, QueryDict
 
 from kiosk import forms
+from kiosk.delivery.fields import collecting_field
 from kiosk.models import Claim
 from kiosk.services.completeness import claim_step_complete
 from kiosk.services.drafts import claim_save_step
@@ -161,10 +162,8 @@ def first_incomplete_step(claim: Claim) -> Step:
 
 def step_for_payload_field(field_path: str) -> tuple[Step, str] | None:
     """The step and form field that collected an API key such as "item.images[0]"."""
-    key = field_path.split("[", 1)[0]
-    for step in FORM_STEPS:
-        if field_name := step.form_class.payload_fields.get(key):
-            return step, field_name
+    if collected := collecting_field(field_path):
+        return STEPS_BY_SLUG[collected[0]], collected[1]
     return None
 
 

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from kiosk.auth_backends import pin_session
 from kiosk.forms.tablet import PinForm, TabletSignInForm
 from kiosk.middleware import tablet_session_start
+from kiosk.selectors.scoping import stores_visible_to
 from kiosk.services.lockouts import pin_cap_hold, pin_capped_until
-from kiosk.services.scoping import stores_visible_to
 from kiosk.services.tablets import (
     PIN_BACKEND,
     TABLET_COOKIE,

@@ -13,15 +13,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import geography
+from kiosk.delivery.results import Result
+from kiosk.followup.customer_copy import customer_copy_for
 from kiosk.forms import CustomerForm
 from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.middleware import AUTOMATIC_PARAMETER
 from kiosk.models import Claim, ClaimAttachment, Store
+from kiosk.selectors.customers import customer_claims
+from kiosk.selectors.scoping import associate_claims, associate_stores
 from kiosk.services.attachments import public_media_base_url
 from kiosk.services.completeness import claim_incomplete_steps
 from kiosk.services.coverage import claim_coverage, coverage_on, store_today
-from kiosk.services.customer_copy import customer_copy_for
-from kiosk.services.customers import customer_claims
 from kiosk.services.drafts import (
     ClaimNotEditable,
     associate_open_claims,
@@ -29,8 +31,7 @@ from kiosk.services.drafts import (
     claim_remove_attachment,
     claim_start,
 )
-from kiosk.services.scoping import associate_claims, associate_stores
-from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
+from kiosk.services.submission import claim_build_payload, claim_submit
 from kiosk.steps import (
     FORM_STEPS,
     PAGES,
@@ -202,12 +203,12 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
             _save_on_review(request, claim, SIGNATURE)
         claim = associate_claim(request, reference)  # with the signature just stored
     result = claim_submit(claim=claim, media_base_url=public_media_base_url())
-    if result.outcome == Outcome.INCOMPLETE and claim_incomplete_steps(claim=claim):
+    if result.result == Result.INCOMPLETE and claim_incomplete_steps(claim=claim):
         messages.error(request, "Some steps are not complete yet.")
         return redirect(
             "kiosk:claim-step", reference=reference, step=first_incomplete_step(claim).slug
         )
-    if result.outcome in (Outcome.REJECTED, Outcome.INCOMPLETE):
+    if result.result in (Result.REJECTED, Result.INCOMPLETE):
         located = step_for_payload_field(claim.last_error_field)
         step = page_of(located[0]) if located else REVIEW
         return redirect("kiosk:claim-step", reference=reference, step=step.slug)

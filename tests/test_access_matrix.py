@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kiosk.models import Claim, ClaimAttachment, ManagerAction, SubmissionAttempt
+from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, ManagerAction
 from kiosk.roles import STORE_MANAGERS
 from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
 from tests.conftest import attach
@@ -88,11 +88,11 @@ EXPECTED = {
     "admin:kiosk_store_changelist": "302 302 302 200 200 200 302",
     "admin:kiosk_store_delete": "302 302 302 403 404 200 302",
     "admin:kiosk_store_history": "302 302 302 200 404 200 302",
-    "admin:kiosk_submissionattempt_add": "302 302 302 403 403 403 302",
-    "admin:kiosk_submissionattempt_change": "302 302 302 200 404 200 302",
-    "admin:kiosk_submissionattempt_changelist": "302 302 302 200 200 200 302",
-    "admin:kiosk_submissionattempt_delete": "302 302 302 403 404 403 302",
-    "admin:kiosk_submissionattempt_history": "302 302 302 200 404 200 302",
+    "admin:kiosk_deliveryattempt_add": "302 302 302 403 403 403 302",
+    "admin:kiosk_deliveryattempt_change": "302 302 302 200 404 200 302",
+    "admin:kiosk_deliveryattempt_changelist": "302 302 302 200 200 200 302",
+    "admin:kiosk_deliveryattempt_delete": "302 302 302 403 404 403 302",
+    "admin:kiosk_deliveryattempt_history": "302 302 302 200 404 200 302",
     "admin:kiosk_tablet_add": "302 302 302 403 403 403 302",
     "admin:kiosk_tablet_change": "302 302 302 200 404 200 302",
     "admin:kiosk_tablet_changelist": "302 302 302 200 200 200 302",
@@ -186,7 +186,7 @@ class World:
         self.tablet, self.tablet_cookie = tablet_sign_in(
             store=self.store_a, name="Counter", manager=self.users["manager A"]
         )
-        attempt = SubmissionAttempt.objects.create(
+        attempt = DeliveryAttempt.objects.create(
             claim=self.claim, number=1, url="https://api.test/v1/claims/offline", request_body={}
         )
         action = ManagerAction.objects.create(
@@ -194,7 +194,7 @@ class World:
         )
         self.objects = {
             "kiosk_claim": self.claim.pk,
-            "kiosk_submissionattempt": attempt.pk,
+            "kiosk_deliveryattempt": attempt.pk,
             "kiosk_manageraction": action.pk,
             "kiosk_webhookevent": 999_999,
             "kiosk_lockout": 999_999,

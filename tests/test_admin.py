@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from kiosk.models import Claim, ClaimAttachment, ManagerAction, SubmissionAttempt
+from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, ManagerAction
 from kiosk.roles import ASSOCIATES, STORE_MANAGERS
 from tests.conftest import attach
 from tests.factories import ClaimFactory, StoreFactory, UserFactory
@@ -29,7 +29,7 @@ def filed(store, number: str, **fields) -> Claim:
     claim = ClaimFactory(
         store=store,
         status=Claim.Status.FILED,
-        source_order_id=number,
+        claim_number=number,
         submitted_at=timezone.now(),
         request_payload={"storeId": store.source_store_id, "issueType": "DEFECTIVE_ITEM"},
         response_body={"status": "ok", "payload": {"sourceOrderId": number}},
@@ -37,7 +37,7 @@ def filed(store, number: str, **fields) -> Claim:
     )
     attach(claim, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
     attach(claim, ClaimAttachment.Kind.SIGNATURE, signature_png())
-    SubmissionAttempt.objects.create(
+    DeliveryAttempt.objects.create(
         claim=claim,
         number=1,
         url="http://sandbox/v1/claims/offline",
@@ -137,10 +137,10 @@ def test_another_stores_claim_or_attempt_by_its_url_is_a_404(client, desk):
         client.get(reverse("admin:kiosk_claim_history", args=[desk.claim_a.pk])).status_code == 404
     )
     assert (
-        client.get(reverse("admin:kiosk_submissionattempt_change", args=[attempt_a.pk])).status_code
+        client.get(reverse("admin:kiosk_deliveryattempt_change", args=[attempt_a.pk])).status_code
         == 404
     )
-    attempts = client.get(reverse("admin:kiosk_submissionattempt_changelist")).content.decode()
+    attempts = client.get(reverse("admin:kiosk_deliveryattempt_changelist")).content.decode()
     assert "SB-2222-2222" in attempts and "SB-1111-1111" not in attempts
     own = client.get(reverse("admin:kiosk_claim_change", args=[desk.claim_b.pk]))
     assert own.status_code == 200
@@ -196,10 +196,10 @@ def test_nobody_edits_or_deletes_the_audit_record(client, desk, who):
     ).status_code == 403
     assert client.post(reverse("admin:kiosk_claim_delete", args=[claim.pk])).status_code == 403
     assert (
-        client.post(reverse("admin:kiosk_submissionattempt_change", args=[attempt.pk]), {})
+        client.post(reverse("admin:kiosk_deliveryattempt_change", args=[attempt.pk]), {})
     ).status_code == 403
     assert (
-        client.post(reverse("admin:kiosk_submissionattempt_delete", args=[attempt.pk]))
+        client.post(reverse("admin:kiosk_deliveryattempt_delete", args=[attempt.pk]))
     ).status_code == 403
     assert client.get(reverse("admin:kiosk_claim_add")).status_code == 403
     claim.refresh_from_db()
@@ -230,7 +230,7 @@ def test_a_photo_a_sent_request_named_is_never_deleted(desk):
 def test_the_claim_page_shows_images_json_timeline_and_times_with_seconds(client, desk):
     claim = desk.claim_b
     long_body = '{"status": "ok", "payload": {"note": "' + "x" * 5000 + '"}}'
-    SubmissionAttempt.objects.filter(claim=claim).update(
+    DeliveryAttempt.objects.filter(claim=claim).update(
         response_body=long_body, started_at=timezone.now().replace(second=42, microsecond=0)
     )
     as_user(client, desk.manager_b)
@@ -333,7 +333,7 @@ def test_filters_narrow_the_list(client, desk):
 
 def test_queries_per_page_do_not_grow_with_the_rows(client, desk, django_assert_max_num_queries):
     for number in range(100):
-        ClaimFactory(store=desk.store_b, status=Claim.Status.FILED, source_order_id=f"N-{number}")
+        ClaimFactory(store=desk.store_b, status=Claim.Status.FILED, claim_number=f"N-{number}")
     as_user(client, desk.manager_b)
     client.get(reverse(CHANGELIST))  # warm: session, permissions
 
@@ -374,7 +374,7 @@ def test_a_deep_page_lists_its_own_rows_newest_first(client, desk, monkeypatch):
 
     response = client.get(reverse(CHANGELIST), {"p": 2})
 
-    listed_numbers = [claim.source_order_id for claim in response.context["cl"].result_list]
+    listed_numbers = [claim.claim_number for claim in response.context["cl"].result_list]
     assert listed_numbers == [f"P-{number:02d}" for number in range(10, 20)]
 
 
@@ -465,7 +465,7 @@ def test_export_neutralises_a_formula_after_a_separator_a_spreadsheet_splits_on(
     ],
 )
 def test_csv_cell_neutralised(text, cell):
-    from kiosk.services.export import csv_cell_neutralised
+    from kiosk.selectors.export import csv_cell_neutralised
 
     assert csv_cell_neutralised(text) == cell
 

@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kiosk.followup.customer_copy import customer_copy_send
+from kiosk.followup.tasks import customer_copy_queue
 from kiosk.models import Claim
 from kiosk.services.coverage import claim_coverage
-from kiosk.services.customer_copy import customer_copy_queue, customer_copy_send
 from tests.factories import ClaimFactory
 
 CHANGELIST = "admin:kiosk_claim_changelist"
@@ -27,7 +28,7 @@ def claims(settings, store):
     flagged = ClaimFactory(
         store=store,
         status=Claim.Status.FILED,
-        source_order_id="SB-1111-1111",
+        claim_number="SB-1111-1111",
         submitted_at=timezone.now(),
         warranty_override_reason="Manager Sam approved: known fault",
     )
@@ -36,7 +37,7 @@ def claims(settings, store):
     plain = ClaimFactory(
         store=store,
         status=Claim.Status.FILED,
-        source_order_id="SB-2222-2222",
+        claim_number="SB-2222-2222",
         submitted_at=timezone.now(),
     )
     return flagged, plain
@@ -65,7 +66,7 @@ def test_the_list_flags_the_override_and_the_failed_copy(manager_client, claims)
 def test_the_list_filters_by_override_and_copy(manager_client, claims, query, shown):
     response = manager_client.get(reverse(CHANGELIST), query)
 
-    listed = [claim.source_order_id for claim in response.context["cl"].result_list]
+    listed = [claim.claim_number for claim in response.context["cl"].result_list]
     assert listed == shown
 
 

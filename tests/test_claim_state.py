@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from kiosk.followup.claim_state import claim_states_poll
 from kiosk.models import Claim, ClaimStateChange
-from kiosk.services.claim_state import claim_states_poll
 from kiosk.services.submission import claim_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,13 +48,13 @@ def test_a_webhook_turns_the_filed_claim_approved(
 ):
     webhooks_to_portal(style, repeat=2)  # deliveries may repeat
 
-    result = api_to_sandbox.set_claim_state(filed.source_order_id, "APPROVED", resolution="REFUND")
+    result = api_to_sandbox.set_claim_state(filed.claim_number, "APPROVED", resolution="REFUND")
     run_worker_once()
 
     assert [d["status"] for d in result["webhooks"]] == [200, 200]
     filed.refresh_from_db()
     assert (filed.claim_state, filed.op_resolution) == ("APPROVED", "REFUND")
-    assert filed.op_claim_id == result["claim"]["id"]
+    assert filed.orderprotection_id == result["claim"]["id"]
     changes = list(filed.state_changes.values_list("state", "source"))
     assert changes == [("APPROVED", ClaimStateChange.Source.WEBHOOK)]
     page = associate_client.get(reverse("kiosk:claim-result", args=[filed.reference]))
@@ -66,7 +66,7 @@ def test_a_denial_webhook_records_the_reason(
 ):
     webhooks_to_portal("merchant")
 
-    api_to_sandbox.set_claim_state(filed.source_order_id, "DENIED", reason="NOT_COVERED")
+    api_to_sandbox.set_claim_state(filed.claim_number, "DENIED", reason="NOT_COVERED")
     run_worker_once()
 
     filed.refresh_from_db()
@@ -87,7 +87,7 @@ def due_now(claim):
     ],
 )
 def test_polling_finds_the_state_without_webhooks(filed, api_to_sandbox, change, expected):
-    api_to_sandbox.set_claim_state(filed.source_order_id, notify=False, **change)
+    api_to_sandbox.set_claim_state(filed.claim_number, notify=False, **change)
     due_now(filed)
 
     report = claim_states_poll(pause=0)
@@ -115,7 +115,7 @@ def test_polling_backs_off_while_nothing_changes_and_stops_at_a_final_state(
     filed.refresh_from_db()
     assert filed.state_check_interval == 2 * first_wait
 
-    api_to_sandbox.set_claim_state(filed.source_order_id, "DENIED", notify=False)
+    api_to_sandbox.set_claim_state(filed.claim_number, "DENIED", notify=False)
     due_now(filed)
     claim_states_poll(pause=0)
 
@@ -151,7 +151,7 @@ def test_polling_takes_a_few_claims_per_run_and_stops_on_a_rate_limit(
 def test_the_poll_command_reports_what_it_did(filed, api_to_sandbox):
     from io import StringIO
 
-    api_to_sandbox.set_claim_state(filed.source_order_id, "OPEN", notify=False)
+    api_to_sandbox.set_claim_state(filed.claim_number, "OPEN", notify=False)
     due_now(filed)
     out = StringIO()
 
@@ -169,9 +169,9 @@ def test_an_associate_finds_a_customers_claims_by_full_email_or_phone_only(filed
     partial = associate_client.get(url, {"contact": "customer@"})
     other = associate_client.get(url, {"contact": "someone@example.com"})
 
-    assert filed.source_order_id.encode() in by_email.content
-    assert filed.source_order_id.encode() in by_phone.content
-    assert filed.source_order_id.encode() not in partial.content
+    assert filed.claim_number.encode() in by_email.content
+    assert filed.claim_number.encode() in by_phone.content
+    assert filed.claim_number.encode() not in partial.content
     assert b"whole email address" in partial.content
     assert b"No claims for this customer" in other.content
 
@@ -185,7 +185,7 @@ def test_an_associate_of_another_store_finds_nothing(filed, client, django_user_
 
     page = client.get(reverse("kiosk:customer-claims"), {"contact": "customer@example.com"})
 
-    assert filed.source_order_id.encode() not in page.content
+    assert filed.claim_number.encode() not in page.content
     assert b"No claims for this customer" in page.content
 
 
@@ -196,12 +196,12 @@ def test_polling_does_not_undo_a_newer_state_a_webhook_brought(
     import json
 
     settings.ORDERPROTECTION_WEBHOOK_SECRET = SECRET
-    api_to_sandbox.set_claim_state(filed.source_order_id, "APPROVED", notify=False)
+    api_to_sandbox.set_claim_state(filed.claim_number, "APPROVED", notify=False)
     denial = {
         "id": "evt-denied-later",
         "topic": "claim.denied",
         "created_at": timezone.now().isoformat(),
-        "body": {"source_order_id": filed.source_order_id, "resolutions": [{"type": "OTHER"}]},
+        "body": {"source_order_id": filed.claim_number, "resolutions": [{"type": "OTHER"}]},
     }
     response = client.post(
         reverse("orderprotection-webhook"),

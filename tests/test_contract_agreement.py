@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.services.payload import PayloadInvalid, payload_validate
+from kiosk.delivery.payload import PayloadInvalid, payload_validate
 from sandbox.contract import contract_errors
 
 EXAMPLE = json.loads((Path(__file__).parent / "data" / "offline_claim_example.json").read_text())

@@ -13,17 +13,14 @@ from django.urls import reverse
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from kiosk.delivery.results import Result
+from kiosk.followup.customer_copy import customer_copy_send
+from kiosk.followup.tasks import customer_copy_queue, customer_copy_retry, customer_copy_send_task
 from kiosk.models import Claim
-from kiosk.services.customer_copy import (
-    customer_copy_queue,
-    customer_copy_retry,
-    customer_copy_send,
-)
-from kiosk.services.submission import Outcome, claim_submit
-from kiosk.tasks import send_customer_copy
+from kiosk.services.submission import claim_submit
 from tests.factories import ClaimFactory, UserFactory
 
-COPY_TASK = f"{send_customer_copy.func.__module__}.{send_customer_copy.func.__qualname__}"
+COPY_TASK = f"{customer_copy_send_task.func.__module__}.{customer_copy_send_task.func.__qualname__}"
 
 
 class RefusingEmailBackend(BaseEmailBackend):
@@ -47,7 +44,7 @@ def submitted(store, **fields) -> Claim:
 
     fields = {
         "status": Claim.Status.FILED,
-        "source_order_id": "SB-1234-5678",
+        "claim_number": "SB-1234-5678",
         "submitted_at": timezone.now(),
     } | fields
     claim = ClaimFactory(store=store, **fields)
@@ -64,17 +61,17 @@ def test_submitting_sends_one_copy_with_the_claim_number(
     run_queued_tasks()
     run_queued_tasks()
 
-    assert result.outcome == Outcome.FILED
+    assert result.result == Result.FILED
     complete_claim.refresh_from_db()
     assert complete_claim.customer_copy_status == Claim.CustomerCopyStatus.SENT
     assert complete_claim.customer_copy_sent_at is not None
     assert len(copy_tasks()) == 1
     [email] = mail.outbox
     assert email.to == ["customer@example.com"]
-    assert email.subject == f"Your warranty claim {complete_claim.source_order_id} at Main Street"
+    assert email.subject == f"Your warranty claim {complete_claim.claim_number} at Main Street"
     html = email.alternatives[0].content
     for body in (email.body, html):
-        assert complete_claim.source_order_id in body
+        assert complete_claim.claim_number in body
         assert "Main Street" in body
         assert "Espresso machine (SKU-12345)" in body
         assert "OrderProtection reviews your claim." in body
@@ -89,9 +86,9 @@ def test_a_claim_still_on_its_way_gets_its_reference_and_the_number_follows(
     api_to_sandbox.set_faults(mode="error_503", times=1)
 
     result = claim_submit(claim=complete_claim, media_base_url=media_server)
-    send_customer_copy.call(complete_claim.pk)  # before the worker files the claim
+    customer_copy_send_task.call(complete_claim.pk)  # before the worker files the claim
 
-    assert result.outcome == Outcome.QUEUED
+    assert result.result == Result.QUEUED
     [email] = mail.outbox
     assert complete_claim.reference in email.subject
     assert complete_claim.reference in email.body
@@ -105,7 +102,7 @@ def test_a_claim_rejected_for_correction_gets_no_copy_yet(
     # The API cannot fetch the photos, so it rejects the claim: the associate corrects it.
     result = claim_submit(claim=complete_claim, media_base_url="http://127.0.0.1:9")
 
-    assert result.outcome == Outcome.REJECTED
+    assert result.result == Result.REJECTED
     complete_claim.refresh_from_db()
     assert complete_claim.customer_copy_status == ""
     assert copy_tasks() == []
@@ -123,7 +120,7 @@ def test_a_failing_mail_server_leaves_the_claim_filed_and_says_why(settings, sto
 
     claim.refresh_from_db()
     assert claim.status == Claim.Status.FILED
-    assert claim.source_order_id == "SB-1234-5678"
+    assert claim.claim_number == "SB-1234-5678"
     assert claim.customer_copy_status == Claim.CustomerCopyStatus.FAILED
     assert claim.customer_copy_error.startswith("SMTPRecipientsRefused:")
     assert "No such user" in claim.customer_copy_error

@@ -40,7 +40,7 @@ def decisions(claim) -> list[str]:
 
 def assert_filed_once(claim, sandbox):
     assert claim.status == Claim.Status.FILED
-    assert claim.source_order_id in sandbox.claims
+    assert claim.claim_number in sandbox.claims
     assert len(sandbox.claims) == 1
 
 
@@ -48,7 +48,7 @@ def assert_associate_saw_saved_then_the_number(counter_page, client, claim):
     """At the counter: saved with its reference; once filed, the result page shows the number."""
     assert "Saved. It will be filed automatically." in counter_page
     assert claim.reference in counter_page
-    assert claim.source_order_id in result_page(client, claim)
+    assert claim.claim_number in result_page(client, claim)
 
 
 def manager_page(admin_client, claim) -> str:
@@ -84,9 +84,9 @@ def test_latency_above_the_counter_deadline_is_filed_by_the_worker_once(
     assert [a[2:] for a in attempts(claim)] == [("unknown", "counter"), ("found", "worker")]
     assert "outcome unknown: look it up first" in decisions(claim)[0]
     assert decisions(claim)[1] == (
-        f"found at OrderProtection after an unknown outcome; filed as {claim.source_order_id}"
+        f"found at OrderProtection after an unknown outcome; filed as {claim.claim_number}"
     )
-    assert claim.source_order_id in result_page(associate_client, claim)
+    assert claim.claim_number in result_page(associate_client, claim)
 
 
 @pytest.mark.parametrize(
@@ -112,8 +112,8 @@ def test_server_errors_are_retried_until_filed(
     ]
     assert decisions(claim)[0].startswith("retry in ")
     assert decisions(claim)[1].startswith("not found at OrderProtection")
-    assert decisions(claim)[4] == f"filed as {claim.source_order_id}"
-    assert claim.source_order_id in result_page(associate_client, claim)
+    assert decisions(claim)[4] == f"filed as {claim.claim_number}"
+    assert claim.claim_number in result_page(associate_client, claim)
 
 
 def test_rate_limit_with_retry_after_waits_as_told(
@@ -248,7 +248,7 @@ def test_expired_oauth_token_is_refreshed_and_retried_once(
     assert len(api_with_oauth.claims) == 2
     tokens = [t for t in api_with_oauth.issued_tokens if t["store_id"] == "store_123"]
     assert [t["expired"] for t in tokens] == [True, False]
-    assert claim.source_order_id in associate_client.get(response.url).content.decode()
+    assert claim.claim_number in associate_client.get(response.url).content.decode()
     assert "refresh the OAuth token, retry now" in manager_page(admin_client, claim)
 
 
@@ -308,7 +308,9 @@ def test_one_sender_at_a_time_and_never_after_filing(
 
     from django.db import connection
 
-    from kiosk.services.delivery import Delivery, claim_deliver, claim_queue
+    from kiosk.delivery.queue import claim_queue
+    from kiosk.delivery.results import Result
+    from kiosk.delivery.sending import claim_deliver
     from kiosk.services.submission import claim_build_payload
 
     # The sandbox ignores idempotency keys: a second send would file a second claim.
@@ -331,8 +333,8 @@ def test_one_sender_at_a_time_and_never_after_filing(
     for thread in threads:
         thread.join()
 
-    assert sorted(results) == sorted([Delivery.FILED] + [Delivery.NOT_DUE] * 3)
-    assert claim_deliver(claim_pk=complete_claim.pk) == Delivery.NOT_DUE
+    assert sorted(results) == sorted([Result.FILED] + [Result.NOT_DUE] * 3)
+    assert claim_deliver(claim_pk=complete_claim.pk) == Result.NOT_DUE
     assert len(api_to_sandbox.received) == 1
     assert len(api_to_sandbox.claims) == 1
     assert complete_claim.attempts.count() == 1
@@ -341,7 +343,8 @@ def test_one_sender_at_a_time_and_never_after_filing(
 def test_a_bug_while_sending_stops_the_claim_for_a_person_and_is_raised(
     complete_claim, media_server
 ):
-    from kiosk.services.delivery import claim_deliver, claim_queue
+    from kiosk.delivery.queue import claim_queue
+    from kiosk.delivery.sending import claim_deliver
     from kiosk.services.submission import claim_build_payload
 
     class BrokenClient:

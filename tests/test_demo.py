@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 
+from kiosk.demo.seed import DEMO_LOGINS, DEMO_STORE_ID, demo_setup
 from kiosk.models import AssociatePin, Store
-from kiosk.services.demo import DEMO_LOGINS, DEMO_STORE_ID, demo_setup
 from kiosk.services.tablets import pin_set
 from tests.factories import ClaimFactory, UserFactory
 

@@ -12,10 +12,12 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
+from kiosk.delivery import sending
+from kiosk.delivery.queue import claim_queue
+from kiosk.delivery.recovery import deliveries_recover
+from kiosk.delivery.results import Result
+from kiosk.delivery.sending import claim_deliver, claim_send
 from kiosk.models import Claim
-from kiosk.services import delivery
-from kiosk.services.delivery import Delivery, claim_deliver, claim_queue, claim_send
-from kiosk.services.recovery import deliveries_recover
 from kiosk.services.submission import claim_build_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,7 +104,7 @@ def test_with_reconciliation_off_an_unknown_outcome_is_resent_blindly(
 def test_a_201_after_the_lease_was_taken_over_is_still_recorded(queued, api_to_sandbox):
     api_to_sandbox.set_faults(latency_ms=600, times=1)
     taken = Claim.objects.filter(pk=queued.pk).update(
-        status=Claim.Status.SUBMITTING, sending_started_at=timezone.now()
+        status=Claim.Status.SENDING, sending_started_at=timezone.now()
     )
     assert taken
     claim = Claim.objects.get(pk=queued.pk)
@@ -120,19 +122,19 @@ def test_a_201_after_the_lease_was_taken_over_is_still_recorded(queued, api_to_s
     thief.join()
 
     claim.refresh_from_db()
-    assert result == Delivery.FILED
+    assert result == Result.FILED
     assert claim.status == Claim.Status.FILED
-    assert claim.source_order_id in api_to_sandbox.claims
+    assert claim.claim_number in api_to_sandbox.claims
     # The claim is filed: the recovered copy is never sent again.
-    assert claim_deliver(claim_pk=claim.pk) == Delivery.NOT_DUE
+    assert claim_deliver(claim_pk=claim.pk) == Result.NOT_DUE
     assert len(api_to_sandbox.claims) == 1
 
 
 def test_a_second_filing_is_kept_and_flagged_not_lost(queued, api_to_sandbox, admin_client):
     claim = deliver_until_settled(queued)
-    first_number = claim.source_order_id
+    first_number = claim.claim_number
     # A sender that lost its lease long ago gets its answer now: a second claim.
-    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.SUBMITTING)
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.SENDING)
     stale = Claim.objects.get(pk=claim.pk)
     Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.FILED)
 
@@ -140,7 +142,7 @@ def test_a_second_filing_is_kept_and_flagged_not_lost(queued, api_to_sandbox, ad
 
     claim.refresh_from_db()
     second_number = next(n for n in api_to_sandbox.claims if n != first_number)
-    assert claim.source_order_id == first_number
+    assert claim.claim_number == first_number
     assert claim.possible_duplicates == [second_number]
     last = claim.attempts.order_by("-number").first()
     assert "possible duplicate, flagged for managers" in last.decision
@@ -151,17 +153,17 @@ def test_a_second_filing_is_kept_and_flagged_not_lost(queued, api_to_sandbox, ad
 def test_a_database_error_right_after_a_201_leads_to_a_lookup_not_a_resend(
     queued, api_to_sandbox, monkeypatch
 ):
-    real_record = delivery.claim_record_filed
+    real_record = sending.claim_record_filed
 
     def database_gone(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(delivery, "claim_record_filed", database_gone)
+    monkeypatch.setattr(sending, "claim_record_filed", database_gone)
     with pytest.raises(OperationalError):
         claim_deliver(claim_pk=queued.pk)
-    monkeypatch.setattr(delivery, "claim_record_filed", real_record)
+    monkeypatch.setattr(sending, "claim_record_filed", real_record)
     queued.refresh_from_db()
-    assert queued.status == Claim.Status.SUBMITTING
+    assert queued.status == Claim.Status.SENDING
 
     recovery = deliveries_recover(stuck_after=0)
     queued.refresh_from_db()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kiosk.followup.webhook_events import webhook_event_process
 from kiosk.models import Claim, WebhookEvent
-from kiosk.services.webhooks import webhook_event_process
 from kiosk.steps import FORM_STEPS
 from tests.factories import ClaimFactory
 
@@ -211,8 +211,8 @@ def webhook_claim(db, settings, api_to_sandbox):
     return ClaimFactory(
         store__source_store_id="store_h",
         status=Claim.Status.FILED,
-        source_order_id="SB-9999-0000",
-        op_claim_id="cm-hostile",
+        claim_number="SB-9999-0000",
+        orderprotection_id="cm-hostile",
     )
 
 
@@ -384,7 +384,7 @@ def test_the_claim_list_answers_400_to_a_nul_character(manager_client, desk_clai
 def _valid_values(manager, store) -> dict[str, set[str]]:
     from kiosk.admin.filters import SubmittedFilter
     from kiosk.choices import IssueType, Resolution
-    from kiosk.services.claim_state import STATE_LABELS
+    from kiosk.followup.claim_state import STATE_LABELS
 
     return {
         "drafts": {"only", "abandoned", "include"},

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kiosk.delivery.sending import claim_deliver
 from kiosk.logs import RedactingJsonFormatter, redacted
 from kiosk.models import Claim
-from kiosk.services.delivery import claim_deliver
 
 FORMATTER = RedactingJsonFormatter(
     "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -92,7 +92,7 @@ def test_personal_data_and_secrets_are_masked(text, masked):
 
 def test_the_time_and_the_names_are_not_mistaken_for_phone_numbers(caplog):
     caplog.set_level(logging.INFO)
-    logging.getLogger("kiosk.services.delivery").info("Claim %s: filed", "R-7K2M9QXA")
+    logging.getLogger("kiosk.delivery.sending").info("Claim %s: filed", "R-7K2M9QXA")
 
     (line,) = lines(caplog)
 
@@ -111,8 +111,8 @@ def test_the_api_token_appears_nowhere(
 
     pages = [
         admin_client.get(reverse("admin:kiosk_claim_change", args=[complete_claim.pk])),
-        admin_client.get(reverse("admin:kiosk_submissionattempt_change", args=[attempt.pk])),
-        admin_client.get(reverse("admin:kiosk_submissionattempt_changelist")),
+        admin_client.get(reverse("admin:kiosk_deliveryattempt_change", args=[attempt.pk])),
+        admin_client.get(reverse("admin:kiosk_deliveryattempt_changelist")),
     ]
     try:
         raise RuntimeError("while sending")

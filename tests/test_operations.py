@@ -72,7 +72,7 @@ def test_manager_retries_after_the_credentials_are_fixed(
 
 def test_retry_action_leaves_claims_that_do_not_need_attention(manager_client, complete_claim):
     complete_claim.status = Claim.Status.FILED
-    complete_claim.source_order_id = "SB-0000-0001"
+    complete_claim.claim_number = "SB-0000-0001"
     complete_claim.save()
 
     page = retry_action(manager_client, complete_claim)
@@ -114,7 +114,7 @@ def test_recover_deliveries_requeues_a_claim_left_sending(
 ):
     # What a worker killed in the middle of a request leaves behind.
     long_ago = timezone.now() - datetime.timedelta(minutes=10)
-    complete_claim.status = Claim.Status.SUBMITTING
+    complete_claim.status = Claim.Status.SENDING
     complete_claim.request_payload = _payload(complete_claim, media_server)
     complete_claim.queued_at = complete_claim.sending_started_at = long_ago
     complete_claim.next_attempt_at = long_ago
@@ -140,14 +140,14 @@ def test_recover_deliveries_requeues_a_claim_left_sending(
 
 
 def test_recover_deliveries_leaves_a_claim_being_sent_now(complete_claim):
-    complete_claim.status = Claim.Status.SUBMITTING
+    complete_claim.status = Claim.Status.SENDING
     complete_claim.sending_started_at = timezone.now()
     complete_claim.save()
 
     call_command("recover_deliveries", stdout=__import__("io").StringIO())
 
     complete_claim.refresh_from_db()
-    assert complete_claim.status == Claim.Status.SUBMITTING
+    assert complete_claim.status == Claim.Status.SENDING
 
 
 def test_admin_index_shows_undelivered_claims(manager_client, complete_claim):

@@ -47,10 +47,10 @@ def client_for(sandbox, *, token: str = "sandbox-token", read_timeout: float = 5
     )
 
 
-def test_create_offline_claim_returns_the_source_order_id(sandbox):
+def test_create_offline_claim_returns_the_claim_number(sandbox):
     filed = client_for(sandbox).create_offline_claim(BODY, idempotency_key="key-1")
 
-    assert filed.source_order_id in sandbox.claims
+    assert filed.claim_number in sandbox.claims
     assert filed.exchange.status_code == 201
     received = sandbox.received[0]
     assert received.body_json == BODY
@@ -381,4 +381,4 @@ def test_an_answer_that_has_begun_to_arrive_is_read_past_the_deadline():
     finally:
         api.close()
 
-    assert filed.source_order_id == "OP-1234-5678"
+    assert filed.claim_number == "OP-1234-5678"

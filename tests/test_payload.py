@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.delivery.payload import PayloadInvalid, claim_payload, payload_validate
 from kiosk.models import ClaimAttachment
-from kiosk.services.payload import PayloadInvalid, claim_payload, payload_validate
 from kiosk.steps import FORM_STEPS, step_for_payload_field
 from tests.factories import ClaimFactory, StoreFactory
 

@@ -10,8 +10,9 @@ import requests
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
+from kiosk.delivery.queue import claim_queue
+from kiosk.delivery.sending import claim_deliver
 from kiosk.models import Claim
-from kiosk.services.delivery import claim_deliver, claim_queue
 from kiosk.services.submission import claim_build_payload
 from tests.factories import ClaimFactory, UserFactory
 from tests.images import phone_photo

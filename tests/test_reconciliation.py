@@ -12,9 +12,9 @@ import pytest
 import responses
 from django.utils import timezone
 
+from kiosk.delivery.reconciliation import LookupResult, claim_lookup
 from kiosk.models import Claim
 from kiosk.orderprotection import ApiUnavailable, OrderProtectionClient, StaticToken
-from kiosk.services.reconciliation import LookupResult, claim_lookup
 from tests.factories import ClaimFactory
 
 API = "https://api.example.test"
@@ -90,7 +90,7 @@ def test_lookup_finds_the_claim_and_uses_the_configured_parameter_names(claim, c
     lookup = claim_lookup(claim=claim, client=client)
 
     assert lookup.result == LookupResult.FOUND
-    assert lookup.found.source_order_id == "OP-1111-0001"
+    assert lookup.found.claim_number == "OP-1111-0001"
     assert responses.calls[0].request.params == {"limit": "2"}
 
 
@@ -138,7 +138,7 @@ def test_other_stores_customers_and_earlier_claims_do_not_match(claim, client):
 
 @responses.activate
 def test_a_claim_number_another_claim_holds_is_not_taken(claim, client):
-    ClaimFactory(store=claim.store, status=Claim.Status.FILED, source_order_id="OP-1111-0001")
+    ClaimFactory(store=claim.store, status=Claim.Status.FILED, claim_number="OP-1111-0001")
     listing(page([node("OP-1111-0001")]))
 
     assert claim_lookup(claim=claim, client=client).result == LookupResult.NOT_FOUND
@@ -157,7 +157,7 @@ def test_the_item_tells_two_claims_of_one_customer_apart(claim, client):
 
     lookup = claim_lookup(claim=claim, client=client)
 
-    assert lookup.found.source_order_id == "OP-1111-0001"
+    assert lookup.found.claim_number == "OP-1111-0001"
 
 
 @responses.activate
@@ -167,7 +167,7 @@ def test_claims_that_cannot_be_told_apart_are_ambiguous(claim, client):
     lookup = claim_lookup(claim=claim, client=client)
 
     assert lookup.result == LookupResult.AMBIGUOUS
-    assert {c.source_order_id for c in lookup.candidates} == {"OP-A", "OP-B"}
+    assert {c.claim_number for c in lookup.candidates} == {"OP-A", "OP-B"}
 
 
 @responses.activate
@@ -182,7 +182,7 @@ def test_a_customer_without_email_is_matched_by_name_and_description(claim, clie
         )
     )
 
-    assert claim_lookup(claim=claim, client=client).found.source_order_id == "OP-1111-0001"
+    assert claim_lookup(claim=claim, client=client).found.claim_number == "OP-1111-0001"
 
 
 @responses.activate

@@ -47,7 +47,7 @@ def test_redis_backend_retries_and_files_each_claim_once(
         (201, "worker"),
     ]
     assert len(api_to_sandbox.claims) == 1
-    assert complete_claim.source_order_id in associate_client.get(response.url).content.decode()
+    assert complete_claim.claim_number in associate_client.get(response.url).content.decode()
 
 
 def test_healthz_pings_redis(redis_tasks, admin_client):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from kiosk.models import Claim, SubmissionAttempt
+from kiosk.models import Claim, DeliveryAttempt
 from kiosk.services.retention import personal_data_purge
 from tests.factories import ClaimFactory
 
@@ -17,14 +17,14 @@ def filed_long_ago(claim: Claim, days: int) -> Claim:
     submitted = timezone.now() - datetime.timedelta(days=days)
     Claim.objects.filter(pk=claim.pk).update(
         status=Claim.Status.FILED,
-        source_order_id="SB-1111-2222",
+        claim_number="SB-1111-2222",
         submitted_at=submitted,
         filed_at=submitted,
         claim_state="APPROVED",
         request_payload={"customer": {"email": claim.customer_email}, "storeId": "store_123"},
         response_body={"status": "ok", "payload": {"customer": {"email": claim.customer_email}}},
     )
-    SubmissionAttempt.objects.create(
+    DeliveryAttempt.objects.create(
         claim=claim,
         number=1,
         url="https://api.test/v1/claims/offline",
@@ -55,7 +55,7 @@ def test_old_claims_lose_their_personal_data_and_keep_the_audit_skeleton(
     assert old.request_payload is None and old.response_body is None
     assert old.item_details == "" and old.ship_lat is None
     assert len(old.request_payload_sha256) == 64 and old.personal_data_purged_at
-    assert (old.source_order_id, old.status, old.claim_state) == (
+    assert (old.claim_number, old.status, old.claim_state) == (
         "SB-1111-2222",
         "filed",
         "APPROVED",

@@ -4,7 +4,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from kiosk.models import Claim, Store, SubmissionAttempt
+from kiosk.models import Claim, DeliveryAttempt, Store
 
 
 def test_generate_claims_adds_claims_attempts_and_stores(db):
@@ -15,7 +15,7 @@ def test_generate_claims_adds_claims_attempts_and_stores(db):
     assert Claim.objects.count() == 500
     assert Store.objects.count() == 4
     filed = Claim.objects.filter(status=Claim.Status.FILED)
-    assert SubmissionAttempt.objects.count() == filed.count() > 300
+    assert DeliveryAttempt.objects.count() == filed.count() > 300
     assert set(Claim.objects.values_list("store__source_store_id", flat=True)) == {
         "store_001",
         "store_002",
@@ -23,5 +23,5 @@ def test_generate_claims_adds_claims_attempts_and_stores(db):
         "store_004",
     }
     claim = filed.first()
-    assert claim.attempts.get().decision == f"filed as {claim.source_order_id}"
+    assert claim.attempts.get().decision == f"filed as {claim.claim_number}"
     assert "500 claims" in out.getvalue()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.models import Claim, SubmissionAttempt
-from kiosk.services.delivery import claim_queue
+from kiosk.delivery.queue import claim_queue
+from kiosk.models import Claim, DeliveryAttempt
 from sandbox import SandboxServer
 from tests.factories import ClaimFactory
 from tests.workers import wait_for, worker_env
@@ -63,7 +63,7 @@ def assert_each_filed_exactly_once(sandbox: SandboxServer, claims: list[Claim]) 
     assert max(keys_at_sandbox.values()) == 1, "a claim was filed twice"
     assert len(sandbox.claims) == filed.count()
     for claim in filed:
-        assert sandbox.claim_keys[claim.source_order_id] == str(claim.idempotency_key)
+        assert sandbox.claim_keys[claim.claim_number] == str(claim.idempotency_key)
         assert not claim.possible_duplicates
     return duplicates
 
@@ -94,7 +94,7 @@ def test_soak_1000_claims_with_30_percent_transient_faults(
     assert faulted > 300, f"only {faulted} faults were injected"
     # Every attempt is in the audit trail, with the decision taken.
     assert not Claim.objects.filter(attempts__decision="").exists()
-    calls = Counter(SubmissionAttempt.objects.values_list("kind", "outcome"))
+    calls = Counter(DeliveryAttempt.objects.values_list("kind", "outcome"))
     assert calls[("lookup", "found")] > 0, "no answer lost after filing was found again"
     print(
         f"soak: {dict(statuses)}; {faulted} faults injected into {len(posts)} claim requests; "
@@ -114,11 +114,11 @@ def test_crash_mid_delivery_then_restart_files_each_claim_once(
     claims = queue_claims(store, associate, 5)
     pool = worker_pool(env, count=1)
     wait_for(
-        lambda: Claim.objects.filter(status=Claim.Status.SUBMITTING).exists(),
+        lambda: Claim.objects.filter(status=Claim.Status.SENDING).exists(),
         timeout=30,
         what="a delivery in flight",
     )
-    in_flight = Claim.objects.get(status=Claim.Status.SUBMITTING)
+    in_flight = Claim.objects.get(status=Claim.Status.SENDING)
     key = str(in_flight.idempotency_key)
     time.sleep(0.5)  # the request is at the sandbox, which takes 1.5 s to answer
 
@@ -127,7 +127,7 @@ def test_crash_mid_delivery_then_restart_files_each_claim_once(
     # The sandbox finishes the request the dead worker sent: the claim exists there.
     wait_for(lambda: key in soak_sandbox.claim_keys.values(), timeout=10, what="the sandbox")
     in_flight.refresh_from_db()
-    assert in_flight.status == Claim.Status.SUBMITTING
+    assert in_flight.status == Claim.Status.SENDING
     soak_sandbox.set_faults(latency_ms=0)
     call_command("recover_deliveries", "--stuck-after", "0", verbosity=0)
     pool.start(1)

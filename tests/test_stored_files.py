@@ -16,13 +16,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kiosk.delivery.queue import claim_queue
+from kiosk.delivery.results import Result
 from kiosk.forms import SignatureForm
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.attachments import attachment_discard
-from kiosk.services.delivery import claim_queue
 from kiosk.services.drafts import ClaimNotEditable, claim_remove_attachment, claim_save_step
 from kiosk.services.retention import personal_data_purge
-from kiosk.services.submission import Outcome, claim_build_payload, claim_submit
+from kiosk.services.submission import claim_build_payload, claim_submit
 from tests.conftest import attach
 from tests.images import image_bytes, signature_data_url
 
@@ -122,7 +123,7 @@ def test_a_signature_saved_while_the_first_tap_builds_the_body_is_not_lost(
 
     result = claim_submit(claim=first_tap, media_base_url=media_server, deadline=0.01)
 
-    assert result.outcome != Outcome.NOT_EDITABLE
+    assert result.result != Result.NOT_EDITABLE
     assert_every_named_file_is_there(complete_claim)
 
 

@@ -1,7 +1,8 @@
 """claim_submit, the service behind the submit button, against the sandbox."""
 
+from kiosk.delivery.results import Result
 from kiosk.models import Claim
-from kiosk.services.submission import Outcome, claim_submit
+from kiosk.services.submission import claim_submit
 
 
 def test_claim_submit_sends_the_claims_idempotency_key(
@@ -9,7 +10,7 @@ def test_claim_submit_sends_the_claims_idempotency_key(
 ):
     result = claim_submit(claim=complete_claim, media_base_url=media_server)
 
-    assert result.outcome == Outcome.FILED
+    assert result.result == Result.FILED
     headers = api_to_sandbox.received[0].headers
     assert headers["Idempotency-Key"] == str(complete_claim.idempotency_key)
 
@@ -23,7 +24,7 @@ def test_claim_submit_never_sends_a_claim_that_fails_the_schema(
     result = claim_submit(claim=complete_claim, media_base_url=media_server)
 
     complete_claim.refresh_from_db()
-    assert result.outcome == Outcome.INCOMPLETE
+    assert result.result == Result.INCOMPLETE
     assert complete_claim.status == Claim.Status.DRAFT
     assert complete_claim.last_error_field == "storeId"
     assert api_to_sandbox.received == []
@@ -37,7 +38,7 @@ def test_claim_submit_leaves_a_filed_claim_alone(complete_claim, api_to_sandbox,
 
     result = claim_submit(claim=stale, media_base_url=media_server)
 
-    assert result.outcome == Outcome.NOT_EDITABLE
+    assert result.result == Result.NOT_EDITABLE
     assert result.claim.status == Claim.Status.FILED
     assert len(api_to_sandbox.received) == 1
 
@@ -50,7 +51,7 @@ def test_claim_submit_queues_when_the_counter_attempt_fails(
     result = claim_submit(claim=complete_claim, media_base_url=media_server)
 
     complete_claim.refresh_from_db()
-    assert result.outcome == Outcome.QUEUED
+    assert result.result == Result.QUEUED
     assert complete_claim.status == Claim.Status.QUEUED
     assert complete_claim.delivery_attempts == 1
     assert complete_claim.next_attempt_at > complete_claim.queued_at
@@ -69,7 +70,7 @@ def test_claim_submit_waits_for_a_lookup_after_a_server_error(
     complete_claim.refresh_from_db()
     attempt = complete_claim.attempts.get()
     # A 5xx may come after the claim was recorded: it is not sent again blindly.
-    assert result.outcome == Outcome.QUEUED
+    assert result.result == Result.QUEUED
     assert complete_claim.status == Claim.Status.OUTCOME_UNKNOWN
     assert (attempt.status_code, attempt.outcome) == (500, "unknown")
     assert "outcome unknown: look it up first" in attempt.decision

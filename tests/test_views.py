@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
-from kiosk.models import Claim, SubmissionAttempt
+from kiosk.models import Claim, DeliveryAttempt
 from tests.factories import StoreFactory, UserFactory
 from tests.images import signature_data_url, uploaded_image
 
@@ -224,17 +224,17 @@ def test_associate_files_claim_through_every_step(
     claim.refresh_from_db()
     assert response.url == reverse("kiosk:claim-result", args=[claim.reference])
     assert claim.status == Claim.Status.FILED
-    assert claim.source_order_id in api_to_sandbox.claims
+    assert claim.claim_number in api_to_sandbox.claims
     sent = api_to_sandbox.received[0].body_json
     assert sent == claim.request_payload
     assert sent["customer"]["phoneNumber"] == "+12125550100"
     assert len(sent["item"]["images"]) == 2
     assert sent["shippingAddress"]["stateAbr"] == "NY"
     assert sent["signature"].startswith(media_server)
-    assert claim.response_body["payload"]["sourceOrderId"] == claim.source_order_id
+    assert claim.response_body["payload"]["sourceOrderId"] == claim.claim_number
     result = associate_client.get(response.url)
-    assert claim.source_order_id.encode() in result.content
-    attempt = SubmissionAttempt.objects.get(claim=claim)
+    assert claim.claim_number.encode() in result.content
+    attempt = DeliveryAttempt.objects.get(claim=claim)
     assert (attempt.number, attempt.status_code, attempt.outcome) == (1, 201, "filed")
 
 
@@ -419,7 +419,7 @@ def test_claim_dates_in_the_future_are_refused_server_side(associate_client, sto
 
 
 def test_the_start_screen_keeps_no_trail_of_earlier_customers(associate_client, complete_claim):
-    complete_claim.status, complete_claim.source_order_id = Claim.Status.FILED, "XX-1111-2222"
+    complete_claim.status, complete_claim.claim_number = Claim.Status.FILED, "XX-1111-2222"
     complete_claim.submitted_at = complete_claim.created_at
     complete_claim.save()
 

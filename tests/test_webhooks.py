@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from kiosk.followup.webhook_events import webhook_event_process
 from kiosk.models import Claim, ClaimStateChange, WebhookEvent
-from kiosk.services.webhooks import webhook_event_process
 from tests.factories import ClaimFactory
 
 SECRET = "whsec-test-1"
@@ -26,8 +26,8 @@ def filed_claim(store, associate):
         store=store,
         created_by=associate,
         status=Claim.Status.FILED,
-        source_order_id="SB-1111-2222",
-        op_claim_id="cm0b57zjv00myq52xh0c590b8",
+        claim_number="SB-1111-2222",
+        orderprotection_id="cm0b57zjv00myq52xh0c590b8",
     )
 
 
@@ -209,7 +209,7 @@ def tablet_result(claim) -> str:
     tablet = Client()
     tablet.force_login(claim.created_by)
     page = tablet.get(reverse("kiosk:claim-result", args=[claim.reference])).content.decode()
-    assert "Claim filed" in page and claim.source_order_id in page
+    assert "Claim filed" in page and claim.claim_number in page
     return page
 
 
@@ -355,8 +355,8 @@ def test_an_event_naming_another_store_is_kept_flagged_and_changes_nothing(clien
     other = ClaimFactory(
         store__source_store_id="store_A",
         status=Claim.Status.FILED,
-        source_order_id="SB-3333-4444",
-        op_claim_id="cm-of-store-a",
+        claim_number="SB-3333-4444",
+        orderprotection_id="cm-of-store-a",
     )
     post(client, app_event("claim/approved", storeId="store_A", resolutions=[{"type": "REFUND"}]))
 

@@ -23,7 +23,7 @@ class ReadOnlyAdminMixin:
 class StoreScopedAdminMixin:
     """Only the objects of the user's stores: in lists, search, filters, detail and actions.
 
-    `scope` narrows a queryset for a user: a staticmethod of a kiosk.services.scoping function.
+    `scope` narrows a queryset for a user: a staticmethod of a kiosk.selectors.scoping function.
     Another store's object opened by its URL is a 404, as if it did not exist.
     """
 

@@ -22,20 +22,20 @@ from kiosk.admin.filters import (
     abandoned_before,
 )
 from kiosk.admin.pagination import EstimatedCountPaginator
+from kiosk.followup.tasks import customer_copy_retry
 from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
-from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, SubmissionAttempt
+from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, DeliveryAttempt
+from kiosk.selectors.claim_search import claim_search_filter
+from kiosk.selectors.dashboard import PERIODS, dashboard_for
+from kiosk.selectors.scoping import claims_visible_to, stores_visible_to
+from kiosk.selectors.timeline import claim_timeline
 from kiosk.services.attachments import attachment_staff_url, public_media_base_url
-from kiosk.services.claim_search import claim_search_filter
 from kiosk.services.coverage import claim_coverage
-from kiosk.services.customer_copy import customer_copy_retry
-from kiosk.services.dashboard import PERIODS, dashboard_for
 from kiosk.services.manager_actions import claims_retry
-from kiosk.services.scoping import claims_visible_to, stores_visible_to
-from kiosk.services.timeline import claim_timeline
 
 
-class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = SubmissionAttempt
+class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DeliveryAttempt
     extra = 0
     fields = [
         "number",
@@ -53,7 +53,7 @@ class SubmissionAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     ordering = ["number"]
 
     @admin.display(description="Response body")
-    def response(self, attempt: SubmissionAttempt) -> str:
+    def response(self, attempt: DeliveryAttempt) -> str:
         return pretty_json(attempt.response_body)
 
 
@@ -69,7 +69,7 @@ class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     scope = staticmethod(claims_visible_to)
     list_display = [
-        "claim_number",
+        "claim_number_shown",
         "reference",
         "status_badge",
         "flags",
@@ -82,7 +82,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
         "created_by",
         "submitted",
     ]
-    list_display_links = ["claim_number", "reference"]
+    list_display_links = ["claim_number_shown", "reference"]
     list_filter = [
         DraftFilter,
         UndeliveredFilter,
@@ -108,7 +108,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     ordering = ["-submitted_at", "-id"]
-    inlines = [SubmissionAttemptInline, ClaimStateChangeInline]
+    inlines = [DeliveryAttemptInline, ClaimStateChangeInline]
     actions = ["retry_delivery", "resend_customer_copy", "export_selected"]
     fieldsets = [
         (
@@ -116,7 +116,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
             {
                 "fields": [
                     "reference",
-                    "source_order_id",
+                    "claim_number",
                     "status",
                     "attention_reason",
                     "store",
@@ -151,7 +151,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
                     "claim_state_at",
                     "op_resolution",
                     "op_denial_reason",
-                    "op_claim_id",
+                    "orderprotection_id",
                 ]
             },
         ),
@@ -206,9 +206,9 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
 
     # -- columns ----------------------------------------------------------------------
 
-    @admin.display(description="Claim number", ordering="source_order_id")
-    def claim_number(self, claim: Claim) -> str:
-        return claim.source_order_id or "—"
+    @admin.display(description="Claim number", ordering="claim_number")
+    def claim_number_shown(self, claim: Claim) -> str:
+        return claim.claim_number or "—"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, claim: Claim) -> str:

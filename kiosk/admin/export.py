@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from kiosk.models import ManagerAction
-from kiosk.services.export import claims_csv_rows
+from kiosk.selectors.export import claims_csv_rows
 from kiosk.services.manager_actions import manager_action_record
 
 

@@ -15,9 +15,9 @@ from django.core.exceptions import BadRequest
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from kiosk.followup.claim_state import STATE_LABELS, claim_state_label
 from kiosk.models import Claim, ClaimStateChange
-from kiosk.services.claim_state import STATE_LABELS, claim_state_label
-from kiosk.services.scoping import stores_visible_to
+from kiosk.selectors.scoping import stores_visible_to
 
 
 class RefusingChangeList(ChangeList):

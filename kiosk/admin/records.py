@@ -3,12 +3,12 @@
 from django.contrib import admin
 
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
-from kiosk.models import ManagerAction, SubmissionAttempt, WebhookEvent
-from kiosk.services.scoping import attempts_visible_to, manager_actions_visible_to
+from kiosk.models import DeliveryAttempt, ManagerAction, WebhookEvent
+from kiosk.selectors.scoping import attempts_visible_to, manager_actions_visible_to
 
 
-@admin.register(SubmissionAttempt)
-class SubmissionAttemptAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     scope = staticmethod(attempts_visible_to)
     list_display = [
         "claim",
@@ -22,7 +22,7 @@ class SubmissionAttemptAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.Mo
         "sent_from",
     ]
     list_filter = ["kind", "outcome", "sent_from", "status_code"]
-    search_fields = ["claim__reference", "claim__source_order_id"]
+    search_fields = ["claim__reference", "claim__claim_number"]
     list_select_related = ["claim"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -45,11 +45,11 @@ class SubmissionAttemptAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.Mo
     readonly_fields = fields
 
     @admin.display(description="Request body")
-    def request(self, attempt: SubmissionAttempt) -> str:
+    def request(self, attempt: DeliveryAttempt) -> str:
         return pretty_json(attempt.request_body)
 
     @admin.display(description="Response body")
-    def response(self, attempt: SubmissionAttempt) -> str:
+    def response(self, attempt: DeliveryAttempt) -> str:
         return pretty_json(attempt.response_body)
 
 
@@ -70,7 +70,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ["received_at", "topic", "event_id", "claim", "outcome", "processed_at"]
     list_filter = ["topic"]
-    search_fields = ["event_id", "claim__reference", "claim__source_order_id"]
+    search_fields = ["event_id", "claim__reference", "claim__claim_number"]
     list_select_related = ["claim"]
     show_full_result_count = False
     fields = [

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from kiosk.admin.base import StoreScopedAdminMixin
 from kiosk.models import Store
-from kiosk.services.scoping import stores_visible_to
+from kiosk.selectors.scoping import stores_visible_to
 
 
 def _stores_of(user, queryset):

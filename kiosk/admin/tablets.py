@@ -5,8 +5,8 @@ from django.contrib import admin, messages
 
 from kiosk.admin.base import StoreScopedAdminMixin
 from kiosk.models import AssociatePin, Lockout, Tablet
+from kiosk.selectors.scoping import stores_visible_to
 from kiosk.services.lockouts import PIN_PREFIX, lockouts_clear, lockouts_current
-from kiosk.services.scoping import stores_visible_to
 from kiosk.services.tablets import (
     pin_holders,
     pin_min_length_for,

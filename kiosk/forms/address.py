@@ -2,6 +2,7 @@ from crispy_forms.layout import Layout
 from django import forms
 
 from kiosk import geography
+from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import Advanced, columns
 from kiosk.models import Claim
@@ -9,21 +10,7 @@ from kiosk.validators import validate_latitude, validate_longitude
 
 
 class AddressForm(ClaimStepForm):
-    payload_fields = {
-        "shippingAddress.firstName": "ship_first_name",
-        "shippingAddress.lastName": "ship_last_name",
-        "shippingAddress.address1": "ship_address1",
-        "shippingAddress.address2": "ship_address2",
-        "shippingAddress.city": "ship_city",
-        "shippingAddress.zip": "ship_zip",
-        "shippingAddress.country": "ship_country",
-        "shippingAddress.countryAbr": "ship_country",
-        "shippingAddress.state": "ship_state",
-        "shippingAddress.stateAbr": "ship_state",
-        "shippingAddress.lat": "ship_lat",
-        "shippingAddress.lng": "ship_lng",
-        "shippingAddress.addressOrigin": "address_origin",
-    }
+    payload_fields = COLLECTED_BY["address"]
     ship_country = forms.ChoiceField(label="Country")
     ship_state = forms.ChoiceField(label="State or province", required=False)
 

@@ -2,6 +2,7 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import ValidationError
 
+from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import columns
 from kiosk.models import Claim
@@ -9,13 +10,7 @@ from kiosk.validators import normalise_phone_number
 
 
 class CustomerForm(ClaimStepForm):
-    payload_fields = {
-        # The API knows the customer's name only as the shipping address's.
-        "shippingAddress.firstName": "ship_first_name",
-        "shippingAddress.lastName": "ship_last_name",
-        "customer.email": "customer_email",
-        "customer.phoneNumber": "customer_phone",
-    }
+    payload_fields = COLLECTED_BY["customer"]
 
     class Meta:
         model = Claim

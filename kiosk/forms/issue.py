@@ -2,6 +2,7 @@ from crispy_forms.layout import Div, Field, Layout
 from django import forms
 
 from kiosk.choices import IssueType, Resolution
+from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import Advanced, columns
 from kiosk.models import Claim
@@ -12,15 +13,7 @@ OTHER_PROBLEM = "other"
 
 
 class IssueForm(ClaimStepForm):
-    payload_fields = {
-        "issueType": "issue_type",
-        "resolution": "resolution",
-        "salesChannel": "sales_channel",
-        "claimCategory": "claim_category",
-        "claimFiledFrom": "claim_filed_from",
-        "options.fromValet": "from_valet",
-        "options.requireCustomerSignature": "require_customer_signature",
-    }
+    payload_fields = COLLECTED_BY["issue"]
     issue_type = forms.ChoiceField(label="What is wrong?", widget=forms.RadioSelect)
     other_issue_type = forms.ChoiceField(
         label="Other problems", required=False, widget=forms.RadioSelect

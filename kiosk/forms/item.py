@@ -1,6 +1,7 @@
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 
+from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import ImageUploadField, attachment_thumbnails, columns
 from kiosk.models import Claim, ClaimAttachment
@@ -8,18 +9,7 @@ from kiosk.validators import validate_two_decimals
 
 
 class ItemForm(ClaimStepForm):
-    payload_fields = {
-        "item.name": "item_name",
-        "item.sku": "item_sku",
-        "item.sourceProductId": "item_source_product_id",
-        "item.sourceVariantId": "item_source_variant_id",
-        "item.sourceItemId": "item_source_item_id",
-        "item.price": "item_price",
-        "item.details": "item_details",
-        "item.subIssueId": "item_sub_issue_id",
-        "item.images": "item_photos",
-        "item.productImage": "product_image",
-    }
+    payload_fields = COLLECTED_BY["item"]
     upload_kinds = {
         "item_photos": ClaimAttachment.Kind.ITEM,
         "product_image": ClaimAttachment.Kind.PRODUCT,

@@ -2,6 +2,7 @@ import dataclasses
 
 from django import forms
 
+from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.models import Claim
 from kiosk.services.attachments import signature_decode
@@ -10,7 +11,7 @@ from kiosk.services.images import NormalisedImage
 
 
 class SignatureForm(ClaimStepForm):
-    payload_fields = {"signature": "signature_data"}
+    payload_fields = COLLECTED_BY["signature"]
 
     signature_data = forms.CharField(label="Signature", required=False, widget=forms.HiddenInput)
     clear_signature = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.dateformat import format as format_date
 
+from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import ImageUploadField, attachment_thumbnails, warranty_period_label
 from kiosk.models import Claim, ClaimAttachment
@@ -14,13 +15,7 @@ OTHER_PERIOD = "other"
 
 
 class WarrantyForm(ClaimStepForm):
-    payload_fields = {
-        "warranty.dateOfPurchase": "date_of_purchase",
-        "warranty.warrantyPeriod": "warranty_period_choice",
-        "warranty.productDescription": "product_description",
-        "warranty.receiptImages": "receipt_photos",
-        "warranty.receiptRequired": "receipt_photos",
-    }
+    payload_fields = COLLECTED_BY["warranty"]
     upload_kinds = {"receipt_photos": ClaimAttachment.Kind.RECEIPT}
 
     warranty_period_choice = forms.ChoiceField(label="Warranty period")

@@ -3,7 +3,7 @@
 from kiosk.models.attachment import ClaimAttachment, attachment_upload_to, thumbnail_upload_to
 from kiosk.models.audit import ManagerAction
 from kiosk.models.claim import Claim, ClaimQuerySet, editable_claims, new_claim_reference
-from kiosk.models.delivery import ClaimStateChange, SubmissionAttempt, WebhookEvent
+from kiosk.models.delivery import ClaimStateChange, DeliveryAttempt, WebhookEvent
 from kiosk.models.store import Store
 from kiosk.models.tablet import AssociatePin, Lockout, Tablet
 
@@ -16,7 +16,7 @@ __all__ = [
     "Lockout",
     "ManagerAction",
     "Store",
-    "SubmissionAttempt",
+    "DeliveryAttempt",
     "Tablet",
     "WebhookEvent",
     "attachment_upload_to",

@@ -45,7 +45,7 @@ class Claim(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         QUEUED = "queued", "Queued for delivery"
-        SUBMITTING = "submitting", "Sending"
+        SENDING = "sending", "Sending"
         # The last request may have filed the claim: it is looked up before it is sent again.
         OUTCOME_UNKNOWN = "outcome_unknown", "Outcome unknown"
         FILED = "filed", "Filed"
@@ -65,10 +65,13 @@ class Claim(models.Model):
         FAILED = "failed", "Failed"
         NO_EMAIL = "no_email", "Not sent: no email address"
 
+    # Claims waiting for their next delivery attempt.
+    WAITING_STATUSES = (Status.QUEUED, Status.OUTCOME_UNKNOWN)
     # Claims on their way to the API, or stopped on the way.
-    IN_FLIGHT_STATUSES = (Status.QUEUED, Status.SUBMITTING, Status.OUTCOME_UNKNOWN)
+    IN_FLIGHT_STATUSES = (Status.QUEUED, Status.SENDING, Status.OUTCOME_UNKNOWN)
     UNDELIVERED_STATUSES = (*IN_FLIGHT_STATUSES, Status.NEEDS_ATTENTION)
 
+    # The portal's own name for the claim, from its first save: shown until it is filed.
     reference = models.CharField(max_length=12, unique=True, default=new_claim_reference)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="claims")
@@ -81,7 +84,8 @@ class Claim(models.Model):
     filed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT, db_index=True)
     attention_reason = models.CharField(max_length=16, choices=AttentionReason, blank=True)
-    source_order_id = models.CharField("claim number", max_length=64, blank=True, db_index=True)
+    # OrderProtection's sourceOrderId for the filed claim: what the customer quotes.
+    claim_number = models.CharField("claim number", max_length=64, blank=True, db_index=True)
 
     # Customer
     customer_email = models.EmailField(blank=True)
@@ -162,7 +166,8 @@ class Claim(models.Model):
     )
 
     # After filing: what OrderProtection decides (webhooks and polling).
-    op_claim_id = models.CharField("OrderProtection claim id", max_length=64, blank=True)
+    # OrderProtection's own id for the claim (a cuid): its webhooks and reads name it.
+    orderprotection_id = models.CharField("OrderProtection id", max_length=64, blank=True)
     claim_state = models.CharField(max_length=32, blank=True, db_index=True)
     claim_state_at = models.DateTimeField("state since", null=True, blank=True)
     claim_state_as_of = models.DateTimeField(
@@ -196,7 +201,7 @@ class Claim(models.Model):
             models.Index(fields=["store", "status", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["state_next_check_at"]),
-            models.Index(fields=["op_claim_id"]),
+            models.Index(fields=["orderprotection_id"]),
             # The manager's desk: its ordering, date range and searches (see README).
             # The list's order, with what its scope and default filter test: a deep page
             # skips its rows in this index alone (an index-only scan).
@@ -218,7 +223,7 @@ class Claim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.source_order_id or self.reference
+        return self.claim_number or self.reference
 
     @property
     def is_editable(self) -> bool:

@@ -4,8 +4,9 @@ from django.utils import timezone
 from kiosk.models.claim import Claim
 
 
-class SubmissionAttempt(models.Model):
-    """One HTTP call to the API: written before the call, completed after it."""
+class DeliveryAttempt(models.Model):
+    """One call to the API while delivering a claim (a send, or a lookup before a re-send):
+    written before the call, completed after it."""
 
     class SentFrom(models.TextChoices):
         COUNTER = "counter", "At the counter"
@@ -15,6 +16,23 @@ class SubmissionAttempt(models.Model):
         SEND = "send", "Send the claim"
         LOOKUP = "lookup", "Look the claim up"
 
+    class Outcome(models.TextChoices):
+        """What the call itself came to; the claim's fate is in `decision`."""
+
+        PENDING = "", "No answer recorded yet"
+        FILED = "filed", "Filed"
+        REJECTED = "rejected", "Rejected"
+        UNAUTHORIZED = "unauthorized", "Credentials refused"
+        MISCONFIGURED = "misconfigured", "Refused: configuration"
+        UNAVAILABLE = "unavailable", "Unavailable"
+        UNKNOWN = "unknown", "Outcome unknown"
+        FOUND = "found", "Found at OrderProtection"
+        NOT_FOUND = "not_found", "Not found at OrderProtection"
+        AMBIGUOUS = "ambiguous", "Several candidates found"
+        LOOKUP_FAILED = "lookup_failed", "Lookup failed"
+        ERROR = "error", "Internal error"
+        INTERRUPTED = "interrupted", "Sender stopped"
+
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveIntegerField()
     started_at = models.DateTimeField(default=timezone.now)
@@ -23,7 +41,7 @@ class SubmissionAttempt(models.Model):
     request_body = models.JSONField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.TextField(blank=True, help_text="Capped at AUDIT_BODY_MAX_CHARS.")
-    outcome = models.CharField(max_length=16, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome, blank=True, default=Outcome.PENDING)
     error_class = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
     sent_from = models.CharField(max_length=16, choices=SentFrom, default=SentFrom.WORKER)

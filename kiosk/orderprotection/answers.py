@@ -12,7 +12,7 @@ import requests
 
 @dataclass(frozen=True)
 class FiledClaim:
-    source_order_id: str
+    claim_number: str
     payload: dict[str, Any]
     exchange: Any = field(compare=False)
 
@@ -26,7 +26,7 @@ class RemoteClaim:
 
     id: str | None
     store_id: str | None
-    source_order_id: str | None
+    claim_number: str | None
     author_email: str | None
     author_name: str | None
     description: str | None
@@ -43,7 +43,7 @@ class RemoteClaim:
         return cls(
             id=_text(node.get("id")),
             store_id=_text(node.get("storeId")),
-            source_order_id=_text(node.get("sourceOrderId")),
+            claim_number=_text(node.get("sourceOrderId")),
             author_email=_text(node.get("authorEmail")),
             author_name=_text(node.get("authorName")),
             description=_text(node.get("claimDescription")),

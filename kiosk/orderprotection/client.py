@@ -37,7 +37,7 @@ from kiosk.orderprotection.errors import (
 
 OFFLINE_CLAIM_PATH = "/v1/claims/offline"
 CLAIMS_PATH = "/v1/claims"
-ORDER_CLAIMS_PATH = "/v1/orders/{source_order_id}/claims"
+ORDER_CLAIMS_PATH = "/v1/orders/{claim_number}/claims"
 # Not the claim's fault, and not the associate's to fix: the URL, method or size limit.
 CONFIGURATION_STATUSES = (404, 405, 413)
 
@@ -203,11 +203,9 @@ class OrderProtectionClient:
         except UnreadableAnswer as exc:
             raise ApiUnavailable(str(exc), exchange=HttpExchange(url=self.claims_url)) from exc
 
-    def order_claims(self, *, store_id: str, source_order_id: str) -> list[RemoteClaim]:
+    def order_claims(self, *, store_id: str, claim_number: str) -> list[RemoteClaim]:
         """GET /v1/orders/{sourceOrderId}/claims: the claims OrderProtection has for it."""
-        url = self.base_url + ORDER_CLAIMS_PATH.format(
-            source_order_id=quote(source_order_id, safe="")
-        )
+        url = self.base_url + ORDER_CLAIMS_PATH.format(claim_number=quote(claim_number, safe=""))
         body, _ = self._get(url, store_id=store_id, params={})
         try:
             return order_claims_from(body)
@@ -287,10 +285,10 @@ class OrderProtectionClient:
         body = json_or_none(response)
         body = body if isinstance(body, dict) else {}
         payload = body.get("payload")
-        source_order_id = payload.get("sourceOrderId") if isinstance(payload, dict) else None
+        claim_number = payload.get("sourceOrderId") if isinstance(payload, dict) else None
         if response.status_code not in (200, 201) or body.get("status") != "ok":
-            source_order_id = None
-        if not source_order_id:
+            claim_number = None
+        if not claim_number:
             # The request arrived but the answer is unreadable: the claim may
             # exist, so this is not a rejection a person could correct.
             raise ApiUnavailable(
@@ -299,7 +297,7 @@ class OrderProtectionClient:
                 exchange=exchange,
                 outcome_unknown=True,
             )
-        return FiledClaim(source_order_id=str(source_order_id), payload=payload, exchange=exchange)
+        return FiledClaim(claim_number=str(claim_number), payload=payload, exchange=exchange)
 
 
 def _read_to_the_end(response: requests.Response, *, timeout: float) -> None:

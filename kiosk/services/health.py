@@ -15,7 +15,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from kiosk.models import Claim
-from kiosk.services.scoping import claims_visible_to
+from kiosk.selectors.scoping import claims_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _delivery_queue(*, claims=None) -> dict:
         "oldest_undelivered_age_seconds": age,
         "max_age_seconds": limit,
         "queued": backlog.count(Claim.Status.QUEUED),
-        "sending": backlog.count(Claim.Status.SUBMITTING),
+        "sending": backlog.count(Claim.Status.SENDING),
         "outcome_unknown": backlog.count(Claim.Status.OUTCOME_UNKNOWN),
         "needs_attention": backlog.count(Claim.Status.NEEDS_ATTENTION),
     }

@@ -22,8 +22,8 @@ from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from kiosk.models import Lockout, ManagerAction
+from kiosk.selectors.scoping import stores_visible_to
 from kiosk.services.manager_actions import manager_action_record
-from kiosk.services.scoping import stores_visible_to
 from kiosk.services.tablets import PIN_BACKEND
 
 PIN_PREFIX = "pin:"

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kiosk.models import Claim, ClaimAttachment, SubmissionAttempt, WebhookEvent
+from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, WebhookEvent
 from kiosk.services.attachments import attachment_discard, attachment_was_sent
 from kiosk.services.drafts import ClaimNotEditable, claim_discard_draft
 
@@ -137,7 +137,7 @@ def _claim_personal_data_purge(claim_pk: int) -> int | None:
         claim.save(
             update_fields=[*PERSONAL_FIELDS, "personal_data_purged_at", "request_payload_sha256"]
         )
-        SubmissionAttempt.objects.filter(claim=claim).update(
+        DeliveryAttempt.objects.filter(claim=claim).update(
             request_body=PURGED_BODY, response_body="", error_message=""
         )
         WebhookEvent.objects.filter(claim=claim).update(body=PURGED_BODY)

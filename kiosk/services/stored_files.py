@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kiosk.models import Claim, ClaimAttachment, SubmissionAttempt
+from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def stored_file_sent(*, name: str, claim_pk: int | None = None) -> bool:
     # the storage makes of the rest (a presigned S3 URL, a signed local one).
     stem = name.rsplit("/", 1)[-1]
     claims = Claim.objects.filter(request_payload__icontains=stem)
-    attempts = SubmissionAttempt.objects.filter(request_body__icontains=stem)
+    attempts = DeliveryAttempt.objects.filter(request_body__icontains=stem)
     if claim_pk is not None:
         claims, attempts = claims.filter(pk=claim_pk), attempts.filter(claim_id=claim_pk)
     return claims.exists() or attempts.exists()

@@ -3,19 +3,21 @@
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kiosk.models import Claim, SubmissionAttempt
+from kiosk.delivery.payload import PayloadInvalid, claim_payload, payload_validate
+from kiosk.delivery.queue import claim_queue
+from kiosk.delivery.results import Result
+from kiosk.delivery.sending import claim_send
+from kiosk.delivery.tasks import delivery_enqueue_next
+from kiosk.followup.tasks import customer_copy_queue
+from kiosk.models import Claim, DeliveryAttempt
 from kiosk.orderprotection import OrderProtectionClient
 from kiosk.services.attachments import attachment_public_url
 from kiosk.services.completeness import claim_incomplete_steps
-from kiosk.services.customer_copy import customer_copy_queue
-from kiosk.services.delivery import claim_queue, claim_send
-from kiosk.services.payload import PayloadInvalid, claim_payload, payload_validate
 
 logger = logging.getLogger(__name__)
 
@@ -23,19 +25,10 @@ logger = logging.getLogger(__name__)
 COUNTER_GRACE = timedelta(seconds=2)
 
 
-class Outcome(StrEnum):
-    FILED = "filed"
-    QUEUED = "queued"  # saved; the worker files it
-    REJECTED = "rejected"
-    NEEDS_ATTENTION = "needs_attention"
-    INCOMPLETE = "incomplete"
-    NOT_EDITABLE = "not_editable"
-
-
 @dataclass(frozen=True)
-class SubmissionResult:
+class Submission:
     claim: Claim
-    outcome: Outcome
+    result: Result
 
 
 def claim_build_payload(*, claim: Claim, media_base_url: str) -> dict:
@@ -54,7 +47,7 @@ def claim_submit(
     media_base_url: str,
     deadline: float | None = None,
     client: OrderProtectionClient | None = None,
-) -> SubmissionResult:
+) -> Submission:
     """Queue a draft (or rejected) claim for delivery, then try to file it at once.
 
     The payload is validated against the request schema first. Queueing is a
@@ -63,10 +56,10 @@ def claim_submit(
     by `deadline` (DELIVERY_COUNTER_DEADLINE); if it does not file the claim,
     the worker carries on with the same idempotency key. Unless the API
     rejected it for correction, the customer's copy is then queued (once). A claim
-    with a step still to complete is not submitted (Outcome.INCOMPLETE).
+    with a step still to complete is not submitted (Result.INCOMPLETE).
     """
     if not claim.is_editable:
-        return SubmissionResult(claim, Outcome.NOT_EDITABLE)
+        return Submission(claim, Result.NOT_EDITABLE)
     deadline = settings.DELIVERY_COUNTER_DEADLINE if deadline is None else deadline
     with transaction.atomic():
         # The body is built under the claim's lock from its rows as they are now, not as
@@ -75,12 +68,12 @@ def claim_submit(
         Claim.objects.select_for_update().filter(pk=claim.pk).exists()
         claim.refresh_from_db()
         if not claim.is_editable:
-            return SubmissionResult(claim, Outcome.NOT_EDITABLE)
+            return Submission(claim, Result.NOT_EDITABLE)
         if claim_incomplete_steps(claim=claim):
-            return SubmissionResult(claim, Outcome.INCOMPLETE)
+            return Submission(claim, Result.INCOMPLETE)
         payload = _valid_payload_or_none(claim, media_base_url)
         if payload is None:
-            return SubmissionResult(claim, Outcome.INCOMPLETE)
+            return Submission(claim, Result.INCOMPLETE)
         first_run_after = timezone.now() + timedelta(seconds=deadline) + COUNTER_GRACE
         queued = claim_queue(
             claim=claim,
@@ -91,14 +84,16 @@ def claim_submit(
         )
     if not queued:
         claim.refresh_from_db()
-        return SubmissionResult(claim, Outcome.NOT_EDITABLE)
-    claim_send(
-        claim, sent_from=SubmissionAttempt.SentFrom.COUNTER, deadline=deadline, client=client
+        return Submission(claim, Result.NOT_EDITABLE)
+    sent = claim_send(
+        claim, sent_from=DeliveryAttempt.SentFrom.COUNTER, deadline=deadline, client=client
     )
-    outcome = _outcome_of(claim)
-    if outcome != Outcome.REJECTED:
+    if sent is Result.QUEUED:
+        delivery_enqueue_next(claim.pk)
+    result = _result_of(claim)
+    if result != Result.REJECTED:
         customer_copy_queue(claim=claim)
-    return SubmissionResult(claim, outcome)
+    return Submission(claim, result)
 
 
 def claim_retry_delivery(*, claim: Claim, media_base_url: str) -> bool:
@@ -133,11 +128,12 @@ def _valid_payload_or_none(claim: Claim, media_base_url: str) -> dict | None:
     return payload
 
 
-def _outcome_of(claim: Claim) -> Outcome:
+def _result_of(claim: Claim) -> Result:
+    """What the associate is told, from the claim as it is now (another sender may hold it)."""
     if claim.status == Claim.Status.FILED:
-        return Outcome.FILED
+        return Result.FILED
     if claim.is_on_its_way:
-        return Outcome.QUEUED
+        return Result.QUEUED
     if claim.attention_reason == Claim.AttentionReason.REJECTED:
-        return Outcome.REJECTED
-    return Outcome.NEEDS_ATTENTION
+        return Result.REJECTED
+    return Result.NEEDS_ATTENTION

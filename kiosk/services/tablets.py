@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from kiosk.models import AssociatePin, Store, Tablet
 from kiosk.roles import ASSOCIATES
-from kiosk.services.scoping import stores_visible_to
+from kiosk.selectors.scoping import stores_visible_to
 
 TABLET_COOKIE = "kiosk_tablet"
 # The session of someone who unlocked a tablet by PIN names this backend.

@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kiosk.models import Claim
+from kiosk.selectors.scoping import claims_visible_to
 from kiosk.services.health import delivery_backlog
-from kiosk.services.scoping import claims_visible_to
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ def undelivered_summary(context) -> dict:
             Claim.Status.NEEDS_ATTENTION,
             Claim.Status.OUTCOME_UNKNOWN,
             Claim.Status.QUEUED,
-            Claim.Status.SUBMITTING,
+            Claim.Status.SENDING,
         )
     ]
     return {

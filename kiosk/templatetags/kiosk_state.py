@@ -2,8 +2,8 @@
 
 from django import template
 
-from kiosk.services.claim_state import claim_state_is_known
-from kiosk.services.claim_state import claim_state_label as state_label
+from kiosk.followup.claim_state import claim_state_is_known
+from kiosk.followup.claim_state import claim_state_label as state_label
 
 register = template.Library()
 

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from kiosk.demo.seed import DEMO_LOGINS, demo_setup
 from kiosk.models import Claim
-from kiosk.services.demo import DEMO_LOGINS, demo_setup
 from kiosk.services.submission import claim_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +42,7 @@ def test_the_associate_sees_filed_turn_approved_and_the_manager_filters_by_state
     api_to_sandbox.set_webhook(
         url=live_server.url + reverse("orderprotection-webhook"), secret=SECRET, style="app"
     )
-    api_to_sandbox.set_claim_state(approved.source_order_id, "APPROVED", resolution="REFUND")
+    api_to_sandbox.set_claim_state(approved.claim_number, "APPROVED", resolution="REFUND")
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     page.reload()
 
@@ -68,7 +68,7 @@ def test_the_associate_sees_filed_turn_approved_and_the_manager_filters_by_state
     desk.locator("#changelist-filter").get_by_role("link", name="Approved").click()
 
     expect(desk).to_have_url(re.compile(r"claim_state=APPROVED"))
-    expect(desk.locator("#result_list")).to_contain_text(approved.source_order_id)
-    expect(desk.locator("#result_list")).not_to_contain_text(waiting.source_order_id)
+    expect(desk.locator("#result_list")).to_contain_text(approved.claim_number)
+    expect(desk.locator("#result_list")).not_to_contain_text(waiting.claim_number)
     screenshot(desk, "manager-filters-approved")
     desk.close()

@@ -32,7 +32,7 @@ def test_counter_shows_saved_then_the_claim_number_once_the_worker_files_it(
     claim = run_worker(complete_claim)
 
     # The page refreshes itself and shows the number while the customer is still there.
-    expect(page.get_by_test_id("claim-number")).to_have_text(claim.source_order_id, timeout=10_000)
+    expect(page.get_by_test_id("claim-number")).to_have_text(claim.claim_number, timeout=10_000)
     screenshot(page, "filed-after-refresh")
     assert len(api_to_sandbox.claims) == 1
 

@@ -118,7 +118,7 @@ def test_a_store_manager_at_the_desk(
     page.goto(reverse("admin:kiosk_claim_change", args=[stuck.pk]))
     timeline = page.get_by_test_id("timeline")
     expect(timeline).to_contain_text("Retried delivery — bruno: The API token was renewed.")
-    expect(timeline).to_contain_text(f"filed as {stuck.source_order_id}")
+    expect(timeline).to_contain_text(f"filed as {stuck.claim_number}")
     screenshot(page, "timeline")
 
     # Store A's manager opens store B's claim by its URL.

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from kiosk.services.sample_data import claims_generate
+from kiosk.demo.sample_data import claims_generate
 
 
 class Command(BaseCommand):

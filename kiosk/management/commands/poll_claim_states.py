@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from kiosk.services.claim_state import claim_states_poll
-from kiosk.services.webhooks import webhook_events_retry
+from kiosk.followup.claim_state import claim_states_poll
+from kiosk.followup.webhook_events import webhook_events_retry
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from kiosk.services.recovery import deliveries_recover
+from kiosk.delivery.recovery import deliveries_recover
 
 
 class Command(BaseCommand):

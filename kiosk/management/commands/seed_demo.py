@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kiosk.services.demo import DemoSetup, demo_remove, demo_setup
+from kiosk.demo.seed import DemoSetup, demo_remove, demo_setup
 
 # `make run` and `make dev` create the demo logins; the make target runs the command below
 # in their environment.

@@ -3,8 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
+from kiosk.followup.claim_state import claim_state_label
 from kiosk.models import Claim, ClaimStateChange
-from kiosk.services.claim_state import claim_state_label
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ tablet, whoever unlocked it acts for that store alone."""
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
-from kiosk.models import Claim, ManagerAction, Store, SubmissionAttempt, Tablet
+from kiosk.models import Claim, DeliveryAttempt, ManagerAction, Store, Tablet
 
 
 def stores_visible_to(user: AbstractBaseUser, *, tablet: Tablet | None = None) -> QuerySet[Store]:
@@ -45,7 +45,7 @@ def claims_visible_to(user: AbstractBaseUser, claims: QuerySet[Claim] | None = N
 
 
 def attempts_visible_to(user: AbstractBaseUser, attempts: QuerySet | None = None):
-    attempts = SubmissionAttempt.objects.all() if attempts is None else attempts
+    attempts = DeliveryAttempt.objects.all() if attempts is None else attempts
     if user.is_superuser:
         return attempts
     return attempts.filter(claim__store__in=stores_visible_to(user))

@@ -6,12 +6,13 @@ service records the decision only while its sender still holds the claim.
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
+from kiosk.delivery.audit import response_json
+from kiosk.delivery.results import Result
 from kiosk.models import Claim
 from kiosk.orderprotection import (
     ApiMisconfigured,
@@ -20,22 +21,13 @@ from kiosk.orderprotection import (
     ClaimRejected,
     OrderProtectionError,
 )
-from kiosk.services.audit import response_json
-
-
-class Delivery(StrEnum):
-    FILED = "filed"
-    RETRY = "retry"
-    NEEDS_ATTENTION = "needs_attention"
-    NOT_DUE = "not_due"  # not due yet, or another sender holds it
 
 
 @dataclass(frozen=True)
 class Decision:
-    delivery: Delivery
+    result: Result
     text: str
     fields: dict = field(default_factory=dict)
-    retry_at: datetime | None = None
 
 
 def retry_delay(*, attempts: int, retry_after: float | None = None) -> float:
@@ -133,10 +125,9 @@ def decide_to_retry(
         )
     status = Claim.Status.OUTCOME_UNKNOWN if looks_up else Claim.Status.QUEUED
     return Decision(
-        Delivery.RETRY,
+        Result.QUEUED,
         text,
         fields | {"status": status, "next_attempt_at": retry_at},
-        retry_at=retry_at,
     )
 
 
@@ -173,12 +164,12 @@ def decide_ambiguous(numbers: list[str]) -> Decision:
     )
 
 
-def filed_fields(*, source_order_id: str, status_code: int | None, body_text: str) -> dict:
+def filed_fields(*, claim_number: str, status_code: int | None, body_text: str) -> dict:
     now = timezone.now()
     return {
         "status": Claim.Status.FILED,
         "attention_reason": "",
-        "source_order_id": source_order_id,
+        "claim_number": claim_number,
         "filed_at": now,
         "response_status": status_code,
         "response_body": response_json(body_text),
@@ -192,8 +183,9 @@ def filed_fields(*, source_order_id: str, status_code: int | None, body_text: st
 
 
 def _needs_attention(text: str, reason: str, fields: dict) -> Decision:
+    rejected = reason == Claim.AttentionReason.REJECTED
     return Decision(
-        Delivery.NEEDS_ATTENTION,
+        Result.REJECTED if rejected else Result.NEEDS_ATTENTION,
         text,
         fields | {"status": Claim.Status.NEEDS_ATTENTION, "attention_reason": reason},
     )

@@ -225,7 +225,7 @@ def claim_states_poll(
     ).update(state_next_check_at=None)
     due = list(
         Claim.objects.filter(status=Claim.Status.FILED, state_next_check_at__lte=now)
-        .exclude(source_order_id="")
+        .exclude(claim_number="")
         .select_related("store")
         .order_by("state_next_check_at")[:limit]
     )
@@ -246,8 +246,8 @@ def claim_states_poll(
                 report.stopped_early = error.message
                 break
             continue
-        if remote is not None and remote.id and remote.id != claim.op_claim_id:
-            Claim.objects.filter(pk=claim.pk).update(op_claim_id=remote.id)
+        if remote is not None and remote.id and remote.id != claim.orderprotection_id:
+            Claim.objects.filter(pk=claim.pk).update(orderprotection_id=remote.id)
         if (
             remote is not None
             and remote.state
@@ -270,9 +270,9 @@ def claim_states_poll(
 
 def _remote_claim(client: OrderProtectionClient, claim: Claim) -> RemoteClaim | None:
     remote_claims = client.order_claims(
-        store_id=claim.store.source_store_id, source_order_id=claim.source_order_id
+        store_id=claim.store.source_store_id, claim_number=claim.claim_number
     )
-    matching = [r for r in remote_claims if r.source_order_id == claim.source_order_id]
+    matching = [r for r in remote_claims if r.claim_number == claim.claim_number]
     if len(matching) == 1:
         return matching[0]
     return remote_claims[0] if len(remote_claims) == 1 else None

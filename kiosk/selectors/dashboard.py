@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kiosk.models import Claim
-from kiosk.services.scoping import claims_visible_to
+from kiosk.selectors.scoping import claims_visible_to
 
 PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}
 CHART_WIDTH, CHART_HEIGHT = 720, 180

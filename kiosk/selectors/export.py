@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("claim_number", "source_order_id"),
+    ("claim_number", "claim_number"),
     ("reference", "reference"),
     ("status", "status"),
     ("attention_reason", "attention_reason"),

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kiosk.models import Claim, Store, SubmissionAttempt
+from kiosk.models import Claim, DeliveryAttempt, Store
 
 FIRST_NAMES = [
     "James",
@@ -163,12 +163,12 @@ def claims_generate(
     for batch in _batches(claims, BATCH):
         with transaction.atomic():
             ids = _insert(Claim, batch)
-            attempts += len(_insert(SubmissionAttempt, _attempt_rows(batch, ids)))
+            attempts += len(_insert(DeliveryAttempt, _attempt_rows(batch, ids)))
         inserted += len(batch)
         progress(f"{inserted:,} claims, {attempts:,} attempts")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE kiosk_claim; ANALYZE kiosk_submissionattempt")
+            cursor.execute("ANALYZE kiosk_claim; ANALYZE kiosk_deliveryattempt")
     seconds = (timezone.now() - started).total_seconds()
     return Generated(len(store_list), inserted, attempts, seconds)
 
@@ -334,7 +334,7 @@ def _claim_rows(rng, count, stores, associates, now, days) -> Iterator[dict]:
             "queued_at": submitted,
             "status": status,
             "attention_reason": rng.choice(REASONS) if status == "needs_attention" else "",
-            "source_order_id": f"OP-{number // 10_000:04d}-{number % 10_000:04d}" if filed else "",
+            "claim_number": f"OP-{number // 10_000:04d}-{number % 10_000:04d}" if filed else "",
             "claim_state": _weighted(rng, STATES) if filed else "",
             "customer_email": f"{first}.{last}.{number}@example.com".lower(),
             "customer_phone": f"+1212{rng.randrange(10_000_000):07d}",
@@ -411,7 +411,7 @@ def _attempt_rows(rows: list[dict], ids: list[int]) -> list[dict]:
             "status_code": 201,
             "response_body": json.dumps({"status": "ok"}),
             "outcome": "filed",
-            "decision": f"filed as {row['source_order_id']}",
+            "decision": f"filed as {row['claim_number']}",
             "sent_from": "counter",
             "kind": "send",
         }

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from kiosk.delivery.tasks import delivery_enqueue
 from kiosk.models import Claim
-from kiosk.services.delivery import delivery_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,12 @@ def deliveries_recover(*, stuck_after: float | None = None) -> Recovery:
     looks_up = settings.DELIVERY_RECONCILE
     requeued = []
     for claim in Claim.objects.filter(
-        status=Claim.Status.SUBMITTING, sending_started_at__lt=cutoff
+        status=Claim.Status.SENDING, sending_started_at__lt=cutoff
     ).only("pk", "reference", "sending_started_at"):
         with transaction.atomic():
             taken = Claim.objects.filter(
                 pk=claim.pk,
-                status=Claim.Status.SUBMITTING,
+                status=Claim.Status.SENDING,
                 sending_started_at=claim.sending_started_at,
             ).update(
                 status=Claim.Status.OUTCOME_UNKNOWN if looks_up else Claim.Status.QUEUED,

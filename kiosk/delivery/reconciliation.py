@@ -80,12 +80,12 @@ def claim_lookup(*, claim: Claim, client: OrderProtectionClient) -> Lookup:
     ]
     taken = set(
         Claim.objects.filter(
-            source_order_id__in=[c.source_order_id for c in candidates if c.source_order_id]
+            claim_number__in=[c.claim_number for c in candidates if c.claim_number]
         )
         .exclude(pk=claim.pk)
-        .values_list("source_order_id", flat=True)
+        .values_list("claim_number", flat=True)
     )
-    candidates = [c for c in candidates if c.source_order_id and c.source_order_id not in taken]
+    candidates = [c for c in candidates if c.claim_number and c.claim_number not in taken]
     if len(candidates) > 1:
         candidates = [c for c in candidates if _same_item(c, sent)] or candidates
     lookup.candidates = candidates

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -68,7 +67,7 @@ def customer_copy_for(*, claim: Claim) -> CustomerCopy:
         )
     return CustomerCopy(
         claim=claim,
-        claim_number=claim.source_order_id if claim.status == Claim.Status.FILED else "",
+        claim_number=claim.claim_number if claim.status == Claim.Status.FILED else "",
         store_name=claim.store.name,
         submitted_at=submitted_at,
         sandbox=settings.ORDERPROTECTION_SANDBOX,
@@ -86,33 +85,6 @@ def customer_copy_message(*, copy: CustomerCopy) -> EmailMultiAlternatives:
     )
     message.attach_alternative(render_to_string(f"{TEMPLATES}.html", context), "text/html")
     return message
-
-
-def customer_copy_queue(*, claim: Claim) -> bool:
-    """Queue the customer's copy of a submitted claim, unless it was queued before.
-
-    Returns whether it was queued now. A queue that cannot take the task is
-    recorded as a failure of the copy; the claim is not affected.
-    """
-    from kiosk.tasks import send_customer_copy  # the task calls back into this module
-
-    try:
-        with transaction.atomic():
-            queued = Claim.objects.filter(pk=claim.pk, customer_copy_status="").update(
-                customer_copy_status=Claim.CustomerCopyStatus.QUEUED
-            )
-            if queued:
-                if settings.TASKS_ENQUEUE_ON_COMMIT:
-                    transaction.on_commit(lambda: send_customer_copy.enqueue(claim.pk))
-                else:
-                    send_customer_copy.enqueue(claim.pk)
-    except Exception as error:  # the queue, not the claim: record it for managers
-        logger.exception("Claim %s: the customer's copy could not be queued", claim.reference)
-        _record(claim.pk, Claim.CustomerCopyStatus.FAILED, error=_describe(error))
-        return False
-    if queued:
-        claim.customer_copy_status = Claim.CustomerCopyStatus.QUEUED
-    return bool(queued)
 
 
 def customer_copy_send(*, claim_pk: int) -> str:
@@ -141,13 +113,9 @@ def customer_copy_send(*, claim_pk: int) -> str:
     return Claim.CustomerCopyStatus.SENT
 
 
-def customer_copy_retry(*, claim: Claim) -> bool:
-    """Queue a copy that failed again (for a manager); returns whether it was queued."""
-    if not Claim.objects.filter(
-        pk=claim.pk, customer_copy_status=Claim.CustomerCopyStatus.FAILED
-    ).update(customer_copy_status=""):
-        return False
-    return customer_copy_queue(claim=claim)
+def customer_copy_failed(*, claim_pk: int, error: Exception) -> None:
+    """Record on the claim, for managers, that its copy could not be queued or sent."""
+    _record(claim_pk, Claim.CustomerCopyStatus.FAILED, error=_describe(error))
 
 
 def _record(claim_pk: int, status: str, *, error: str = "", sent_at=None) -> None:

@@ -23,7 +23,7 @@ def claim_search_filter(term: str, *, regions: list[str]) -> Q:
     if not term:
         return Q()
     folded = term.lower()
-    matches = Q(reference=term.upper()) | Q(source_order_id=term.upper())
+    matches = Q(reference=term.upper()) | Q(claim_number=term.upper())
     if "@" in term:
         return matches | _same_text("customer_email", folded)
     if PHONE_LIKE.fullmatch(term):

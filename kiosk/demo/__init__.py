@@ -1,0 +1,1 @@
+"""Development and demonstration data: the demo store and logins, and sample claims."""

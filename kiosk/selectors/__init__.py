@@ -1,0 +1,1 @@
+"""Reads: what each person may see, the desk's searches, dashboard, timeline and export."""
