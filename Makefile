@@ -148,6 +148,7 @@ endef
 test: $(VENV)/.installed-dev node_modules/.installed chromium redis-server postgresql
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(DEV_ENV) $(PY) manage.py check
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	@echo "== The test suite on SQLite"

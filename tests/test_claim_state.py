@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from kiosk.followup.claim_state import claim_states_poll
+from kiosk.followup.polling import claim_states_poll
 from kiosk.models import Claim, ClaimStateChange
 from kiosk.services.submission import claim_submit
 

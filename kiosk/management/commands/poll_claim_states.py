@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from kiosk.followup.claim_state import claim_states_poll
+from kiosk.followup.polling import claim_states_poll
 from kiosk.followup.webhook_events import webhook_events_retry
 
 
