@@ -114,7 +114,7 @@ endef
 .PHONY: run
 run: $(VENV)/.installed-run node_modules/.installed env-secrets
 	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
-	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see the README for production)."
+	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see docs/operations.md for production)."
 	@echo "Emails (password resets, customers' copies) are written to $(OUTBOX)/, not sent."
 	$(call serve,$(RUN_ENV),$(PY) -m gunicorn claims_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -)
 

@@ -180,7 +180,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES * 4
 # The URLs OrderProtection fetches photos from are unguessable; signed, they also expire.
 # The docs do not say when OrderProtection fetches them: too short an expiry could leave
-# it unable to (see the README).
+# it unable to (see docs/tablet.md).
 MEDIA_SIGNED_URLS = env.bool("MEDIA_SIGNED_URLS", default=False)
 MEDIA_SIGNED_URL_MAX_AGE = env.int("MEDIA_SIGNED_URL_MAX_AGE", default=7 * 24 * 60 * 60)
 
@@ -450,14 +450,14 @@ KIOSK_RESULT_REFRESH_SECONDS = env.float("KIOSK_RESULT_REFRESH_SECONDS", default
 #   one PIN in any 7 days: with 9,688 allowed 4-digit PINs and 10 a week, at most
 #   10 / 9,688 = 0.10% per associate, N x 0.10% for any of a store's N associates: under 1%
 #   for up to 9 associates. With KIOSK_PIN_MIN_LENGTH=6 (998,900 allowed PINs), at most
-#   0.001% per associate: under 1% for up to 998 (see the README's security section).
+#   0.001% per associate: under 1% for up to 998 (see docs/security.md).
 # Each failure and each lockout is kept (AccessAttempt, AccessFailureLog) for the admin.
 PASSWORD_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 PASSWORD_COOLOFF = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
 KIOSK_PIN_FAILURE_LIMIT = env.int("KIOSK_PIN_FAILURE_LIMIT", default=5)
 KIOSK_PIN_COOLOFF = timedelta(minutes=env.float("KIOSK_PIN_COOLOFF_MINUTES", default=15))
 KIOSK_PIN_WEEKLY_FAILURE_LIMIT = env.int("KIOSK_PIN_WEEKLY_FAILURE_LIMIT", default=10)
-# Shortest PIN accepted (4 to 6 digits); 6 for stores with many associates (see the README).
+# Shortest PIN accepted (4 to 6 digits); 6 for stores with many associates (docs/security.md).
 KIOSK_PIN_MIN_LENGTH = env.int("KIOSK_PIN_MIN_LENGTH", default=4)
 # Proxies in front of the portal that append the caller's address to X-Forwarded-For
 # (0: none, the client address is REMOTE_ADDR). Set it only when there are: otherwise
@@ -478,7 +478,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "pin"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# --- Transport and browser security (see the README's production example) ---
+# --- Transport and browser security (see the production example in docs/operations.md) ---
 # Cookies only over HTTPS, HTTPS enforced by redirect and by HSTS. Behind a proxy that
 # terminates TLS, SECURE_PROXY_SSL_HEADER names the header it sets, e.g.
 # "HTTP_X_FORWARDED_PROTO,https". `make run` serves a store network over plain HTTP and

@@ -283,7 +283,7 @@ def s3_storage(settings, monkeypatch):
         monkeypatch.setenv(name, value)
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     s3.create_bucket(Bucket="claims-media")
-    # As the README has it for unsigned URLs: only claims/ (what the API fetches) is public.
+    # As docs/tablet.md has it for unsigned URLs: only claims/ (what the API fetches) is public.
     s3.put_bucket_policy(
         Bucket="claims-media",
         Policy=json.dumps(

@@ -90,7 +90,7 @@ def test_two_claims_that_could_be_this_one_stop_for_a_manager(queued, api_to_san
 def test_with_reconciliation_off_an_unknown_outcome_is_resent_blindly(
     queued, api_to_sandbox, settings
 ):
-    """The risk the README names for DELIVERY_RECONCILE=false, shown."""
+    """The risk docs/exactly-once.md names for DELIVERY_RECONCILE=false, shown."""
     settings.DELIVERY_RECONCILE = False
     api_to_sandbox.set_faults(mode="drop", after_filing=True, times=1)
 

@@ -1,4 +1,5 @@
-"""The README's production environment: deploy checks clean, and the headers under gunicorn."""
+"""The production environment of docs/operations.md: deploy checks clean, and the headers under
+gunicorn."""
 
 import os
 import re
@@ -15,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def readme_production_environment(tmp_path) -> dict[str, str]:
-    """The variables of the README's "Pointing the portal at production" block, runnable here."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("### Pointing the portal at production", 1)[1].split("```sh", 1)[1]
+    """The variables of docs/operations.md's "Pointing the portal at production" block, runnable."""
+    readme = (ROOT / "docs" / "operations.md").read_text()
+    block = readme.split("## Pointing the portal at production", 1)[1].split("```sh", 1)[1]
     block = block.split("```", 1)[0]
     variables = {}
     for line in block.splitlines():

@@ -202,7 +202,7 @@ class Claim(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["state_next_check_at"]),
             models.Index(fields=["orderprotection_id"]),
-            # The manager's desk: its ordering, date range and searches (see README).
+            # The manager's desk: its ordering, date range and searches (see docs/desk.md).
             # The list's order, with what its scope and default filter test: a deep page
             # skips its rows in this index alone (an index-only scan).
             models.Index(

@@ -1,6 +1,6 @@
 """CSV export of claims for managers: streamed, so 100,000 rows go out in constant memory.
 
-The columns are listed in the README. The file is UTF-8 and starts with a byte-order
+The columns are listed in docs/desk.md. The file is UTF-8 and starts with a byte-order
 mark, without which Excel reads it in the machine's legacy code page ("—" becomes "â€”").
 Text a spreadsheet would run as a formula is made inert: see csv_cell_neutralised.
 """
