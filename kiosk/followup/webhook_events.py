@@ -36,16 +36,16 @@ def webhook_event_process(*, event_pk: int, client: OrderProtectionClient | None
         return _processed(event, "no claim of this portal matches; kept")
     state = STATE_OF_TOPIC[topic]
     if topic == "claim/created":
-        state = _text(body.get("claimState") or body.get("claim_state")) or NEW
+        state = field_text(body.get("claimState") or body.get("claim_state")) or NEW
     resolution_type = _first_resolution_type(body)
     outcome = claim_state_record(
         claim=claim,
         state=state,
         as_of=event.occurred_at,
         received_at=event.received_at,
-        store_id=_text(body.get("storeId") or body.get("store_id")),
+        store_id=field_text(body.get("storeId") or body.get("store_id")),
         resolution=resolution_type if state != "DENIED" else "",
-        reason=_text(body.get("reason") or resolution_type)[:64] if state == "DENIED" else "",
+        reason=field_text(body.get("reason") or resolution_type)[:64] if state == "DENIED" else "",
         source=ClaimStateChange.Source.WEBHOOK,
         event=event,
     )
@@ -53,7 +53,7 @@ def webhook_event_process(*, event_pk: int, client: OrderProtectionClient | None
     return _processed(event, f"{state[:64]} {outcome}"[:200])
 
 
-def _text(value: object) -> str:
+def field_text(value: object) -> str:
     """A string field of the body as text; a number is written out, anything else is ''."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return ""
@@ -69,8 +69,8 @@ def _processed(event: WebhookEvent, outcome: str) -> str:
 
 def _claim_of(body: dict, client: OrderProtectionClient | None) -> Claim | None:
     """By claim number, by OrderProtection's claim id, or by looking that id up."""
-    number = _text(body.get("sourceOrderId") or body.get("source_order_id"))
-    op_id = _text(body.get("claimId") or body.get("claim_id"))[:64]
+    number = field_text(body.get("sourceOrderId") or body.get("source_order_id"))
+    op_id = field_text(body.get("claimId") or body.get("claim_id"))[:64]
     claims = Claim.objects.filter(status=Claim.Status.FILED)
     if number and (claim := claims.filter(claim_number=number).first()):
         if op_id and not claim.orderprotection_id:
@@ -80,7 +80,7 @@ def _claim_of(body: dict, client: OrderProtectionClient | None) -> Claim | None:
         return None
     if claim := claims.filter(orderprotection_id=op_id).first():
         return claim
-    store_id = _text(body.get("storeId") or body.get("store_id"))
+    store_id = field_text(body.get("storeId") or body.get("store_id"))
     store = Store.objects.filter(source_store_id=store_id).first() if store_id else None
     if store is None:
         return None

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from kiosk.followup.tasks import webhook_event_process_task
+from kiosk.followup.webhook_events import field_text
 from kiosk.models import WebhookEvent
 from kiosk.orderprotection.answers import parse_timestamp
 
@@ -54,7 +55,7 @@ def webhook_receive(*, raw_body: bytes) -> Received:
     database can hold (see `webhook_body_parse`).
     """
     data = webhook_body_parse(raw_body=raw_body)
-    envelope_id = _text(data.get("id"))
+    envelope_id = field_text(data.get("id"))
     if envelope_id:
         event_id = envelope_id[:128]
     else:
@@ -134,10 +135,3 @@ def _storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _text(value: object) -> str:
-    """A string field of the body as text; a number is written out, anything else is ''."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return ""
-    return str(value).strip()
