@@ -210,7 +210,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
     def claim_number_shown(self, claim: Claim) -> str:
         return claim.claim_number or "—"
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description="Delivery status", ordering="status")
     def status_badge(self, claim: Claim) -> str:
         if claim.status == Claim.Status.DRAFT:
             abandoned = claim.updated_at < abandoned_before()

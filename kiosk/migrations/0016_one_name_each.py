@@ -92,6 +92,14 @@ class Migration(migrations.Migration):
                 db_index=True,
                 default="draft",
                 max_length=16,
+                verbose_name="delivery status",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="claim",
+            name="claim_state",
+            field=models.CharField(
+                blank=True, db_index=True, max_length=32, verbose_name="state at OrderProtection"
             ),
         ),
         migrations.RunPython(rename_sending, rename_sending_back),

@@ -82,7 +82,10 @@ class Claim(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     filed_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT, db_index=True)
+    # Our delivery of the claim; what OrderProtection decided about it is `claim_state`.
+    status = models.CharField(
+        "delivery status", max_length=16, choices=Status, default=Status.DRAFT, db_index=True
+    )
     attention_reason = models.CharField(max_length=16, choices=AttentionReason, blank=True)
     # OrderProtection's sourceOrderId for the filed claim: what the customer quotes.
     claim_number = models.CharField("claim number", max_length=64, blank=True, db_index=True)
@@ -168,7 +171,9 @@ class Claim(models.Model):
     # After filing: what OrderProtection decides (webhooks and polling).
     # OrderProtection's own id for the claim (a cuid): its webhooks and reads name it.
     orderprotection_id = models.CharField("OrderProtection id", max_length=64, blank=True)
-    claim_state = models.CharField(max_length=32, blank=True, db_index=True)
+    claim_state = models.CharField(
+        "state at OrderProtection", max_length=32, blank=True, db_index=True
+    )
     claim_state_at = models.DateTimeField("state since", null=True, blank=True)
     claim_state_as_of = models.DateTimeField(
         "state as of",
