@@ -73,9 +73,7 @@ def test_a_claim_with_delivery_faults_and_a_rejected_login_leaves_no_personal_da
         assert value and not re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text), value
 
 
-def test_a_500_is_logged_with_its_traceback_and_masked(
-    associate_client, monkeypatch, log_output
-):
+def test_a_500_is_logged_with_its_traceback_and_masked(associate_client, monkeypatch, log_output):
     def broken(**kwargs):
         raise RuntimeError("boom for jane.doe@example.com at +1 212 555 0147")
 
