@@ -532,13 +532,11 @@ def test_idempotency_same_key_files_one_claim_and_replays_the_answer(
 
 @pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_replay_keeps_the_original_status(
-    sandbox: SandboxServer, claim_body: dict
+    sandbox: SandboxServer, claim_body: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox.success_status = 200
-    try:
+    with monkeypatch.context() as patched:
+        patched.setattr(sandbox, "success_status", 200)
         post_keyed(sandbox.url, claim_body, "key-200")
-    finally:
-        sandbox.success_status = 201
 
     assert post_keyed(sandbox.url, claim_body, "key-200").status_code == 200
 
