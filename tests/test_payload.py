@@ -109,7 +109,12 @@ def test_claim_payload_sends_state_name_by_default(reference_claim):
 
 
 def test_claim_payload_passes_the_request_schema(reference_claim):
-    payload_validate(payload=claim_payload(claim=reference_claim, file_url=example_url))
+    body = claim_payload(claim=reference_claim, file_url=example_url)
+
+    try:
+        payload_validate(payload=body)
+    except PayloadInvalid as error:
+        pytest.fail(f"the reference claim's body fails the schema: {error}")
 
 
 def test_claim_payload_omits_what_was_never_collected(db):

@@ -536,9 +536,13 @@ def test_idempotency_replay_keeps_the_original_status(
 ) -> None:
     with monkeypatch.context() as patched:
         patched.setattr(sandbox, "success_status", 200)
-        post_keyed(sandbox.url, claim_body, "key-200")
+        first = post_keyed(sandbox.url, claim_body, "key-200")
 
-    assert post_keyed(sandbox.url, claim_body, "key-200").status_code == 200
+    replayed = post_keyed(sandbox.url, claim_body, "key-200")
+    assert replayed.status_code == 200
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.json() == first.json()
+    assert len(sandbox.claims) == 1
 
 
 @pytest.mark.usefixtures("sandbox_honouring_keys")
