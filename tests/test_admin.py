@@ -331,7 +331,9 @@ def test_filters_narrow_the_list(client, desk):
     assert only({"undelivered": "1"}) == {n}
 
 
-def test_queries_per_page_do_not_grow_with_the_rows(client, desk, django_assert_max_num_queries):
+def test_queries_per_page_do_not_grow_with_the_rows(
+    client, desk, django_assert_max_num_queries, monkeypatch
+):
     for number in range(100):
         ClaimFactory(store=desk.store_b, status=Claim.Status.FILED, claim_number=f"N-{number}")
     as_user(client, desk.manager_b)
@@ -348,13 +350,10 @@ def test_queries_per_page_do_not_grow_with_the_rows(client, desk, django_assert_
 
     from kiosk.admin.claims import ClaimAdmin
 
-    ClaimAdmin.list_per_page = 20
+    monkeypatch.setattr(ClaimAdmin, "list_per_page", 20)
     twenty = queries_for()
-    ClaimAdmin.list_per_page = 100
-    try:
-        hundred = queries_for()
-    finally:
-        ClaimAdmin.list_per_page = 50
+    monkeypatch.setattr(ClaimAdmin, "list_per_page", 100)
+    hundred = queries_for()
     assert hundred == twenty
     with django_assert_max_num_queries(twenty):
         client.get(reverse(CHANGELIST))

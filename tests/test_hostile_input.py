@@ -1,20 +1,26 @@
-"""Hostile input: every kiosk form field and POST parameter ends in a field error or a
-valid claim, never a 500; markup never runs; every webhook body gets 200 or a 400."""
+"""Hostile input: every kiosk form field keeps what was typed on the draft (cleaned, or as
+typed with its error) and shows it as text; every POST parameter gets its own answer;
+markup never runs; every webhook body gets 200 or a 400 with its reason."""
 
 import csv
+import html
 import io
 import json
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.followup.webhook_events import webhook_event_process
+from kiosk.forms.base import PENDING_VALUE_MAX_CHARS
 from kiosk.models import Claim, WebhookEvent
-from kiosk.steps import FORM_STEPS
+from kiosk.services.drafts import claim_start
+from kiosk.steps import FORM_STEPS, STEPS_BY_SLUG, first_incomplete_step, page_of, step_before
 from tests.factories import ClaimFactory
 
 XSS = '<script>alert("x")</script>"\'><img src=x onerror=alert(1)>'
@@ -35,17 +41,24 @@ HOSTILE_TEXT = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=50),
 )
+# Only the logged-in client is shared between examples (function_scoped_fixture): each
+# example opens its own draft in the test body.
 EXAMPLES = settings(
     max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# Each field's example renders a page: fewer of them, with markup always among them.
+FIELD_EXAMPLES = settings(EXAMPLES, max_examples=12)
 TEXT_FIELDS = [
     (step.slug, name)
     for step in FORM_STEPS
     for name, field in step.form_class.base_fields.items()
     if not name.endswith("_photos") and name not in ("product_image", "clear_signature")
 ]
+# Widgets that show a kept value as the text typed (a select or a radio shows only its choices).
+SHOWS_TEXT = ("TextInput", "EmailInput", "NumberInput", "DateInput", "Textarea", "HiddenInput")
+RAW_MARKUP = ("<script>alert", "<img src=x onerror")
 
 
 def step_url(claim: Claim, slug: str) -> str:
@@ -58,20 +71,85 @@ def draft(associate_client, store):
     return Claim.objects.get()
 
 
+def kept_as_typed(form, field: str, value: str) -> str:
+    """What the draft keeps of an invalid post's `value` (ClaimStepForm.typed_input)."""
+    limit = min(
+        getattr(form.fields[field], "max_length", None) or PENDING_VALUE_MAX_CHARS,
+        PENDING_VALUE_MAX_CHARS,
+    )
+    return value.replace("\x00", "")[:limit]
+
+
 @pytest.mark.parametrize(("slug", "field"), TEXT_FIELDS)
-def test_every_field_takes_hostile_text_without_a_500(associate_client, draft, slug, field):
-    @EXAMPLES
+def test_every_field_keeps_hostile_text_on_the_draft_and_shows_it_as_text(
+    associate_client, associate, store, slug, field
+):
+    step = STEPS_BY_SLUG[slug]
+
+    @FIELD_EXAMPLES
     @given(value=HOSTILE_TEXT, nav=st.sampled_from(["next", "back", "stay", "autosave"]))
+    @example(value=XSS, nav="next")
+    @example(value=XSS, nav="stay")
     def post(value, nav):
+        draft = claim_start(store=store, associate=associate)
+        data = QueryDict(mutable=True)
+        data[field] = value
+        form = step.form_class(data, claim=draft)
+        valid = form.is_valid()
+
         response = associate_client.post(step_url(draft, slug), {field: value, "nav": nav})
-        assert response.status_code in (200, 204, 302), response.status_code
+
+        # Where the associate lands: the step's own page again while it has errors.
+        going_on = nav == "next" or (nav == "back" and step_before(step) is None)
+        if step.on_review:
+            assert response.status_code == 302
+            assert response["Location"] == step_url(draft, page_of(step).slug)
+        elif nav == "autosave":
+            assert response.status_code == 204
+        elif going_on and not valid:
+            assert response.status_code == 200
+            assert response.context["form"].errors == form.errors
+        else:
+            assert response.status_code == 302, (response.status_code, form.errors)
+        # What the draft keeps: the cleaned value, or what was typed, to correct.
+        draft.refresh_from_db()
+        if valid:
+            assert slug not in draft.pending_input
+            assert getattr(draft, field) == form.cleaned_data[field]
+        else:
+            kept = kept_as_typed(form, field, value)
+            checked = going_on or step.on_review
+            assert draft.pending_input[slug] == {"data": {field: [kept]}, "checked": checked}
+        # Shown as text, never as markup: in the field, and in its error (on the page
+        # re-rendered, else on the page reloaded from the draft).
+        if response.status_code == 200:
+            page, shown, text = response.content.decode(), form, value
+        else:
+            page = associate_client.get(step_url(draft, page_of(step).slug)).content.decode()
+            shown, text = step.form_class({field: kept}, claim=draft), kept
+        assert not any(markup in page for markup in RAW_MARKUP)
+        if not valid and type(form.fields[field].widget).__name__ in SHOWS_TEXT:
+            assert html.escape(text) in page
+        if not valid and checked:
+            for error in shown.errors.get(field, []):
+                assert html.escape(error) in page, error
 
     post()
 
 
+def expected_step_status(slug: str) -> int:
+    """What posting Next to the step named `slug` in a URL answers on an empty draft."""
+    if slug not in STEPS_BY_SLUG:
+        return 404
+    step = STEPS_BY_SLUG[slug]
+    # The review page and the signature on it send the associate on; a form step's page
+    # is shown again with its errors.
+    return 302 if step.form_class is None or step.on_review else 200
+
+
 @EXAMPLES
 @given(
-    store=HOSTILE_TEXT,
+    store_value=HOSTILE_TEXT,
     goto=HOSTILE_TEXT,
     remove=HOSTILE_TEXT,
     signature=st.one_of(
@@ -79,25 +157,71 @@ def test_every_field_takes_hostile_text_without_a_500(associate_client, draft, s
     ),
     slug=HOSTILE_TEXT,
 )
-def test_every_post_parameter_takes_hostile_text_without_a_500(
-    associate_client, draft, store, goto, remove, signature, slug
+@example(store_value="0", goto="customer", remove="", signature="", slug="customer")
+@example(store_value="1", goto="review", remove="7", signature="", slug="review")
+@example(store_value="", goto="signature", remove="x", signature="", slug="signature")
+@example(store_value="12", goto="item", remove="", signature="", slug="issue")
+def test_every_post_parameter_takes_hostile_text_with_its_own_answer(
+    associate_client, associate, store, store_value, goto, remove, signature, slug
 ):
-    responses = [
-        associate_client.post(reverse("kiosk:claim-new"), {"store": store}),
-        associate_client.post(step_url(draft, "item"), {"goto": goto, "remove_attachment": remove}),
-        associate_client.post(
-            reverse("kiosk:claim-submit", args=[draft.reference]), {"signature_data": signature}
-        ),
-        associate_client.post(
-            reverse("kiosk:claim-step", args=[draft.reference, "customer"]).replace(
-                "customer", slug.replace("/", "").replace("\x00", "") or "x"
-            ),
-            {"nav": "next"},
-        ),
-    ]
-    assert all(response.status_code in (200, 204, 302, 400, 404) for response in responses), [
-        r.status_code for r in responses
-    ]
+    draft = claim_start(store=store, associate=associate)
+    claims_before = Claim.objects.count()
+
+    started = associate_client.post(reverse("kiosk:claim-new"), {"store": store_value})
+    if store_value == str(store.pk):
+        assert started.status_code == 302
+        assert Claim.objects.count() == claims_before + 1
+    else:
+        assert started.status_code == 404
+        assert Claim.objects.count() == claims_before
+
+    moved = associate_client.post(
+        step_url(draft, "item"), {"goto": goto, "remove_attachment": remove}
+    )
+    # The step bar names a step (an unknown one is none); without it, Next.
+    item = STEPS_BY_SLUG["item"]
+    target = STEPS_BY_SLUG.get(goto) if goto else STEPS_BY_SLUG["warranty"]
+    forward = target is None or target.slug not in ("customer", "item")
+    if remove.isdigit():  # a photo named (none is there): the item step again
+        assert moved.status_code == 302
+        assert moved["Location"] == step_url(draft, item.slug)
+    elif target is not None and (remove or not forward):
+        assert moved.status_code == 302
+        assert moved["Location"] == step_url(draft, target.slug)
+    else:  # going on from an incomplete step: the item step with its errors
+        assert moved.status_code == 200
+        assert moved.context["step"] is item
+        assert moved.context["form"].errors
+
+    submitted = associate_client.post(
+        reverse("kiosk:claim-submit", args=[draft.reference]), {"signature_data": signature}
+    )
+    # Nothing is filled in yet: Submit sends the associate to the first step to do.
+    assert submitted.status_code == 302
+    assert submitted["Location"] == step_url(draft, first_incomplete_step(draft).slug)
+    draft.refresh_from_db()
+    assert draft.status == Claim.Status.DRAFT
+
+    slug = slug.replace("/", "").replace("\x00", "") or "x"
+    stepped = associate_client.post(
+        step_url(draft, "customer").replace("customer", quote(slug, safe="")), {"nav": "next"}
+    )
+    assert stepped.status_code == expected_step_status(slug), (slug, stepped.status_code)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=ValueError, reason="'²'.isdigit() holds but int('²') raises: a 500"
+)
+@pytest.mark.parametrize("parameter", ["store", "remove_attachment"])
+def test_a_superscript_digit_is_refused_like_any_other_text(
+    associate_client, associate, store, parameter
+):
+    draft = claim_start(store=store, associate=associate)
+    url = reverse("kiosk:claim-new") if parameter == "store" else step_url(draft, "item")
+
+    response = associate_client.post(url, {parameter: "²"})
+
+    assert response.status_code == (404 if parameter == "store" else 200)
 
 
 def test_markup_typed_anywhere_is_shown_as_text_in_the_kiosk_the_admin_and_the_csv(
@@ -125,7 +249,7 @@ def test_markup_typed_anywhere_is_shown_as_text_in_the_kiosk_the_admin_and_the_c
     text = b"".join(export.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     # The claim is exported with its text as text: a CSV is downloaded, never rendered.
-    assert [row["item"] for row in rows] == [XSS[:100]] or XSS[:100] in str(rows)
+    assert [row["item"] for row in rows] == [XSS[:100]]
 
 
 # Issue 15, finding 11: the webhook receiver answered 500 to deep nesting and NaN.
@@ -274,7 +398,16 @@ def test_a_webhook_body_with_a_huge_number_gets_200_or_400(client, webhook_claim
 @WEBHOOK_EXAMPLES
 @given(body=st.binary(max_size=300))
 def test_a_webhook_body_of_any_bytes_gets_200_or_400(client, webhook_claim, body):
-    assert post_webhook(client, body).status_code in (200, 400)
+    try:
+        expected = expected_webhook_status(json.loads(body.decode("utf-8")))
+    except ValueError:  # not UTF-8, or not JSON
+        expected = 400
+
+    response = post_webhook(client, body)
+
+    assert response.status_code == expected, (body, response.content)
+    if expected == 400:
+        assert response.json()["message"]
 
 
 DEEP = b"[" * 200_000 + b"]" * 200_000

@@ -1,26 +1,40 @@
 """Logs that help on call: one JSON line per event, tracebacks kept, no customer's data."""
 
+import copy
+import io
 import json
 import logging
+import logging.config
 import re
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
 from kiosk.delivery.sending import claim_deliver
-from kiosk.logs import RedactingJsonFormatter, redacted
+from kiosk.logs import redacted
 from kiosk.models import Claim
 
-FORMATTER = RedactingJsonFormatter(
-    "%(asctime)s %(levelname)s %(name)s %(message)s",
-    rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-)
+
+@pytest.fixture
+def log_output():
+    """What the handlers of settings.LOGGING write, its stdout handler writing to a buffer.
+
+    In production's format (LOG_FORMAT=json); Django's own configuration is put back after.
+    """
+    stream = io.StringIO()
+    config = copy.deepcopy(django_settings.LOGGING)
+    config["handlers"]["stdout"] |= {"stream": stream, "formatter": "json"}
+    logging.config.dictConfig(config)
+    yield stream
+    logging.config.dictConfig(django_settings.LOGGING)
 
 
-def lines(caplog) -> list[dict]:
-    return [json.loads(FORMATTER.format(record)) for record in caplog.records]
+def lines(log_output: io.StringIO) -> list[dict]:
+    """The lines written so far, one JSON object each."""
+    return [json.loads(line) for line in log_output.getvalue().splitlines()]
 
 
 def personal_values(claim: Claim) -> list[str]:
@@ -35,9 +49,8 @@ def personal_values(claim: Claim) -> list[str]:
 
 
 def test_a_claim_with_delivery_faults_and_a_rejected_login_leaves_no_personal_data(
-    client, associate_client, complete_claim, api_to_sandbox, media_server, settings, caplog
+    client, associate_client, complete_claim, api_to_sandbox, media_server, settings, log_output
 ):
-    caplog.set_level(logging.DEBUG)
     settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
     api_to_sandbox.set_faults(mode="error_503", times=2)
     Client().post(reverse("login"), {"username": "alex", "password": "wrong password"})
@@ -51,8 +64,8 @@ def test_a_claim_with_delivery_faults_and_a_rejected_login_leaves_no_personal_da
         claim_deliver(claim_pk=complete_claim.pk)
 
     assert complete_claim.status == Claim.Status.FILED
-    logged = lines(caplog)
-    text = "\n".join(json.dumps(line) for line in logged)
+    logged = lines(log_output)
+    text = log_output.getvalue()
     assert any(complete_claim.reference in line["message"] for line in logged)
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in logged)
     for value in [*personal_values(complete_claim), "sandbox-token", "wrong password"]:
@@ -60,7 +73,7 @@ def test_a_claim_with_delivery_faults_and_a_rejected_login_leaves_no_personal_da
         assert value and not re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text), value
 
 
-def test_a_500_is_logged_with_its_traceback_and_masked(associate_client, monkeypatch, caplog):
+def test_a_500_is_logged_with_its_traceback_and_masked(associate_client, monkeypatch, log_output):
     def broken(**kwargs):
         raise RuntimeError("boom for jane.doe@example.com at +1 212 555 0147")
 
@@ -70,7 +83,7 @@ def test_a_500_is_logged_with_its_traceback_and_masked(associate_client, monkeyp
     response = associate_client.get(reverse("kiosk:home"))
 
     assert response.status_code == 500
-    (error,) = [line for line in lines(caplog) if line["logger"] == "django.request"]
+    (error,) = [line for line in lines(log_output) if line["logger"] == "django.request"]
     assert error["level"] == "ERROR" and "Internal Server Error: /" in error["message"]
     assert "Traceback" in error["exc_info"] and "RuntimeError" in error["exc_info"]
     assert "jane.doe@example.com" not in json.dumps(error)
@@ -90,11 +103,10 @@ def test_personal_data_and_secrets_are_masked(text, masked):
     assert redacted(text) == masked
 
 
-def test_the_time_and_the_names_are_not_mistaken_for_phone_numbers(caplog):
-    caplog.set_level(logging.INFO)
+def test_the_time_and_the_names_are_not_mistaken_for_phone_numbers(log_output):
     logging.getLogger("kiosk.delivery.sending").info("Claim %s: filed", "R-7K2M9QXA")
 
-    (line,) = lines(caplog)
+    (line,) = lines(log_output)
 
     assert line["time"][:4].isdigit() and "[phone]" not in line["time"]
     assert line["message"] == "Claim R-7K2M9QXA: filed"

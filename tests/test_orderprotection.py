@@ -58,15 +58,14 @@ def test_create_offline_claim_returns_the_claim_number(sandbox):
     assert received.headers["Idempotency-Key"] == "key-1"
 
 
-def test_create_offline_claim_accepts_200(sandbox):
-    sandbox.success_status = 200
+def test_create_offline_claim_accepts_200(sandbox, monkeypatch):
+    monkeypatch.setattr(sandbox, "success_status", 200)
 
-    try:
-        filed = client_for(sandbox).create_offline_claim(BODY)
-    finally:
-        sandbox.success_status = 201
+    filed = client_for(sandbox).create_offline_claim(BODY)
 
     assert filed.exchange.status_code == 200
+    assert filed.claim_number in sandbox.claims
+    assert sandbox.claims[filed.claim_number] == BODY
 
 
 def test_create_offline_claim_400_is_a_rejection_naming_the_field(sandbox):
@@ -363,14 +362,12 @@ class SlowApi:
 def test_the_deadline_spans_the_token_fetch_and_the_claim():
     api = SlowApi(token_delay=0.6, claim_delay=0.6)
     try:
-        started = time.monotonic()
-        with pytest.raises(ApiUnavailable) as raised:
+        # Each call fits its own 5 s read timeout; together they outlast the deadline.
+        with pytest.raises(ApiUnavailable, match="did not answer in time") as raised:
             api.oauth_client().create_offline_claim(BODY, deadline=1.0)
-        took = time.monotonic() - started
     finally:
         api.close()
 
-    assert 1.0 <= took < 1.5  # gave up at the deadline (both calls would end at 1.2 s)
     assert raised.value.outcome_unknown  # the claim had been sent when time ran out
 
 

@@ -3,11 +3,13 @@
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
 import requests
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 from django.urls import reverse
 
 from kiosk.delivery.queue import claim_queue
@@ -38,6 +40,16 @@ UPLOADER = textwrap.dedent(
         print(answer.status_code, flush=True)
     """
 )
+
+
+DEADLINE_SECONDS = 5
+
+
+def deliver_in_thread(claim_pk: int) -> None:
+    try:
+        claim_deliver(claim_pk=claim_pk)
+    finally:
+        connection.close()
 
 
 def logged_in(user) -> tuple[str, str]:
@@ -74,8 +86,8 @@ def test_big_uploads_do_not_hold_up_a_step_save_or_a_delivery(
     claim_queue(claim=complete_claim, payload=payload, claimable=Claim.objects.editable())
 
     time.sleep(0.5)  # the first big upload is being decoded now
-    waits = {}
-    started = time.perf_counter()
+    # Deadlines, not measurements: a held database lock made both wait 30–40 s. The save
+    # raises requests' ReadTimeout past its deadline; the delivery is still running.
     saved = saver.post(
         step,
         data={
@@ -85,12 +97,13 @@ def test_big_uploads_do_not_hold_up_a_step_save_or_a_delivery(
             "nav": "stay",
         },
         headers={"X-CSRFToken": csrf, "Referer": step},
-        timeout=30,
+        timeout=(5, DEADLINE_SECONDS),
     )
-    waits["step save"] = time.perf_counter() - started
-    started = time.perf_counter()
-    claim_deliver(claim_pk=complete_claim.pk)
-    waits["delivery"] = time.perf_counter() - started
+    delivery = threading.Thread(target=deliver_in_thread, args=(complete_claim.pk,))
+    delivery.start()
+    delivery.join(timeout=DEADLINE_SECONDS)
+    delivered_in_time = not delivery.is_alive()
+    delivery.join()
     output, _ = uploader.communicate(timeout=120)
 
     assert saved.status_code == 200
@@ -100,4 +113,4 @@ def test_big_uploads_do_not_hold_up_a_step_save_or_a_delivery(
     assert complete_claim.status == Claim.Status.FILED
     assert output.split() == ["201"] * 6
     assert uploading.attachments.count() == 6
-    assert max(waits.values()) < 5.0, waits  # a held database lock made them wait 30–40 s
+    assert delivered_in_time

@@ -24,7 +24,6 @@ import requests
 from PIL import Image
 
 from sandbox import FaultPlan, SandboxServer
-from sandbox.__main__ import build_parser
 from sandbox.idempotency import IdempotencyStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -381,16 +380,6 @@ def test_fault_malformed_json_answers_unparseable_200(
         response.json()
 
 
-def test_fault_latency_delays_normal_answers(sandbox: SandboxServer, claim_body: dict) -> None:
-    sandbox.set_faults(latency_ms=150)
-
-    started = time.monotonic()
-    response = post_claim(sandbox.url, claim_body)
-
-    assert time.monotonic() - started >= 0.15
-    assert response.status_code == 201
-
-
 def test_fault_times_expires_after_n_requests(sandbox: SandboxServer, claim_body: dict) -> None:
     sandbox.set_faults(mode="error_503", times=2)
 
@@ -431,35 +420,7 @@ def test_fault_mix_with_probability_leaves_the_rest_alone(sandbox: SandboxServer
     assert set(statuses) == {500, 429, 401}
 
 
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"mode": "explode"},
-        {"probability": 1.5},
-        {"times": -1},
-        {"latency_ms": "5"},
-        {"mix": ("none",)},
-        {"mix": ("drop@later",)},
-        {"mix": ("drop",), "mode": "hang"},
-    ],
-)
-def test_fault_plan_rejects_bad_values(fields: dict) -> None:
-    with pytest.raises(ValueError):
-        FaultPlan(**fields)
-
-
 # -- routing and control endpoints -----------------------------------------------------------
-
-
-def test_routing_unknown_path_and_wrong_method(sandbox: SandboxServer) -> None:
-    missing = requests.post(f"{sandbox.url}/v1/claims/online", json={}, timeout=5)
-    wrong_method = requests.get(f"{sandbox.url}/v1/claims/offline", timeout=5)
-
-    assert missing.status_code == 404
-    assert missing.json()["status"] == "error"
-    assert wrong_method.status_code == 405
-    assert wrong_method.headers["Allow"] == "POST"
-    assert [r.response_status for r in sandbox.received] == [404, 405]
 
 
 def test_control_health(sandbox: SandboxServer) -> None:
@@ -482,15 +443,6 @@ def test_control_faults_put_and_get(sandbox: SandboxServer, claim_body: dict) ->
     assert post_claim(sandbox.url, claim_body).status_code == 201
 
 
-@pytest.mark.parametrize("plan", [{"mode": "explode"}, {"mode": "drop", "colour": "red"}, []])
-def test_control_faults_put_rejects_bad_plan(sandbox: SandboxServer, plan: Any) -> None:
-    response = requests.put(f"{sandbox.url}/__sandbox__/faults", json=plan, timeout=5)
-
-    assert response.status_code == 400
-    assert response.json()["status"] == "error"
-    assert sandbox.faults == FaultPlan()
-
-
 def test_control_received_lists_and_resets(sandbox: SandboxServer, claim_body: dict) -> None:
     post_claim(sandbox.url, claim_body)
     sandbox.set_faults(mode="error_503")
@@ -505,7 +457,7 @@ def test_control_received_lists_and_resets(sandbox: SandboxServer, claim_body: d
     assert (sandbox.received, sandbox.claims, sandbox.faults) == ([], {}, FaultPlan())
 
 
-# -- command line ----------------------------------------------------------------------------
+# -- command line: `make run` starts and stops the sandbox ----------------------------------
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
@@ -580,15 +532,17 @@ def test_idempotency_same_key_files_one_claim_and_replays_the_answer(
 
 @pytest.mark.usefixtures("sandbox_honouring_keys")
 def test_idempotency_replay_keeps_the_original_status(
-    sandbox: SandboxServer, claim_body: dict
+    sandbox: SandboxServer, claim_body: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox.success_status = 200
-    try:
-        post_keyed(sandbox.url, claim_body, "key-200")
-    finally:
-        sandbox.success_status = 201
+    with monkeypatch.context() as patched:
+        patched.setattr(sandbox, "success_status", 200)
+        first = post_keyed(sandbox.url, claim_body, "key-200")
 
-    assert post_keyed(sandbox.url, claim_body, "key-200").status_code == 200
+    replayed = post_keyed(sandbox.url, claim_body, "key-200")
+    assert replayed.status_code == 200
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.json() == first.json()
+    assert len(sandbox.claims) == 1
 
 
 @pytest.mark.usefixtures("sandbox_honouring_keys")
@@ -802,15 +756,6 @@ def test_fault_after_filing_spares_rejected_requests(
     assert len(sandbox.claims) == 2
 
 
-def test_fault_plan_after_filing_round_trips() -> None:
-    plan = FaultPlan(mode="drop", after_filing=True)
-
-    assert plan.to_dict()["after_filing"] is True
-    assert FaultPlan.from_dict(plan.to_dict()) == plan
-    with pytest.raises(ValueError, match="after_filing"):
-        FaultPlan(after_filing="yes")  # type: ignore[arg-type]
-
-
 # -- robustness ------------------------------------------------------------------------------
 
 
@@ -855,11 +800,9 @@ def test_stop_releases_waiting_requests_promptly(claim_body: dict, plan: dict) -
 
     threading.Thread(target=send, daemon=True).start()
     time.sleep(0.1)
-    started = time.monotonic()
     server.stop()
 
-    assert ended.wait(timeout=2)
-    assert time.monotonic() - started < 2
+    assert ended.wait(timeout=2)  # released by the stop, not by the request's own timeout
 
 
 def test_request_waiting_through_a_reset_leaves_the_next_test_alone(
@@ -898,67 +841,6 @@ def test_control_faults_put_accepts_after_filing(sandbox: SandboxServer) -> None
 
     assert response.json()["after_filing"] is True
     assert sandbox.faults == FaultPlan(**plan)
-
-
-# -- command line: new options ---------------------------------------------------------------
-
-
-def test_cli_parses_after_filing_oauth_clients_and_token_ttl() -> None:
-    args = build_parser().parse_args(
-        ["--after-filing", "--oauth-client", "app_a:s:1", "--oauth-client", "app_b:s2"]
-        + ["--token-ttl", "60"]
-    )
-    defaults = build_parser().parse_args([])
-
-    assert args.after_filing is True
-    assert args.oauth_clients == [("app_a", "s:1"), ("app_b", "s2")]
-    assert args.token_ttl == 60
-    assert (defaults.after_filing, defaults.oauth_clients, defaults.token_ttl) == (
-        False,
-        None,
-        3600,
-    )
-
-
-@pytest.mark.parametrize(
-    "argv", [["--oauth-client", "no-secret"], ["--oauth-client", ":s"], ["--token-ttl", "-1"]]
-)
-def test_cli_rejects_bad_oauth_options(argv: list[str], capsys: pytest.CaptureFixture) -> None:
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(argv)
-
-    assert "error" in capsys.readouterr().err
-
-
-def test_cli_oauth_client_and_fault_after_filing(claim_body: dict) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "sandbox", "--port", str(port)]
-    command += ["--oauth-client", "op_app_cli:op_secret_cli", "--token-ttl", "120"]
-    command += ["--fault", "drop", "--after-filing", "--honour-idempotency"]
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        wait_until_serving(url, process)
-        grant = {"grant_type": "client_credentials", "client_id": "op_app_cli"}
-        grant |= {"client_secret": "op_secret_cli", "store_id": claim_body["storeId"]}
-        issued = requests.post(f"{url}/v1/oauth/token", json=grant, timeout=5).json()
-        with pytest.raises(requests.ConnectionError):
-            post_keyed(url, claim_body, "cli-key", token=issued["access_token"])
-        retry = post_keyed(url, claim_body, "cli-key", token=issued["access_token"])
-    finally:
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=5)
-
-    assert process.returncode == 0
-    assert issued["expires_in"] == 120
-    assert retry.headers["Idempotent-Replayed"] == "true"
-    assert "OAuth clients: op_app_cli (POST /v1/oauth/token)" in stdout
-    assert "op_secret_cli" not in stdout + stderr
-    assert issued["access_token"] not in stderr
-    source_order_id = retry.json()["payload"]["sourceOrderId"]
-    assert f"-> no response {source_order_id} fault=drop after filing" in stderr
 
 
 def wait_until_serving(url: str, process: subprocess.Popen) -> None:

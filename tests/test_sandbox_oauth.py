@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,15 +134,12 @@ def test_token_request_must_be_json(oauth: SandboxServer) -> None:
     assert (wrong_method.status_code, wrong_method.headers["Allow"]) == (405, "POST")
 
 
-def test_token_endpoint_gets_latency_but_no_fault(oauth: SandboxServer) -> None:
-    oauth.set_faults(mode="error_500", times=1, latency_ms=150)
+def test_token_endpoint_gets_no_fault(oauth: SandboxServer) -> None:
+    oauth.set_faults(mode="error_500", times=1)
 
-    started = time.monotonic()
     token = request_token(oauth.url)
-    elapsed = time.monotonic() - started
 
     assert token.status_code == 200
-    assert elapsed >= 0.15
     # The one fault is still there for the next claim.
     claim = post_claim(oauth.url, token.json()["access_token"])
     assert (claim.status_code, oauth.received[-1].fault) == (500, "error_500")
@@ -157,14 +153,6 @@ def test_token_custom_clients_replace_the_default() -> None:
     assert default.status_code == 401
     assert custom.status_code == 200
     assert server.oauth_clients == {"op_app_x": "op_secret_x"}
-
-
-@pytest.mark.parametrize(
-    "options", [{"token_ttl": -1}, {"token_ttl": 1.5}, {"oauth_clients": {"op_app_x": ""}}]
-)
-def test_token_options_are_checked(options: dict) -> None:
-    with pytest.raises(ValueError):
-        SandboxServer(**options)
 
 
 # -- OAuth tokens on claims ------------------------------------------------------------------
