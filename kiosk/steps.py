@@ -1,41 +1,106 @@
 """The steps of a claim on the tablet, in the order an associate goes through them.
 
-Each step knows whether it applies to a claim, whether it is complete, the form that
-collects it and the page that shows it, and how it saves: it checks its form and
-hands the cleaned result to the drafts service. Whether a claim has every step it
-needs is the completeness service's rule (kiosk.services.completeness).
+Each step is a small class that handles its page's requests, as pretix's checkout
+steps do: `get` shows the page and `post` saves what was given there and says where
+to go next. The view (kiosk.views.claim_step) finds the step, checks the associate
+may edit the claim, and hands the request over. A form step saves by checking its
+form and handing the cleaned result to the drafts service. Whether a step, or the
+whole claim, is complete is the completeness service's rule
+(kiosk.services.completeness): the steps ask it.
 """
 
-from django.http import HttpRequest, QueryDict
+import json
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from kiosk import forms
 from kiosk.delivery.fields import collecting_field
-from kiosk.models import Claim
-from kiosk.services.completeness import claim_step_complete
-from kiosk.services.drafts import claim_save_step
+from kiosk.models import Claim, ClaimAttachment
+from kiosk.services.attachments import public_media_base_url
+from kiosk.services.completeness import claim_incomplete_steps, claim_step_complete
+from kiosk.services.coverage import claim_coverage
+from kiosk.services.drafts import ClaimNotEditable, claim_remove_attachment, claim_save_step
+from kiosk.services.submission import claim_build_payload
+
+SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
 
 
 class Step:
+    """A page of the claim, or a part of one (`on_review`)."""
+
     slug = ""
     title = ""
     intro = ""
-    form_class: type[forms.ClaimStepForm] | None = None
+    template_name = ""
     # Collected on the review page rather than on a page of its own (the customer signs
     # what they have just read), so it has no place in the step bar.
     on_review = False
 
-    def applies(self, claim: Claim) -> bool:
-        """Whether the claim goes through this step at all."""
-        return True
-
     def is_complete(self, claim: Claim) -> bool:
         return claim_step_complete(claim=claim, slug=self.slug)
+
+    def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        """Raises ClaimNotEditable when the claim was sent since the page was shown."""
+        raise NotImplementedError
+
+    def shows_api_error(self, claim: Claim) -> bool:
+        """Whether this page shows the API's last complaint: it collected what it names."""
+        located = step_for_payload_field(claim.last_error_field) if claim.last_error else None
+        return located is not None and located[0] == self
+
+    def context(self, claim: Claim) -> dict:
+        """What every step's page shows: the step bar, the way on and back, the photos."""
+        return {
+            "claim": claim,
+            "step": self,
+            "steps": [(s, s.is_complete(claim)) for s in PAGES],
+            "previous_step": step_before(self),
+            "next_step": step_after(self),
+            "api_error": claim.last_error if self.shows_api_error(claim) else "",
+            "address_origins": settings.ADDRESS_ORIGIN_SUGGESTIONS,
+            "image_max_side": settings.IMAGE_MAX_SIDE,
+            "subdivisions_url": reverse("kiosk:subdivisions"),
+            "attachments_by_kind": {
+                kind: claim.attachments_of(kind) for kind in ClaimAttachment.Kind.values
+            },
+        }
+
+    def navigation_target(self, request: HttpRequest) -> "Step | None":
+        """Where the associate asked to go: a step in the step bar, back, stay or on."""
+        if goto := request.POST.get("goto"):
+            return STEPS_BY_SLUG.get(goto)
+        if request.POST.get("nav") == "back":
+            return step_before(self)
+        if request.POST.get("nav") == "stay":  # photos picked: store them now
+            return self
+        return step_after(self)
+
+    def __repr__(self) -> str:
+        return f"<Step {self.slug}>"
+
+
+class FormStep(Step):
+    """A step that collects part of the claim with its own form, on a page of its own."""
+
+    form_class: type[forms.ClaimStepForm]
+    template_name = "kiosk/claim_step.html"
 
     def form(self, claim: Claim, request: HttpRequest | None = None) -> forms.ClaimStepForm:
         """The step's form, bound to the request's post when there is one."""
         if request is None or request.method != "POST":
             return self.form_class(claim=claim)
         return self.form_class(request.POST, request.FILES, claim=claim)
+
+    def given_in(self, request: HttpRequest) -> bool:
+        """Whether the request's post holds any of this step's fields (forms take no prefix)."""
+        return any(name in request.POST for name in self.form_class.base_fields)
 
     def display_form(self, claim: Claim) -> forms.ClaimStepForm:
         """The form as the page shows it: with input kept on the draft, and its errors once
@@ -51,11 +116,10 @@ class Step:
             form.is_valid()
             return form
         form = self.form_class(claim=claim)
-        located = step_for_payload_field(claim.last_error_field) if claim.last_error else None
-        if located and located[0] == self:
+        if self.shows_api_error(claim):
             form = self.form_class(_initial_data(form), claim=claim)
             form.is_valid()
-            form.add_error(located[1], claim.last_error)
+            form.add_error(step_for_payload_field(claim.last_error_field)[1], claim.last_error)
         return form
 
     def save(
@@ -70,53 +134,142 @@ class Step:
             background=background,
         )
 
-    def __repr__(self) -> str:
-        return f"<Step {self.slug}>"
+    def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        return self.render(request, claim, self.display_form(claim))
+
+    def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        """Save the step, then go where the associate asked, or show what to fix."""
+        form = self.form(claim, request)
+        if request.POST.get("nav") == "autosave":
+            return self.autosave(claim, form)
+        target = self.navigation_target(request)
+        removing = request.POST.get("remove_attachment", "")
+        going_on = not removing and (target is None or PAGES.index(target) > PAGES.index(self))
+        complete = self.save(claim, form, checked=going_on)
+        if removing.isdigit():
+            claim_remove_attachment(claim=claim, slug=self.slug, attachment_id=int(removing))
+            target = self
+        bad_uploads = form.refused_upload_fields()
+        if bad_uploads and not going_on:
+            # A photo was refused while the associate was not going on: say so at once,
+            # and leave the other fields' checks for when they press Next.
+            for name in list(form.errors):
+                if name not in bad_uploads:
+                    del form.errors[name]
+        elif target is not None and (complete or not going_on):
+            return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
+        # Reloaded so that the page shows the photos just stored.
+        claims = Claim.objects.select_related("store").prefetch_related("attachments")
+        return self.render(request, get_object_or_404(claims, pk=claim.pk), form)
+
+    def autosave(self, claim: Claim, form: forms.ClaimStepForm) -> HttpResponse:
+        """What the associate typed so far, saved in the background (kiosk.js) as they go.
+
+        Valid input is saved to the claim, the rest kept on the draft without errors, as
+        when they leave the step through the step bar. The page stays as it is.
+        """
+        try:
+            self.save(claim, form, checked=False, background=True)
+        except ClaimNotEditable:
+            return HttpResponse(SENT_MEANWHILE, status=409)
+        return HttpResponse(status=204)
+
+    def render(self, request: HttpRequest, claim: Claim, form) -> HttpResponse:
+        context = self.context(claim) | {
+            "form": form,
+            # Orders the saves sent from this page (kiosk.js): see StepInput.order.
+            "page_rendered_at": time.time_ns() // 1_000_000,
+        }
+        return render(request, self.template_name, context)
 
 
-class CustomerStep(Step):
+class CustomerStep(FormStep):
     slug, title = "customer", "Customer"
     intro = "Who the customer is, and how to reach them."
     form_class = forms.CustomerForm
 
 
-class ItemStep(Step):
+class ItemStep(FormStep):
     slug, title = "item", "Item"
     intro = "The item the claim is about, with photos."
     form_class = forms.ItemForm
 
 
-class WarrantyStep(Step):
+class WarrantyStep(FormStep):
     slug, title = "warranty", "Warranty & receipt"
     intro = "When it was bought, and proof."
     form_class = forms.WarrantyForm
 
 
-class AddressStep(Step):
+class AddressStep(FormStep):
     slug, title = "address", "Shipping address"
     intro = "Where a replacement or refund goes."
     form_class = forms.AddressForm
 
 
-class IssueStep(Step):
+class IssueStep(FormStep):
     slug, title = "issue", "Issue & resolution"
     intro = "What went wrong, and what they want."
     form_class = forms.IssueForm
 
 
-class SignatureStep(Step):
+class SignatureStep(FormStep):
+    """Given on the review page, right before Submit: its own address leads there."""
+
     slug, title = "signature", "Signature"
     intro = "Ask the customer to sign below."
     form_class = forms.SignatureForm
     on_review = True
 
+    def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        return redirect("kiosk:claim-step", reference=claim.reference, step=REVIEW.slug)
+
+    def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        self.save(claim, self.form(claim, request), checked=True)
+        return redirect("kiosk:claim-step", reference=claim.reference, step=REVIEW.slug)
+
 
 class ReviewStep(Step):
+    """The whole claim as it will be sent, the signature, and Submit."""
+
     slug, title = "review", "Sign & submit"
     intro = "Go through it with the customer, ask them to sign, then submit."
+    template_name = "kiosk/claim_review.html"
 
     def is_complete(self, claim: Claim) -> bool:
-        return all(step.is_complete(claim) for step in FORM_STEPS if step.applies(claim))
+        return not claim_incomplete_steps(claim=claim)
+
+    def shows_api_error(self, claim: Claim) -> bool:
+        return True
+
+    def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url())
+        incomplete = [STEPS_BY_SLUG[slug] for slug in claim_incomplete_steps(claim=claim)]
+        # The signature is given on this page, right before Submit.
+        before_review = [step for step in incomplete if not step.on_review]
+        context = self.context(claim) | {
+            "payload": payload,
+            "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
+            "ready": not before_review,
+            "coverage": claim_coverage(claim=claim),
+            "incomplete_steps": before_review,
+            "signature_form": SIGNATURE.display_form(claim),
+            "signature_needed": SIGNATURE in incomplete,
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
+        """The step bar on the review page."""
+        target = self.navigation_target(request) or self
+        return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
+
+    def save_given(self, request: HttpRequest, claim: Claim) -> bool:
+        """Save the steps given on this page (the signature) that the post holds; whether
+        there was any. Raises ClaimNotEditable when the claim was sent meanwhile."""
+        given = [step for step in FORM_STEPS if step.on_review and step.given_in(request)]
+        for step in given:
+            step.save(claim, step.form(claim, request), checked=True)
+        return bool(given)
 
 
 STEPS = (
@@ -129,7 +282,7 @@ STEPS = (
     ReviewStep(),
 )
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
-FORM_STEPS = tuple(step for step in STEPS if step.form_class is not None)
+FORM_STEPS = tuple(step for step in STEPS if isinstance(step, FormStep))
 # The pages an associate goes through, in the step bar's order.
 PAGES = tuple(step for step in STEPS if not step.on_review)
 REVIEW = STEPS_BY_SLUG["review"]
@@ -153,11 +306,15 @@ def step_before(step: Step) -> Step | None:
 
 def first_incomplete_step(claim: Claim) -> Step:
     """The page to go on from: the first with an incomplete step, else the review."""
-    incomplete = next(
-        (step for step in FORM_STEPS if step.applies(claim) and not step.is_complete(claim)),
-        REVIEW,
-    )
-    return page_of(incomplete)
+    incomplete = claim_incomplete_steps(claim=claim)
+    return page_of(STEPS_BY_SLUG[incomplete[0]]) if incomplete else REVIEW
+
+
+def page_to_correct(claim: Claim) -> Step:
+    """The page where the API's complaint is put right: the one that collected the field
+    it names, else the review, which shows every complaint."""
+    located = step_for_payload_field(claim.last_error_field)
+    return page_of(located[0]) if located else REVIEW
 
 
 def step_for_payload_field(field_path: str) -> tuple[Step, str] | None:

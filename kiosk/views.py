@@ -1,13 +1,10 @@
 import contextlib
-import json
-import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -18,36 +15,28 @@ from kiosk.followup.customer_copy import customer_copy_for
 from kiosk.forms import CustomerForm
 from kiosk.forms.lookup import CustomerClaimsForm
 from kiosk.middleware import AUTOMATIC_PARAMETER
-from kiosk.models import Claim, ClaimAttachment, Store
+from kiosk.models import Claim, Store
 from kiosk.selectors.customers import customer_claims
 from kiosk.selectors.scoping import associate_claims, associate_stores
 from kiosk.services.attachments import public_media_base_url
 from kiosk.services.completeness import claim_incomplete_steps
-from kiosk.services.coverage import claim_coverage, coverage_on, store_today
+from kiosk.services.coverage import coverage_on, store_today
 from kiosk.services.drafts import (
     ClaimNotEditable,
     associate_open_claims,
     claim_discard_draft,
-    claim_remove_attachment,
     claim_start,
 )
-from kiosk.services.submission import claim_build_payload, claim_submit
+from kiosk.services.submission import claim_submit
 from kiosk.steps import (
-    FORM_STEPS,
-    PAGES,
     REVIEW,
-    SIGNATURE,
+    SENT_MEANWHILE,
     STEPS,
     STEPS_BY_SLUG,
-    Step,
     first_incomplete_step,
-    page_of,
+    page_to_correct,
     step_after,
-    step_before,
-    step_for_payload_field,
 )
-
-SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
 
 
 def associate_claim(request: HttpRequest, reference: str) -> Claim:
@@ -119,6 +108,7 @@ def claim_resume(request: HttpRequest, reference: str) -> HttpResponse:
 
 @never_cache
 def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+    """A step's page: the step handles the request (kiosk.steps) while the claim is editable."""
     claim = associate_claim(request, reference)
     current = STEPS_BY_SLUG.get(step)
     if current is None:
@@ -127,81 +117,22 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
         if request.method == "POST":
             messages.warning(request, SENT_MEANWHILE)
         return redirect("kiosk:claim-result", reference=claim.reference)
-    if current.form_class is None:
-        return _review_step(request, claim, current)
-    if current.on_review:
-        if request.method == "POST":
-            _save_on_review(request, claim, current)
-        return redirect("kiosk:claim-step", reference=claim.reference, step=page_of(current).slug)
-    if request.method == "POST":
-        return _form_step_post(request, claim, current)
-    return _render_form_step(request, claim, current, current.display_form(claim))
-
-
-def _form_step_post(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
-    """Save the step, then go where the associate asked, or show what to fix."""
-    form = current.form(claim, request)
-    if request.POST.get("nav") == "autosave":
-        return _autosave(claim, current, form)
-    target = _navigation_target(request, current)
-    removing = request.POST.get("remove_attachment", "")
-    going_on = not removing and (target is None or PAGES.index(target) > PAGES.index(current))
+    if request.method != "POST":
+        return current.get(request, claim)
     try:
-        complete = current.save(claim, form, checked=going_on)
-        if removing.isdigit():
-            claim_remove_attachment(claim=claim, slug=current.slug, attachment_id=int(removing))
-            target = current
+        return current.post(request, claim)
     except ClaimNotEditable:
         messages.warning(request, SENT_MEANWHILE)
         return redirect("kiosk:claim-result", reference=claim.reference)
-    bad_uploads = form.refused_upload_fields()
-    if bad_uploads and not going_on:
-        # A photo was refused while the associate was not going on: say so at once,
-        # and leave the other fields' checks for when they press Next.
-        for name in list(form.errors):
-            if name not in bad_uploads:
-                del form.errors[name]
-    elif target is not None and (complete or not going_on):
-        return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
-    # Reloaded so that the page shows the photos just stored.
-    return _render_form_step(request, associate_claim(request, claim.reference), current, form)
-
-
-def _autosave(claim: Claim, current: Step, form) -> HttpResponse:
-    """What the associate typed so far, saved in the background (kiosk.js) as they go.
-
-    Valid input is saved to the claim, the rest kept on the draft without errors, as
-    when they leave the step through the step bar. The page stays as it is.
-    """
-    try:
-        current.save(claim, form, checked=False, background=True)
-    except ClaimNotEditable:
-        return HttpResponse(SENT_MEANWHILE, status=409)
-    return HttpResponse(status=204)
-
-
-def _render_form_step(request: HttpRequest, claim: Claim, current: Step, form) -> HttpResponse:
-    context = _step_context(claim, current) | {
-        "form": form,
-        # Orders the saves sent from this page (kiosk.js): see StepInput.order.
-        "page_rendered_at": time.time_ns() // 1_000_000,
-    }
-    return render(request, "kiosk/claim_step.html", context)
-
-
-def _save_on_review(request: HttpRequest, claim: Claim, step: Step) -> bool:
-    """Save a step collected on the review page (the signature); whether it is complete."""
-    return step.save(claim, step.form(claim, request), checked=True)
 
 
 @require_POST
 def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
-    if claim.is_editable and "signature_data" in request.POST:
-        # Sent meanwhile: the submission below says where it stands.
-        with contextlib.suppress(ClaimNotEditable):
-            _save_on_review(request, claim, SIGNATURE)
-        claim = associate_claim(request, reference)  # with the signature just stored
+    # Sent meanwhile: the submission below says where it stands.
+    with contextlib.suppress(ClaimNotEditable):
+        if claim.is_editable and REVIEW.save_given(request, claim):
+            claim = associate_claim(request, reference)  # with the signature just stored
     result = claim_submit(claim=claim, media_base_url=public_media_base_url())
     if result.result == Result.INCOMPLETE and claim_incomplete_steps(claim=claim):
         messages.error(request, "Some steps are not complete yet.")
@@ -209,9 +140,7 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
             "kiosk:claim-step", reference=reference, step=first_incomplete_step(claim).slug
         )
     if result.result in (Result.REJECTED, Result.INCOMPLETE):
-        located = step_for_payload_field(claim.last_error_field)
-        step = page_of(located[0]) if located else REVIEW
-        return redirect("kiosk:claim-step", reference=reference, step=step.slug)
+        return redirect("kiosk:claim-step", reference=reference, step=page_to_correct(claim).slug)
     return redirect("kiosk:claim-result", reference=reference)
 
 
@@ -282,53 +211,3 @@ def subdivisions(request: HttpRequest) -> JsonResponse:
     country = request.GET.get("country", "")
     choices = geography.subdivision_choices(country) if len(country) == 2 else []
     return JsonResponse({"subdivisions": [{"code": c, "name": n} for c, n in choices]})
-
-
-def _review_step(request: HttpRequest, claim: Claim, current: Step) -> HttpResponse:
-    if request.method == "POST":  # the step bar on the review page
-        target = _navigation_target(request, current) or current
-        return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
-    payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url())
-    context = _step_context(claim, current) | {
-        "payload": payload,
-        "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
-        # The signature is given on this page, right before Submit.
-        "ready": all(s.is_complete(claim) for s in FORM_STEPS if not s.on_review),
-        "coverage": claim_coverage(claim=claim),
-        "incomplete_steps": [s for s in PAGES if s is not REVIEW and not s.is_complete(claim)],
-        "signature_form": SIGNATURE.display_form(claim),
-        "signature_needed": not SIGNATURE.is_complete(claim),
-    }
-    return render(request, "kiosk/claim_review.html", context)
-
-
-def _step_context(claim: Claim, current: Step) -> dict:
-    rejected_here = (
-        claim.last_error
-        and (located := step_for_payload_field(claim.last_error_field)) is not None
-        and located[0] == current
-    )
-    return {
-        "claim": claim,
-        "step": current,
-        "steps": [(s, s.is_complete(claim)) for s in PAGES],
-        "previous_step": step_before(current),
-        "next_step": step_after(current),
-        "api_error": claim.last_error if (rejected_here or current.form_class is None) else "",
-        "address_origins": settings.ADDRESS_ORIGIN_SUGGESTIONS,
-        "image_max_side": settings.IMAGE_MAX_SIDE,
-        "subdivisions_url": reverse("kiosk:subdivisions"),
-        "attachments_by_kind": {
-            kind: claim.attachments_of(kind) for kind in ClaimAttachment.Kind.values
-        },
-    }
-
-
-def _navigation_target(request: HttpRequest, current: Step) -> Step | None:
-    if goto := request.POST.get("goto"):
-        return STEPS_BY_SLUG.get(goto)
-    if request.POST.get("nav") == "back":
-        return step_before(current)
-    if request.POST.get("nav") == "stay":  # photos picked: store them now
-        return current
-    return step_after(current)

@@ -273,3 +273,39 @@ def test_uploads_side_by_side_cannot_pass_the_photos_per_claim_limit(
 
     assert response.status_code == 400 and "at most 1 photos" in response.json()["error"]
     assert claim.attachments.count() == 1
+
+
+def test_replacing_the_product_image_at_the_limit_is_allowed_on_both_paths(
+    associate_client, store, settings
+):
+    """At PHOTOS_PER_CLAIM, a new product image replaces the old one: the step's form
+    refuses it no more than the background upload does."""
+    from tests.test_views import VALID_STEPS, start_claim, step_url
+
+    settings.PHOTOS_PER_CLAIM = 2
+    claim = start_claim(associate_client, store)
+    associate_client.post(
+        step_url(claim, "item"),
+        VALID_STEPS["item"]
+        | {
+            "item_photos": [upload("item.jpg", JPEG, "image/jpeg")],
+            "product_image": upload("first.jpg", JPEG, "image/jpeg"),
+        },
+    )
+    assert claim.attachments.current().count() == 2  # at the limit
+
+    through_upload = associate_client.post(
+        reverse("kiosk:photo-upload", args=[claim.reference]),
+        {"kind": "product", "photo": upload("second.jpg", JPEG, "image/jpeg")},
+    )
+    through_form = associate_client.post(
+        step_url(claim, "item"),
+        VALID_STEPS["item"] | {"product_image": upload("third.jpg", JPEG, "image/jpeg")},
+    )
+
+    assert through_upload.status_code == 201
+    assert through_form.status_code == 302 and through_form.url == step_url(claim, "warranty")
+    uploaded = through_upload.json()["photos"][0]["id"]
+    products = claim.attachments.current().filter(kind=ClaimAttachment.Kind.PRODUCT)
+    assert [p.pk > uploaded for p in products] == [True]  # the form's image replaced it
+    assert claim.attachments.current().count() == 2

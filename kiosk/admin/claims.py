@@ -245,7 +245,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
 
     @admin.display(description="Customer", ordering="ship_last_name")
     def customer_name(self, claim: Claim) -> str:
-        return f"{claim.ship_first_name} {claim.ship_last_name}".strip() or "—"
+        return claim.customer_name or "—"
 
     @admin.display(description="Submitted", ordering="submitted_at")
     def submitted(self, claim: Claim) -> str:

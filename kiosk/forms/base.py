@@ -4,10 +4,10 @@ import copy
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
+from django.core.exceptions import ValidationError
 
-from kiosk.models import Claim, ClaimAttachment
-from kiosk.services.drafts import StepInput
+from kiosk.models import Claim
+from kiosk.services.drafts import StepInput, claim_check_photo_limit
 
 # Form data that is not the associate's input.
 NAVIGATION_KEYS = {
@@ -53,24 +53,21 @@ class ClaimStepForm(forms.ModelForm):
         return cleaned
 
     def _refuse_photos_past_the_limit(self) -> None:
-        """PHOTOS_PER_CLAIM: the photos of every kind on the claim, with this post's."""
-        limit = settings.PHOTOS_PER_CLAIM
-        stored = sum(
-            1
-            for a in self.claim.attachments.all()
-            if a.removed_at is None and a.kind != ClaimAttachment.Kind.SIGNATURE
-        )
-        for name in self.upload_kinds:
+        """PHOTOS_PER_CLAIM, the drafts service's rule, with this post's photos counted."""
+        adding = 0
+        for name, kind in self.upload_kinds.items():
             field = self.fields[name]
-            if field.accepted and stored + len(field.accepted) > limit:
-                message = (
-                    f"A claim can have at most {limit} photos; it has {stored}. "
-                    "Remove one to add another."
+            if not field.accepted:
+                continue
+            try:
+                claim_check_photo_limit(
+                    claim=self.claim, kind=kind, adding=len(field.accepted), also_adding=adding
                 )
-                field.refused.append(message)
+            except ValidationError as error:
+                field.refused.extend(error.messages)
                 field.accepted = []
-                self.add_error(name, message)
-            stored += len(field.accepted)
+                self.add_error(name, error)
+            adding += len(field.accepted)
 
     def step_input(self) -> StepInput:
         """The checked result of this post, for kiosk.services.drafts.claim_save_step."""

@@ -190,13 +190,13 @@ def claim_add_photos(
     """
     if not images:
         raise ValidationError("Choose a photo.")
-    _check_room_for_photos(claim, kind, len(images))
+    claim_check_photo_limit(claim=claim, kind=kind, adding=len(images))
     prepared = [attachment_prepare(claim=claim, kind=kind, image=image) for image in images]
     # Refused under the lock, the files just written stay until orphan_files_purge.
     with transaction.atomic():
         _lock_editable(claim)
         # Again under the lock: uploads run side by side, and each checked alone.
-        _check_room_for_photos(claim, kind, len(images))
+        claim_check_photo_limit(claim=claim, kind=kind, adding=len(images))
         if kind == ClaimAttachment.Kind.PRODUCT:
             for old in claim.attachments.current().filter(kind=kind):
                 attachment_delete(attachment=old)
@@ -205,15 +205,21 @@ def claim_add_photos(
     return prepared
 
 
-def _check_room_for_photos(claim: Claim, kind: str, adding: int) -> None:
-    """PHOTOS_PER_CLAIM, counting every kind but signatures; a product image replaces its own."""
+def claim_check_photo_limit(*, claim: Claim, kind: str, adding: int, also_adding: int = 0) -> None:
+    """Whether `adding` photos of `kind` fit under PHOTOS_PER_CLAIM; ValidationError if not.
+
+    Every kind but signatures counts, with `also_adding` photos of other kinds that
+    come with them. A product image replaces the one before it, so that one does not
+    count against a new product image. Both ways photos arrive check it here: the
+    step's form (kiosk.forms.base) and the background upload (claim_add_photos).
+    """
     photos = claim.attachments.current().exclude(kind=ClaimAttachment.Kind.SIGNATURE)
     if kind == ClaimAttachment.Kind.PRODUCT:
         photos = photos.exclude(kind=kind)
-    stored = photos.count()
-    if stored + adding > settings.PHOTOS_PER_CLAIM:
+    counted = photos.count() + also_adding
+    if counted + adding > settings.PHOTOS_PER_CLAIM:
         raise ValidationError(
-            f"A claim can have at most {settings.PHOTOS_PER_CLAIM} photos; it has {stored}. "
+            f"A claim can have at most {settings.PHOTOS_PER_CLAIM} photos; it has {counted}. "
             "Remove one to add another."
         )
 
