@@ -146,7 +146,7 @@ class FormStep(Step):
         removing = request.POST.get("remove_attachment", "")
         going_on = not removing and (target is None or PAGES.index(target) > PAGES.index(self))
         complete = self.save(claim, form, checked=going_on)
-        if removing.isdigit():
+        if removing.isascii() and removing.isdigit():
             claim_remove_attachment(claim=claim, slug=self.slug, attachment_id=int(removing))
             target = self
         bad_uploads = form.refused_upload_fields()

@@ -83,7 +83,7 @@ def claim_discard(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def claim_new(request: HttpRequest) -> HttpResponse:
     store_id = request.POST.get("store", "")
-    if not store_id.isdigit():
+    if not (store_id.isascii() and store_id.isdigit()):
         raise Http404("No such store.")
     store = get_object_or_404(_associate_stores(request), pk=store_id)
     claim = claim_start(store=store, associate=request.user)

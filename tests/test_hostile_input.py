@@ -209,9 +209,6 @@ def test_every_post_parameter_takes_hostile_text_with_its_own_answer(
     assert stepped.status_code == expected_step_status(slug), (slug, stepped.status_code)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError, reason="'²'.isdigit() holds but int('²') raises: a 500"
-)
 @pytest.mark.parametrize("parameter", ["store", "remove_attachment"])
 def test_a_superscript_digit_is_refused_like_any_other_text(
     associate_client, associate, store, parameter

@@ -278,3 +278,13 @@ def test_a_manager_sets_pins_only_for_their_stores_people(client, manager, assoc
 def test_a_non_integer_store_is_a_404_not_a_500(associate_client):
     response = associate_client.post(reverse("kiosk:claim-new"), {"store": "1 OR 1=1"})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("forged", ["²:secret", "1²:secret", "abc:secret", ":secret", "1:"])
+def test_a_forged_tablet_cookie_is_no_tablet(client, store, forged):
+    client.cookies[TABLET_COOKIE] = forged
+
+    response = client.get(reverse("kiosk:home"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))

@@ -47,7 +47,7 @@ def tablet_sign_in(*, store: Store, name: str, manager: AbstractBaseUser) -> tup
 def tablet_from_cookie(value: str) -> Tablet | None:
     """The signed-in tablet a cookie names, or None (unknown, expired or signed out)."""
     tablet_id, _, secret = value.partition(":")
-    if not tablet_id.isdigit() or not secret:
+    if not (tablet_id.isascii() and tablet_id.isdigit()) or not secret:
         return None
     tablet = Tablet.objects.signed_in().select_related("store").filter(pk=tablet_id).first()
     if tablet is None or not secrets.compare_digest(tablet.secret_hash, _digest(secret)):
