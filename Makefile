@@ -44,16 +44,18 @@ $(VENV)/.python-ok:
 	rm -rf $(VENV) && $$python -m venv $(VENV)
 	@touch $@
 
-# pip warns about this machine's unused local indexes; the warnings are noise.
-PIP_INSTALL = set -o pipefail; $(PY) -m pip install -q $(1) 2>&1 | { grep -v "is ignored: it is neither" || true; }
+# pip warns about this machine's unused local indexes; the warnings are noise. --no-compile:
+# Python compiles what it imports, once; compiling every installed file doubled pip's time.
+PIP_INSTALL = set -o pipefail; $(PY) -m pip install -q --no-compile $(1) 2>&1 | { grep -v "is ignored: it is neither" || true; }
 
 $(VENV)/.installed-run: $(VENV)/.python-ok requirements.txt
 	$(call PIP_INSTALL,-r requirements.txt)
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
+# requirements-dev.txt includes requirements.txt: one pip run installs both.
+$(VENV)/.installed-dev: $(VENV)/.python-ok requirements.txt requirements-dev.txt
 	$(call PIP_INSTALL,-r requirements-dev.txt)
-	@touch $@
+	@touch $@ $(VENV)/.installed-run
 
 node_modules/.installed: package.json package-lock.json
 	@if ! command -v npm >/dev/null; then \
