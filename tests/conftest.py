@@ -2,6 +2,7 @@ import json
 import os
 import shutil
 
+import hypothesis
 import pytest
 
 from kiosk.models import ClaimAttachment
@@ -13,6 +14,38 @@ pytest_plugins = ["sandbox.pytest_plugin"]
 
 # pytest-playwright runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The same examples on every run: a failure reproduces, and a run takes as long as the last.
+hypothesis.settings.register_profile("portal", derandomize=True, deadline=None, database=None)
+hypothesis.settings.load_profile("portal")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database (`make test`'s second database)",
+    )
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether the test can reach the test database: pytest-django lets only these in
+    (the django_db mark, or a fixture built on django_db_setup such as db, or live_server),
+    and makes any other test that queries fail, so none is missed."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(
+        fixtures & {"django_db_setup", "live_server"}
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--database-tests-only`: tests that never touch a database gain nothing from a
+    second one, so `make test` runs them once (on SQLite)."""
+    if not config.getoption("database_tests_only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+    items[:] = kept
 
 
 def pytest_report_header() -> str:
@@ -118,7 +151,8 @@ def media_server(settings):
 
     handler = functools.partial(QuietHandler, directory=str(settings.MEDIA_ROOT))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, at every teardown.
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     settings.MEDIA_URL = "/"
     settings.PUBLIC_MEDIA_BASE_URL = base

@@ -83,9 +83,15 @@ def production_gunicorn(tmp_path):
     try:
         for _ in range(100):
             try:
-                requests.get(url + "/healthz", timeout=1, headers={"Host": "claims.example.com"})
+                # Not following the redirect to https://claims.example.com, which does not resolve.
+                requests.get(
+                    url + "/healthz",
+                    timeout=1,
+                    headers={"Host": "claims.example.com"},
+                    allow_redirects=False,
+                )
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a worker still booting
                 time.sleep(0.1)
         yield url
     finally:
