@@ -140,18 +140,22 @@ redis-server:
 postgresql:
 	$(call apt_package,[ -n "$$PG_BINDIR" ] || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null,postgresql,the tests on PostgreSQL)
 
-# The suite runs on two databases at the same time: much of it waits (on sockets, worker
-# processes, Chromium, sleeps), and on 2 cores that measured 384 s against 440 s one after the
-# other. The two runs share no port (each server binds a free one) and no file:
+# The suite runs in three passes at the same time: much of it waits (on sockets, worker
+# processes, Chromium, sleeps), and on 2 cores three passes measured XXX s against 440 s one
+# after the other. The passes share no port (each server binds a free one), no database and
+# no file:
 # - SQLite: every test but the browser tests;
 # - a throwaway PostgreSQL cluster under /tmp: the tests that can reach the database
-#   (--database-tests-only, tests/conftest.py), the browser tests among them. A test that
-#   touches no database runs once, and every test that does runs on both, but the browser
-#   tests only on PostgreSQL, the production database.
-# PostgreSQL's output goes to $(PG_LOG) and is shown when both are done.
+#   (--database-tests-only, tests/conftest.py) but the browser tests;
+# - another cluster: the browser tests, which run only on PostgreSQL, the production database.
+# A test that touches no database runs once, and every other test on both databases but the
+# browser tests. The PostgreSQL passes' output goes to test-artifacts/ and is shown at the end.
 PG_LOG := test-artifacts/pytest-postgresql.log
+BROWSER_LOG := test-artifacts/pytest-browser.log
 SQLITE_PASS = DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(PY) -m pytest -m "not browser"
-POSTGRESQL_PASS = $(PY) -m tests.postgres_cluster -- $(PY) -m pytest --database-tests-only -p no:cacheprovider
+POSTGRESQL = $(PY) -m tests.postgres_cluster -- $(PY) -m pytest --database-tests-only -p no:cacheprovider
+POSTGRESQL_PASS = $(POSTGRESQL) -m "not browser"
+BROWSER_PASS = $(POSTGRESQL) -m browser
 
 # $(call pytest_status,NAME,STATUS): say how a pass ended; pytest's 5 means it collected no tests.
 pytest_status = if [ $(2) -eq 5 ]; then echo "$(1): pytest collected no tests" >&2; \
@@ -164,14 +168,18 @@ test: $(VENV)/.installed-dev node_modules/.installed chromium redis-server postg
 	$(VENV)/bin/lint-imports --no-cache
 	$(DEV_ENV) $(PY) manage.py check
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
-	@echo "== The test suite on SQLite, and at the same time on PostgreSQL (output in $(PG_LOG))"
+	@echo "== The test suite on SQLite; at the same time on PostgreSQL ($(PG_LOG)) and the browser tests ($(BROWSER_LOG))"
 	@mkdir -p $(dir $(PG_LOG)); \
 	$(POSTGRESQL_PASS) >$(PG_LOG) 2>&1 & postgresql=$$!; \
+	$(BROWSER_PASS) >$(BROWSER_LOG) 2>&1 & browser=$$!; \
 	$(SQLITE_PASS); sqlite_status=$$?; \
 	wait $$postgresql; postgresql_status=$$?; \
+	wait $$browser; browser_status=$$?; \
 	echo "== The test suite on PostgreSQL (a throwaway cluster under /tmp)"; cat $(PG_LOG); \
+	echo "== The browser tests, on PostgreSQL"; cat $(BROWSER_LOG); \
 	$(call pytest_status,SQLite,$$sqlite_status); $(call pytest_status,PostgreSQL,$$postgresql_status); \
-	[ $$sqlite_status -eq 0 ] && [ $$postgresql_status -eq 0 ]
+	$(call pytest_status,Browser,$$browser_status); \
+	[ $$sqlite_status -eq 0 ] && [ $$postgresql_status -eq 0 ] && [ $$browser_status -eq 0 ]
 
 .PHONY: bench
 bench: $(VENV)/.installed-dev node_modules/.installed redis-server postgresql
