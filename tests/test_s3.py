@@ -63,6 +63,21 @@ def test_a_claim_with_s3_photos_is_filed_and_the_api_fetches_them(
     assert all(url.startswith(s3_storage) for url in received.fetched_images)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_s3_needs_no_public_media_base_url(
+    s3_storage, make_complete_claim, api_to_sandbox, associate_client, settings
+):
+    settings.PUBLIC_MEDIA_BASE_URL = ""
+    claim = make_complete_claim()
+
+    response = associate_client.post(reverse("kiosk:claim-submit", args=[claim.reference]))
+
+    claim.refresh_from_db()
+    assert response.status_code == 302
+    assert claim.status == Claim.Status.FILED
+    assert all(url.startswith(s3_storage) for url in api_to_sandbox.received[-1].fetched_images)
+
+
 def test_the_orphan_sweep_lists_the_bucket_and_keeps_what_a_row_names(s3_storage, complete_claim):
     from kiosk.services.stored_files import orphan_files_purge
 

@@ -125,12 +125,12 @@ def attachment_was_sent(*, attachment: ClaimAttachment) -> bool:
 
 
 def public_media_base_url() -> str:
-    """Where OrderProtection fetches claim files: PUBLIC_MEDIA_BASE_URL, never a request's Host.
+    """Where OrderProtection fetches files kept on this server: PUBLIC_MEDIA_BASE_URL, never
+    a request's Host. Files in S3 have absolute URLs of their own and need none.
 
-    `make run` sets it to its own address; a deployment must set it (check kiosk.E001).
+    `make run` sets it to its own address; a deployment with local files must set it
+    (check kiosk.E001).
     """
-    if not settings.PUBLIC_MEDIA_BASE_URL:
-        raise ImproperlyConfigured("PUBLIC_MEDIA_BASE_URL is not set.")
     return settings.PUBLIC_MEDIA_BASE_URL
 
 
@@ -145,6 +145,8 @@ def attachment_public_url(*, attachment: ClaimAttachment, media_base_url: str) -
         url = f"{url}?{_signed_query(attachment.file.name)}"
     if url.startswith(("http://", "https://")):
         return url
+    if not media_base_url:
+        raise ImproperlyConfigured("PUBLIC_MEDIA_BASE_URL is not set.")
     return urljoin(media_base_url.rstrip("/") + "/", url.lstrip("/"))
 
 
