@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from kiosk.models import ClaimAttachment
@@ -43,7 +44,7 @@ def test_staff_of_another_store_get_a_404(client, photo):
 
 
 def test_the_public_url_serves_only_claim_files_and_never_a_listing(client, photo):
-    public = attachment_public_url(attachment=photo, media_base_url="")
+    public = attachment_public_url(attachment=photo, media_base_url="http://testserver")
 
     assert client.get(public).status_code == 200
     assert client.get(f"/media/{photo.thumbnail.name}").status_code == 404
@@ -57,7 +58,7 @@ def test_signed_public_urls_expire(client, photo, settings):
     settings.MEDIA_SIGNED_URLS = True
     settings.MEDIA_SIGNED_URL_MAX_AGE = 1
 
-    signed = attachment_public_url(attachment=photo, media_base_url="")
+    signed = attachment_public_url(attachment=photo, media_base_url="http://testserver")
     unsigned = f"/media/{photo.file.name}"
     tampered = signed.replace("signature=", "signature=x")
 
@@ -97,3 +98,8 @@ def test_abandoned_drafts_lose_their_photos_and_the_purge_is_idempotent(
     assert not complete_claim.attachments.exists()
     assert not any(storage.exists(name) for name in files)
     assert recent.attachments.count() == 1
+
+
+def test_a_local_file_has_no_public_url_without_a_base(photo):
+    with pytest.raises(ImproperlyConfigured, match="PUBLIC_MEDIA_BASE_URL is not set"):
+        attachment_public_url(attachment=photo, media_base_url="")
