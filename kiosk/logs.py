@@ -46,7 +46,7 @@ def _emails_masked(text: str) -> str:
 
 
 def _in_local_part(character: str) -> bool:
-    return character.isalnum() or character == "_" or character in LOCAL_PART_PUNCTUATION
+    return character.isalnum() or character in LOCAL_PART_PUNCTUATION
 
 
 def _secrets() -> list[str]:

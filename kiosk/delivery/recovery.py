@@ -63,7 +63,7 @@ def deliveries_recover(*, stuck_after: float | None = None) -> Recovery:
         logger.warning("Claim %s was stuck sending; taken back", claim.reference)
     overdue = list(
         Claim.objects.filter(
-            status__in=(Claim.Status.QUEUED, Claim.Status.OUTCOME_UNKNOWN),
+            status__in=Claim.WAITING_STATUSES,
             next_attempt_at__lt=cutoff,
         ).values_list("pk", "reference")
     )

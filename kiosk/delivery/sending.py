@@ -56,7 +56,7 @@ def claim_deliver(
     now = timezone.now()
     taken = Claim.objects.filter(
         pk=claim_pk,
-        status__in=(Claim.Status.QUEUED, Claim.Status.OUTCOME_UNKNOWN),
+        status__in=Claim.WAITING_STATUSES,
         next_attempt_at__lte=now + DUE_TOLERANCE,
     ).update(
         status=Claim.Status.SENDING,

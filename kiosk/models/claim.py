@@ -68,7 +68,7 @@ class Claim(models.Model):
     # Claims waiting for their next delivery attempt.
     WAITING_STATUSES = (Status.QUEUED, Status.OUTCOME_UNKNOWN)
     # Claims on their way to the API, or stopped on the way.
-    IN_FLIGHT_STATUSES = (Status.QUEUED, Status.SENDING, Status.OUTCOME_UNKNOWN)
+    IN_FLIGHT_STATUSES = (*WAITING_STATUSES, Status.SENDING)
     UNDELIVERED_STATUSES = (*IN_FLIGHT_STATUSES, Status.NEEDS_ATTENTION)
 
     # The portal's own name for the claim, from its first save: shown until it is filed.
