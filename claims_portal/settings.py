@@ -150,7 +150,7 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-# Static files: our own under static/, Bootstrap and signature_pad from the npm
+# Static files: our own under static/, Bootstrap, signature_pad and idb from the npm
 # registry (installed into node_modules/ by `make`), all served by WhiteNoise.
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -158,6 +158,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/signature_pad", BASE_DIR / "node_modules" / "signature_pad" / "dist"),
+    ("vendor/idb", BASE_DIR / "node_modules" / "idb" / "build"),
 ]
 
 # Uploads. PUBLIC_MEDIA_BASE_URL is where OrderProtection's servers fetch them

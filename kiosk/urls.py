@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiosk import photo_views, tablet_views, views
+from kiosk import offline_views, photo_views, tablet_views, views
 
 app_name = "kiosk"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("tablet/unlock/<int:user_id>/", tablet_views.unlock_pin, name="unlock-pin"),
     path("tablet/lock/", tablet_views.lock, name="lock"),
     path("tablet/still-here/", tablet_views.still_here, name="still-here"),
+    path("service-worker.js", offline_views.service_worker, name="service-worker"),
+    path("tablet/offline/", offline_views.offline_page, name="offline"),
+    path("tablet/offline/home/", offline_views.home_shell, name="home-shell"),
+    path("tablet/offline/review/", offline_views.review_shell, name="review-shell"),
+    path("tablet/offline/result/", offline_views.result_shell, name="result-shell"),
+    path("tablet/offline/steps/<slug:step>/", offline_views.step_shell, name="step-shell"),
     path("claims/new/", views.claim_new, name="claim-new"),
     path("claims/subdivisions/", views.subdivisions, name="subdivisions"),
     path("claims/customer/", views.customer_claims_view, name="customer-claims"),

@@ -1,5 +1,6 @@
 // Progressive enhancement for the claim steps; every step also works without it.
-(function () {
+// On a page shown offline, it starts once offline-pages.js has put the kept input back.
+(window.KioskOfflineFill || Promise.resolve()).then(function () {
   "use strict";
 
   // Sent in the background, not a person's doing: it does not put off the idle lock
@@ -79,6 +80,22 @@
     });
   }
 
+  // The header says where the step's input is: saved on the server, on its way, or kept
+  // on this tablet until the connection is back (the service worker answers 202 then).
+  const saveIndicator = document.querySelector("[data-save-indicator]");
+  const SAVE_STATES = {
+    saving: "Saving…",
+    saved: "Saved",
+    kept: "Kept on this tablet: sends when the connection is back",
+    unsaved: "Not saved: no connection",
+  };
+  function saveState(state) {
+    if (!saveIndicator) return;
+    saveIndicator.textContent = SAVE_STATES[state];
+    saveIndicator.dataset.state = state;
+  }
+  if (document.body.hasAttribute("data-offline-shell")) saveState("kept");
+
   // Saved as the associate goes: each change is sent in the background, and whatever is
   // still unsent when the page is hidden or closed goes with `keepalive`. Each save is
   // numbered, so that the server can tell an older one that arrives late.
@@ -96,9 +113,15 @@
         if (value instanceof File) data.delete(key);
       }
       data.set("nav", "autosave");
+      data.set("request_id", newId());
+      saveState("saving");
       return fetch(stepForm.action || location.href, {
         method: "POST", body: data, credentials: "same-origin", keepalive, headers: AUTOMATIC,
-      }).catch(() => { dirty = true; });
+      }).then((response) => {
+        if (response.status === 202) saveState("kept");
+        else if (response.ok) saveState("saved");
+        else { dirty = true; saveState("unsaved"); }
+      }).catch(() => { dirty = true; saveState("unsaved"); });
     };
     window.KioskAutosave = { flush: () => { clearTimeout(timer); return save(true); } };
     const changed = (event) => {
@@ -124,6 +147,24 @@
     });
   }
 
+  // Every post carries an id made here: a post sent twice (a double tap, a retry after a
+  // lost answer, a replay from the outbox) is one save for the server.
+  function newId() {
+    return window.KioskOutbox ? window.KioskOutbox.uuid() : "";
+  }
+  for (const form of document.querySelectorAll("form[method=post]")) {
+    form.addEventListener("submit", () => {
+      let field = form.querySelector("input[name=request_id]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "request_id";
+        form.append(field);
+      }
+      field.value = newId();
+    });
+  }
+
   // Submit once: a second tap while the first is on its way does nothing.
   for (const form of document.querySelectorAll("form[data-submit-once]")) {
     form.addEventListener("submit", (event) => {
@@ -138,4 +179,4 @@
   // Move focus to the error summary so the associate sees what to fix.
   const summary = document.querySelector("[data-testid=error-summary]");
   if (summary) summary.focus();
-})();
+});

@@ -1,6 +1,8 @@
 // Photos picked on the tablet: downscaled in the browser, then uploaded in the background
 // while the associate goes on typing. Without this script the form posts them instead.
-(function () {
+// Each photo has an id made here, so that an upload cut short and sent again, or a
+// replay from the outbox, is the same photo. Offline, the service worker keeps it (202).
+(window.KioskOfflineFill || Promise.resolve()).then(function () {
   "use strict";
 
   // At most maxSide px on the long side, JPEG at about 0.85, the EXIF orientation applied.
@@ -60,6 +62,16 @@
     return tile;
   }
 
+  function newPhotoId() {
+    return window.KioskOutbox && window.isSecureContext ? window.KioskOutbox.uuid() : "";
+  }
+
+  // A page shown offline: the photos waiting on this tablet for the claim.
+  for (const photo of window.KioskKeptPhotos || []) {
+    const list = form.querySelector(`[data-photo-list="${photo.kind}"]`);
+    if (list) showKept(tileFor(list, photo.file), photo.photoId);
+  }
+
   // Uploads still on their way; Next waits for them, so no photo is left behind.
   const inFlight = new Set();
 
@@ -77,6 +89,21 @@
     remove.textContent = "Remove";
     remove.dataset.removeUrl = photo.remove;
     tile.append(image, remove);
+  }
+
+  // Kept on this tablet until the connection is back: its own preview, and Remove.
+  function showKept(tile, photoId) {
+    tile.className = "attachment kept";
+    tile.dataset.keptPhotoId = photoId;
+    for (const element of tile.querySelectorAll("progress, button")) element.remove();
+    const status = tile.querySelector(".upload-status");
+    status.textContent = "Kept on this tablet: uploads when the connection is back";
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "btn btn-sm btn-outline-danger";
+    remove.textContent = "Remove";
+    remove.dataset.removeKept = photoId;
+    tile.append(remove);
   }
 
   function showFailure(tile, message, retry) {
@@ -97,13 +124,13 @@
     tile.append(again, dismiss);
   }
 
-  function send(kind, file, tile) {
-    const done = new Promise((resolve) => upload(kind, file, tile, resolve));
+  function send(kind, file, tile, photoId) {
+    const done = new Promise((resolve) => upload(kind, file, tile, photoId, resolve));
     inFlight.add(done);
     done.then(() => inFlight.delete(done));
   }
 
-  function upload(kind, file, tile, finished) {
+  function upload(kind, file, tile, photoId, finished) {
     const status = tile.querySelector(".upload-status");
     const progress = tile.querySelector("progress");
     progress.hidden = false;
@@ -111,6 +138,7 @@
     status.textContent = "Uploading " + file.name + "…";
     const data = new FormData();
     data.append("kind", kind);
+    data.append("photo_id", photoId);
     data.append("photo", file, file.name);
     const request = new XMLHttpRequest();
     request.open("POST", uploadUrl);
@@ -125,12 +153,14 @@
       try { answer = JSON.parse(request.responseText); } catch (error) { /* not JSON */ }
       if (request.status === 201) {
         for (const photo of answer.photos) showPhoto(tile, photo);
+      } else if (request.status === 202 && answer.kept) {
+        showKept(tile, photoId);
       } else {
-        showFailure(tile, answer.error || "The photo could not be saved.", () => send(kind, file, tile));
+        showFailure(tile, answer.error || "The photo could not be saved.", () => send(kind, file, tile, photoId));
       }
     });
     request.addEventListener("error", () => {
-      showFailure(tile, "No connection: the photo was not saved.", () => send(kind, file, tile));
+      showFailure(tile, "No connection: the photo was not saved.", () => send(kind, file, tile, photoId));
     });
     request.send(data);
   }
@@ -148,7 +178,7 @@
         const small = await downscaled(file, maxSide);
         inFlight.delete(prepared);
         preparing();
-        send(input.dataset.photoKind, small, tile);
+        send(input.dataset.photoKind, small, tile, newPhotoId());
       }
     });
   }
@@ -168,6 +198,25 @@
     form.requestSubmit(submitter);
   });
 
+  // A photo kept on this tablet: gone from the outbox if it is still there, else (sent
+  // meanwhile) removed on the server by its id, through the outbox.
+  form.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-remove-kept]");
+    if (!button) return;
+    const outbox = window.KioskOutbox;
+    const photoId = button.dataset.removeKept;
+    button.disabled = true;
+    if (!(await outbox.removePhoto(photoId))) {
+      const session = await outbox.sessionGet();
+      const reference = /^\/claims\/([^/]+)\//.exec(location.pathname)[1];
+      await outbox.enqueue({
+        kind: "remove_photo", reference, associate: session && session.associate,
+        token: session && session.token, fields: [["photo_id", photoId]],
+      });
+    }
+    button.closest("figure").remove();
+  });
+
   // Remove without a reload; the button still posts the form where this script is absent.
   form.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-remove-url]");
@@ -182,4 +231,4 @@
     if (response.ok) button.closest("figure").remove();
     else button.disabled = false;
   });
-})();
+});

@@ -83,6 +83,9 @@
     // What was typed is kept on the server's draft first, then forgotten here.
     if (window.KioskAutosave) await window.KioskAutosave.flush();
     try { sessionStorage.clear(); localStorage.clear(); } catch (error) { /* storage off */ }
+    // The outbox keeps what is not sent yet (encrypted, sent even while locked); the
+    // rest of this associate's offline pages goes.
+    if (window.KioskOutboxPage) await window.KioskOutboxPage.lock();
     for (const form of document.forms) form.reset();
     document.querySelector("main").replaceChildren();
     history.replaceState(null, "", body.dataset.unlockUrl);

@@ -1,0 +1,193 @@
+"""The tablet without a network: its service worker, the offline page, and the blank
+"shells" of a claim's pages that the service worker shows while the Wi-Fi is gone
+(static/kiosk/service-worker.js). A shell is a step's page for no claim in particular:
+no customer's data is in it, and the service worker puts the claim's reference in.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from kiosk.forms import CustomerForm
+from kiosk.models import Claim
+from kiosk.steps import FORM_STEPS, PAGES, REVIEW, SIGNATURE, STEPS_BY_SLUG, FormStep
+
+# Put in a shell where the claim's reference goes; not a reference the portal makes.
+SHELL_REFERENCE = "R-SHELLREFERENCE"
+
+# What a tablet page loads, kept by the service worker so that it shows offline.
+TABLET_ASSETS = [
+    "vendor/bootstrap/css/bootstrap.min.css",
+    "vendor/bootstrap/js/bootstrap.bundle.min.js",
+    "vendor/signature_pad/signature_pad.umd.min.js",
+    "vendor/idb/umd.js",
+    "kiosk/kiosk.css",
+    "kiosk/tablet.js",
+    "kiosk/kiosk.js",
+    "kiosk/photos.js",
+    "kiosk/coverage.js",
+    "kiosk/outbox-store.js",
+    "kiosk/outbox-replay.js",
+    "kiosk/outbox.js",
+    "kiosk/offline-pages.js",
+]
+WORKER_SCRIPTS = ["vendor/idb/umd.js", "kiosk/outbox-store.js", "kiosk/outbox-replay.js"]
+# How long the service worker waits for the server before it keeps a request for later.
+SERVER_TIMEOUT_MS = 20_000
+
+
+def _shell_claim(request: HttpRequest) -> Claim:
+    store = request.tablet.store
+    return Claim(
+        store=store,
+        reference=SHELL_REFERENCE,
+        receipt_required=store.receipt_required,
+        warranty_period=store.default_warranty_period,
+        ship_country=store.default_country,
+        ship_state=store.default_state,
+        address_origin=store.default_address_origin,
+        sales_channel=store.default_sales_channel,
+        claim_category=store.default_claim_category,
+        claim_filed_from=store.default_claim_filed_from,
+        from_valet=store.default_from_valet,
+        require_customer_signature=store.default_require_customer_signature,
+    )
+
+
+def _shell_context(step, claim: Claim) -> dict:
+    """A step page's context (as Step.context) for the shell claim: nothing complete, no
+    photos."""
+    return {
+        "address_origins": settings.ADDRESS_ORIGIN_SUGGESTIONS,
+        "image_max_side": settings.IMAGE_MAX_SIDE,
+        "subdivisions_url": reverse("kiosk:subdivisions"),
+        "claim": claim,
+        "step": step,
+        "steps": [(page, False) for page in PAGES],
+        "previous_step": PAGES[PAGES.index(step) - 1] if PAGES.index(step) else None,
+        "next_step": PAGES[PAGES.index(step) + 1] if step != PAGES[-1] else None,
+        "api_error": "",
+        "attachments_by_kind": {},
+        "page_rendered_at": 0,
+        "offline_shell": True,
+    }
+
+
+def _tablet_only(request: HttpRequest) -> None:
+    if request.tablet is None:
+        raise Http404("Only on a store's tablet.")
+
+
+@never_cache
+@require_GET
+def step_shell(request: HttpRequest, step: str) -> HttpResponse:
+    _tablet_only(request)
+    current = STEPS_BY_SLUG.get(step)
+    if not isinstance(current, FormStep) or current.on_review:
+        raise Http404("No such step.")
+    claim = _shell_claim(request)
+    context = _shell_context(current, claim)
+    context["form"] = current.form_class(claim=claim)
+    return render(request, current.template_name, context)
+
+
+@never_cache
+@require_GET
+def review_shell(request: HttpRequest) -> HttpResponse:
+    _tablet_only(request)
+    claim = _shell_claim(request)
+    context = _shell_context(REVIEW, claim)
+    context |= {
+        "signature_form": SIGNATURE.form_class(claim=claim),
+        "field_labels": _field_labels(claim),
+    }
+    return render(request, "kiosk/offline_review.html", context)
+
+
+def _field_labels(claim: Claim) -> dict:
+    """Each step's fields as the review shows them: {step: {field: [label, {value: text}]}}."""
+    labels = {}
+    for step in FORM_STEPS:
+        if step.on_review:
+            continue
+        form = step.form_class(claim=claim)
+        labels[step.slug] = {
+            name: [str(field.label or name), {str(k): str(v) for k, v in getattr(field, "choices", [])}]
+            for name, field in form.fields.items()
+            if not field.widget.is_hidden and not name.startswith("photo")
+        }
+    return labels
+
+
+@never_cache
+@require_GET
+def result_shell(request: HttpRequest) -> HttpResponse:
+    _tablet_only(request)
+    claim = _shell_claim(request)
+    return render(request, "kiosk/offline_result.html", {"claim": claim, "offline_shell": True})
+
+
+@never_cache
+@require_GET
+def home_shell(request: HttpRequest) -> HttpResponse:
+    _tablet_only(request)
+    claim = _shell_claim(request)
+    context = {"claim": claim, "customer_form": CustomerForm(claim=claim), "offline_shell": True}
+    return render(request, "kiosk/offline_home.html", context)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def offline_page(request: HttpRequest) -> HttpResponse:
+    """What the tablet shows offline where it has no shell: it names nobody."""
+    if request.tablet is None and not request.user.is_authenticated:
+        return redirect("login")
+    return render(request, "kiosk/offline.html", {"offline_page": True})
+
+
+def _shell_urls() -> dict:
+    shells = {step.slug: reverse("kiosk:step-shell", args=[step.slug]) for step in PAGES[:-1]}
+    shells[REVIEW.slug] = reverse("kiosk:review-shell")
+    shells["home"] = reverse("kiosk:home-shell")
+    shells["result"] = reverse("kiosk:result-shell")
+    return shells
+
+
+@login_not_required
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker's script, with what it needs to know of this deployment: a new
+    deployment (new asset names) is a new script, so tablets update to it."""
+    config = {
+        "precache": [static(asset) for asset in TABLET_ASSETS] + [reverse("kiosk:offline")],
+        "shells": _shell_urls(),
+        "shellReference": SHELL_REFERENCE,
+        "pages": [page.slug for page in PAGES],
+        "timeoutMs": SERVER_TIMEOUT_MS,
+        "outboxUrl": reverse("kiosk:outbox"),
+        "urls": {
+            "home": reverse("kiosk:home"),
+            "newClaim": reverse("kiosk:claim-new"),
+            "lock": reverse("kiosk:lock"),
+            "unlock": reverse("kiosk:unlock"),
+            "offline": reverse("kiosk:offline"),
+        },
+    }
+    config["version"] = hashlib.sha256(json.dumps(config).encode()).hexdigest()[:16]
+    scripts = ", ".join(json.dumps(static(script)) for script in WORKER_SCRIPTS)
+    body = (
+        f"self.KIOSK = {json.dumps(config)};\n"
+        f"importScripts({scripts}, {json.dumps(static('kiosk/service-worker.js'))});\n"
+    )
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response

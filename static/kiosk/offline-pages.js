@@ -1,0 +1,138 @@
+// A claim's page shown offline from its blank shell (service-worker.js): what waits on
+// this tablet for the claim is put back in it before kiosk.js and photos.js start
+// (they wait for window.KioskOfflineFill). Only what waits here is shown: what the
+// server already has is not kept on the tablet, so a step saved there says so instead.
+(function () {
+  "use strict";
+
+  const outbox = window.KioskOutbox;
+  const match = /^\/claims\/(R-[0-9A-Z]{8})\//.exec(location.pathname);
+  if (!document.body.hasAttribute("data-offline-shell") || !outbox || !match) return;
+  const reference = match[1];
+
+  function setValues(form, fields) {
+    const values = new Map();
+    for (const [name, value] of fields) {
+      if (!values.has(name)) values.set(name, []);
+      values.get(name).push(value);
+    }
+    for (const element of form.elements) {
+      if (!element.name || !values.has(element.name) || element.type === "file") continue;
+      if (["csrfmiddlewaretoken", "page_rendered_at", "input_sequence", "nav", "goto"].includes(element.name)) continue;
+      const given = values.get(element.name);
+      if (element.type === "checkbox" || element.type === "radio") element.checked = given.includes(element.value);
+      else if (element.tagName === "SELECT" && element.multiple) {
+        for (const option of element.options) option.selected = given.includes(option.value);
+      } else {
+        if (element.tagName === "SELECT" && !Array.from(element.options).some((o) => o.value === given[0])) {
+          element.add(new Option(given[0], given[0]));  // a state of another country
+        }
+        element.value = given[given.length - 1];
+      }
+    }
+  }
+
+  // A step the server has and this tablet does not: shown blank and read-only, unless the
+  // associate chooses to fill it in again (then what they type replaces it).
+  function markOnServer(form) {
+    const fieldset = form.querySelector("[data-step-fields]");
+    fieldset.disabled = true;
+    const unloaded = document.createElement("input");
+    unloaded.type = "hidden";
+    unloaded.name = "offline_unloaded";
+    unloaded.value = "1";
+    form.append(unloaded);
+    const notice = document.createElement("div");
+    notice.className = "alert alert-info";
+    notice.dataset.testid = "saved-on-server";
+    notice.setAttribute("role", "status");
+    notice.innerHTML = "<p class=\"mb-2\">This step was saved on the server before the connection dropped; it shows again when the connection is back. Next and Back go on without changing it.</p>";
+    const again = document.createElement("button");
+    again.type = "button";
+    again.className = "btn btn-outline-primary btn-lg";
+    again.textContent = "Fill it in again here";
+    again.addEventListener("click", () => {
+      fieldset.disabled = false;
+      unloaded.remove();
+      notice.remove();
+    });
+    notice.append(again);
+    fieldset.before(notice);
+  }
+
+  // The photos waiting for this claim, for photos.js to show with their own previews.
+  async function keptPhotos() {
+    const photos = [];
+    for (const request of await outbox.requestsFor(reference)) {
+      if (request.kind !== "photo" || request.state === "refused") continue;
+      const { fields, file } = await outbox.contents(request);
+      const given = Object.fromEntries(fields);
+      if (file) photos.push({ kind: given.photo_kind, photoId: given.photo_id, file });
+    }
+    window.KioskKeptPhotos = photos;
+  }
+
+  async function fillStep(form) {
+    const step = form.dataset.step;
+    form.elements.page_rendered_at.value = Date.now();
+    const fields = await outbox.waitingFields(reference, step);
+    const madeHere = (await outbox.requestsFor(reference)).some((r) => r.kind === "start");
+    if (fields) setValues(form, fields);
+    else if (!madeHere) markOnServer(form);
+    if (form.dataset.uploadUrl) await keptPhotos();
+  }
+
+  // The review offline: each step's waiting input under its fields' labels.
+  async function fillReview(summary) {
+    const labels = JSON.parse(document.getElementById("field-labels").textContent);
+    const madeHere = (await outbox.requestsFor(reference)).some((r) => r.kind === "start");
+    for (const [step, fieldLabels] of Object.entries(labels)) {
+      const fields = await outbox.waitingFields(reference, step);
+      const card = document.createElement("div");
+      card.className = "col-md-6";
+      card.innerHTML = `<div class="card h-100"><div class="card-body"><div class="d-flex justify-content-between align-items-center"><h2 class="h6 mb-0"></h2><a class="btn btn-outline-secondary review-edit">Edit</a></div><dl class="review-list"></dl></div></div>`;
+      const title = document.querySelector(`.step-nav button[value="${step}"] .step-title`);
+      card.querySelector("h2").textContent = title ? title.textContent : step;
+      card.querySelector("a").href = `/claims/${reference}/steps/${step}/`;
+      const list = card.querySelector("dl");
+      if (!fields) {
+        const note = document.createElement("dd");
+        note.textContent = madeHere ? "Not filled in yet." : "Saved on the server.";
+        list.append(note);
+      }
+      for (const [name, value] of fields || []) {
+        if (!(name in fieldLabels) || value === "") continue;
+        const [label, choices] = fieldLabels[name];
+        const term = document.createElement("dt");
+        term.textContent = label;
+        const detail = document.createElement("dd");
+        detail.textContent = choices[value] || value;
+        list.append(term, detail);
+      }
+      summary.append(card);
+    }
+    const signature = await outbox.waitingFields(reference, "signature");
+    const data = signature && signature.find(([name]) => name === "signature_data");
+    if (data && data[1]) document.getElementById("id_signature_data").value = data[1];
+  }
+
+  async function fill() {
+    try {
+      const summary = document.querySelector("[data-offline-summary]");
+      const form = document.querySelector("form.claim-form[data-step]:not([data-step=review])");
+      if (summary) await fillReview(summary);
+      else if (form) await fillStep(form);
+    } catch (error) {
+      // Nothing could be read back: the page stays blank, and says so.
+      document.querySelector("main").prepend(Object.assign(document.createElement("div"), {
+        className: "alert alert-danger", textContent: "What was kept for this claim could not be read on this tablet.",
+      }));
+    }
+  }
+
+  window.KioskOfflineFill = new Promise((resolve) => {
+    const go = () => fill().finally(resolve);
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", go);
+    else go();
+  });
+})();

@@ -1,0 +1,145 @@
+// Sends what waits in the outbox (outbox-store.js) to the server's outbox endpoint, in
+// the order it was made, one claim's requests after another. Runs in pages (on load, on
+// `online`, when the page shows again and on a timer: iPad Safari has no Background
+// Sync) and in the service worker (Background Sync, where the browser has it). One
+// context at a time sends (Web Locks); the server takes a request it has seen as the same.
+(function (scope) {
+  "use strict";
+
+  const TIMEOUT_MS = 30000;
+  const RETRY_MOST_MS = 30000;
+  const PARALLEL_CLAIMS = 4;
+
+  // 2, 4, 8 … seconds, at most RETRY_MOST_MS, give or take a fifth so that fifty tablets
+  // back on the same Wi-Fi do not all come back in step.
+  function backoff(attempts) {
+    const base = Math.min(RETRY_MOST_MS, 1000 * 2 ** Math.min(attempts, 15));
+    return base * (0.8 + Math.random() * 0.4);
+  }
+
+  async function later(request, message, retryAfterMs) {
+    request.attempts += 1;
+    request.state = "waiting";
+    request.message = message;
+    request.nextAt = Date.now() + (retryAfterMs || backoff(request.attempts));
+    await scope.KioskOutbox.update(request);
+  }
+
+  function retryAfter(response) {
+    const seconds = Number(response.headers.get("Retry-After"));
+    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 300) * 1000 : 0;
+  }
+
+  // One request: "sent" (the server has it), "wait" (try this claim later), "refused"
+  // (kept, and shown to the associate), "stop" (nothing can be sent from here now).
+  async function send(url, request, waitingClaims) {
+    const outbox = scope.KioskOutbox;
+    const { token, fields, file } = await outbox.contents(request);
+    const data = new FormData();
+    data.set("id", request.id);
+    data.set("kind", request.kind);
+    data.set("reference", request.reference);
+    if (request.step) data.set("step", request.step);
+    for (const [name, value] of fields) data.append(name, value);
+    if (file) data.set("photo", file, "photo" + (file.type === "image/jpeg" ? ".jpg" : ""));
+    let response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: {
+          "X-Kiosk-Outbox-Token": token || "",
+          "X-Kiosk-Automatic": "1",
+          "X-Kiosk-Waiting": String(waitingClaims),
+        },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      await later(request, "No connection yet.");
+      return "wait";
+    }
+    let answer = {};
+    try { answer = await response.json(); } catch (error) { /* not JSON: a proxy's page */ }
+    if (response.ok && answer.status) {
+      await outbox.remove(request.seq);
+      if (answer.status === "needs_correction") {
+        await outbox.noticePut({
+          reference: request.reference,
+          associate: request.associate,
+          step: answer.step || "",
+          message: answer.message || "Some steps are not complete yet.",
+        });
+      }
+      return "sent";
+    }
+    if (response.status === 403 && answer.status === "refused") {
+      await later(request, answer.message, RETRY_MOST_MS);
+      return "stop";
+    }
+    if (response.status >= 400 && response.status < 500 && response.status !== 429 && answer.status === "refused") {
+      request.state = "refused";
+      request.message = answer.message || "The server refused this.";
+      await outbox.update(request);
+      await outbox.noticePut({
+        reference: request.reference,
+        associate: request.associate,
+        step: request.step,
+        message: request.message,
+      });
+      return "refused";
+    }
+    await later(request, `The server answered ${response.status}.`, retryAfter(response));
+    return "wait";
+  }
+
+  // One claim's requests, in order, until one of them has to wait.
+  async function sendClaim(url, requests, waitingClaims) {
+    for (const request of requests) {
+      if (request.state === "refused") {
+        // A refused photo does not hold the claim back; a refused start or save does.
+        if (request.kind === "photo") continue;
+        return "held";
+      }
+      if (request.nextAt > Date.now()) return "held";
+      const outcome = await send(url, request, waitingClaims);
+      if (outcome === "stop") return "stop";
+      if (outcome === "wait" || (outcome === "refused" && request.kind !== "photo")) return "held";
+    }
+    return "sent";
+  }
+
+  async function sendAll(url) {
+    const byClaim = new Map();
+    for (const request of (await scope.KioskOutbox.requests()).sort((a, b) => a.seq - b.seq)) {
+      if (!byClaim.has(request.reference)) byClaim.set(request.reference, []);
+      byClaim.get(request.reference).push(request);
+    }
+    const claims = Array.from(byClaim.values());
+    let stopped = false;
+    // A few claims side by side; each claim's own requests one after another.
+    const lane = async () => {
+      while (claims.length && !stopped) {
+        if ((await sendClaim(url, claims.shift(), byClaim.size)) === "stop") stopped = true;
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_CLAIMS }, lane));
+  }
+
+  // Send what is due; `now` (the connection is back) first clears every request's wait.
+  async function replay(url, { now = false } = {}) {
+    if (now) {
+      for (const request of await scope.KioskOutbox.requests()) {
+        if (request.state !== "refused" && request.nextAt) {
+          request.nextAt = 0;
+          await scope.KioskOutbox.update(request);
+        }
+      }
+    }
+    if (!scope.navigator.locks) return sendAll(url);
+    return scope.navigator.locks.request(
+      "kiosk-outbox-replay", { ifAvailable: true }, (lock) => (lock ? sendAll(url) : null));
+  }
+
+  scope.KioskOutbox.replay = replay;
+})(self);
