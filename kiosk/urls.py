@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiosk import photo_views, tablet_views, views
+from kiosk import outbox_views, photo_views, tablet_views, views
 
 app_name = "kiosk"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("tablet/unlock/<int:user_id>/", tablet_views.unlock_pin, name="unlock-pin"),
     path("tablet/lock/", tablet_views.lock, name="lock"),
     path("tablet/still-here/", tablet_views.still_here, name="still-here"),
+    path("tablet/outbox/", outbox_views.outbox, name="outbox"),
     path("claims/new/", views.claim_new, name="claim-new"),
     path("claims/subdivisions/", views.subdivisions, name="subdivisions"),
     path("claims/customer/", views.customer_claims_view, name="customer-claims"),
