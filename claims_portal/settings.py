@@ -433,6 +433,10 @@ TABLET_SIGN_IN_DAYS = env.int("TABLET_SIGN_IN_DAYS", default=14)
 KIOSK_IDLE_SECONDS = env.float("KIOSK_IDLE_SECONDS", default=5 * 60)
 KIOSK_IDLE_WARNING_SECONDS = env.float("KIOSK_IDLE_WARNING_SECONDS", default=30)
 KIOSK_DRAFT_RESUME_SECONDS = env.float("KIOSK_DRAFT_RESUME_SECONDS", default=60 * 60)
+# How long a claim kept on a tablet while it was offline can still be sent in the name of
+# the associate who wrote it, without their PIN (kiosk/services/outbox.py): the token the
+# tablet keeps with it is refused after this many seconds.
+KIOSK_OUTBOX_TOKEN_SECONDS = env.float("KIOSK_OUTBOX_TOKEN_SECONDS", default=7 * 24 * 60 * 60)
 # How long a filed claim's confirmation stays up before the tablet returns to the start.
 KIOSK_CONFIRMATION_SECONDS = env.float("KIOSK_CONFIRMATION_SECONDS", default=60)
 # How often the result page of a claim still on its way reloads to show its claim number.
@@ -512,6 +516,8 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", "blob:"],
     "connect-src": [CSP.SELF],
+    # The service worker that keeps the portal answering offline (static/), ours alone.
+    "worker-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from kiosk.middleware import UNLOCKED_ON, tablet_idle_seconds
+from kiosk.services.outbox import outbox_token
 
 
 def api_target(request) -> dict:
@@ -15,9 +16,17 @@ def tablet(request) -> dict:
     """The shared tablet this page is on, and whether an associate unlocked it by PIN."""
     session = getattr(request, "session", None)
     unlocked = bool(session and UNLOCKED_ON in session)
+    tablet = getattr(request, "tablet", None)
+    unlocked_here = unlocked and tablet is not None and session[UNLOCKED_ON] == tablet.pk
     return {
-        "tablet": getattr(request, "tablet", None),
+        "tablet": tablet,
         "tablet_unlocked": unlocked,
+        # What the tablet keeps while offline is sent later with this (kiosk/services/outbox.py).
+        "outbox_token": (
+            outbox_token(tablet=tablet, user=request.user)
+            if unlocked_here and request.user.is_authenticated
+            else ""
+        ),
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
         "idle_warning_seconds": settings.KIOSK_IDLE_WARNING_SECONDS,
         # The page counts down from the associate's last activity, not from its own load:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from kiosk.services.tablets import TABLET_COOKIE, tablet_from_cookie, tablet_seen
 
@@ -54,7 +55,10 @@ class TabletMiddleware:
         request.tablet = tablet_from_cookie(cookie) if cookie else None
         if request.tablet is not None:
             tablet_seen(tablet=request.tablet)
-        if UNLOCKED_ON in request.session and (locked := self._lock_if_due(request)):
+        # The outbox acts for the associate its token names, whoever's session this is
+        # (kiosk.outbox_views): it neither moves the idle clock nor is locked by it.
+        outbox = request.path_info == reverse("kiosk:outbox")
+        if not outbox and UNLOCKED_ON in request.session and (locked := self._lock_if_due(request)):
             return locked
         response = self.get_response(request)
         if cookie and request.tablet is None:

@@ -12,14 +12,17 @@ from kiosk.forms.fields import ImageUploadField
 from kiosk.models import ClaimAttachment
 from kiosk.selectors.scoping import stores_visible_to
 from kiosk.services.attachments import attachment_staff_url, media_signature_valid
-from kiosk.services.drafts import ClaimNotEditable, claim_add_photos, claim_remove_attachment
+from kiosk.services.drafts import (
+    PHOTO_STEPS,
+    ClaimNotEditable,
+    claim_add_photos,
+    claim_remove_attachment,
+)
+from kiosk.validators import tablet_made_id
 from kiosk.views import associate_claim
 
-UPLOAD_KINDS = {
-    ClaimAttachment.Kind.ITEM: "item",
-    ClaimAttachment.Kind.PRODUCT: "item",
-    ClaimAttachment.Kind.RECEIPT: "warranty",
-}
+# The kinds of photo uploaded on their own, with the step that collects each.
+UPLOAD_KINDS = PHOTO_STEPS
 
 
 @require_POST
@@ -31,14 +34,16 @@ def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
         return JsonResponse({"error": "Unknown kind of photo."}, status=400)
     if not claim.is_editable:
         return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
+    # The id the tablet gave the photo: an upload sent again answers with the same photo.
+    tablet_id = tablet_made_id(request.POST.get("photo_id"))
     try:
         images = ImageUploadField().clean(request.FILES.getlist("photo"))
-        added = claim_add_photos(claim=claim, kind=kind, images=images)
+        added = claim_add_photos(claim=claim, kind=kind, images=images, tablet_id=tablet_id)
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
     except ClaimNotEditable:
         return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
-    return JsonResponse({"photos": [_photo_json(claim.reference, a) for a in added]}, status=201)
+    return JsonResponse({"photos": [photo_json(claim.reference, a) for a in added]}, status=201)
 
 
 @require_POST
@@ -54,7 +59,8 @@ def photo_remove(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
     return JsonResponse({"removed": pk})
 
 
-def _photo_json(reference: str, attachment: ClaimAttachment) -> dict:
+def photo_json(reference: str, attachment: ClaimAttachment) -> dict:
+    """A stored photo as the tablet's script shows it: its tile, and how to remove it."""
     from django.urls import reverse
 
     return {

@@ -11,6 +11,7 @@ whole claim, is complete is the completeness service's rule
 
 import json
 import time
+import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -25,6 +26,7 @@ from kiosk.services.completeness import claim_incomplete_steps, claim_step_compl
 from kiosk.services.coverage import claim_coverage
 from kiosk.services.drafts import ClaimNotEditable, claim_remove_attachment, claim_save_step
 from kiosk.services.submission import claim_build_payload
+from kiosk.validators import tablet_made_id
 
 SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
 
@@ -72,13 +74,14 @@ class Step:
             },
         }
 
-    def navigation_target(self, request: HttpRequest) -> "Step | None":
-        """Where the associate asked to go: a step in the step bar, back, stay or on."""
-        if goto := request.POST.get("goto"):
+    def navigation_target(self, data: QueryDict) -> "Step | None":
+        """Where the associate asked to go (a post's data): a step in the step bar, back,
+        stay or on."""
+        if goto := data.get("goto"):
             return STEPS_BY_SLUG.get(goto)
-        if request.POST.get("nav") == "back":
+        if data.get("nav") == "back":
             return step_before(self)
-        if request.POST.get("nav") == "stay":  # photos picked: store them now
+        if data.get("nav") == "stay":  # photos picked: store them now
             return self
         return step_after(self)
 
@@ -123,16 +126,45 @@ class FormStep(Step):
         return form
 
     def save(
-        self, claim: Claim, form: forms.ClaimStepForm, *, checked: bool, background: bool = False
+        self,
+        claim: Claim,
+        form: forms.ClaimStepForm,
+        *,
+        checked: bool,
+        background: bool = False,
+        save_id: uuid.UUID | None = None,
     ) -> bool:
-        """Check the form and save what it holds; whether the step is now complete."""
+        """Check the form and save what it holds; whether the step is now complete.
+
+        A save sent again with its `save_id` changes nothing (claim_save_step)."""
         return claim_save_step(
             claim=claim,
             slug=self.slug,
             entry=form.step_input(),
             checked=checked,
             background=background,
+            save_id=save_id,
         )
+
+    def checks(self, data: QueryDict) -> bool:
+        """Whether a post of this page asks to go on, so that its input is checked (its
+        errors shown): Next, or a step further on. Back, stay, a removal and the
+        background save keep what was typed without errors."""
+        if data.get("nav") == "autosave" or data.get("remove_attachment"):
+            return False
+        target = self.navigation_target(data)
+        return target is None or PAGES.index(page_of(target)) > PAGES.index(page_of(self))
+
+    def replay(self, claim: Claim, data: QueryDict, *, save_id: uuid.UUID) -> bool:
+        """Save a post of this page that the tablet kept while offline and sends now (the
+        outbox); whether the step is complete.
+
+        Checked as the page's own post would have been (`checks`), and put in order like
+        the page's background saves: skipped if input given later was saved already.
+        Photos travel on their own, each with its id (kiosk.services.drafts.claim_add_photos).
+        """
+        form = self.form_class(data, claim=claim)
+        return self.save(claim, form, checked=self.checks(data), background=True, save_id=save_id)
 
     def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
         return self.render(request, claim, self.display_form(claim))
@@ -142,10 +174,12 @@ class FormStep(Step):
         form = self.form(claim, request)
         if request.POST.get("nav") == "autosave":
             return self.autosave(claim, form)
-        target = self.navigation_target(request)
+        target = self.navigation_target(request.POST)
         removing = request.POST.get("remove_attachment", "")
-        going_on = not removing and (target is None or PAGES.index(target) > PAGES.index(self))
-        complete = self.save(claim, form, checked=going_on)
+        going_on = self.checks(request.POST)
+        # Posted twice (a lost answer, a double tap): the second saves nothing again.
+        save_id = tablet_made_id(request.POST.get("request_id"))
+        complete = self.save(claim, form, checked=going_on, save_id=save_id)
         if removing.isascii() and removing.isdigit():
             claim_remove_attachment(claim=claim, slug=self.slug, attachment_id=int(removing))
             target = self
@@ -225,8 +259,12 @@ class SignatureStep(FormStep):
         return redirect("kiosk:claim-step", reference=claim.reference, step=REVIEW.slug)
 
     def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
-        self.save(claim, self.form(claim, request), checked=True)
+        save_id = tablet_made_id(request.POST.get("request_id"))
+        self.save(claim, self.form(claim, request), checked=True, save_id=save_id)
         return redirect("kiosk:claim-step", reference=claim.reference, step=REVIEW.slug)
+
+    def checks(self, data: QueryDict) -> bool:
+        return True  # signed right before Submit: nowhere to go but on
 
 
 class ReviewStep(Step):
@@ -260,7 +298,7 @@ class ReviewStep(Step):
 
     def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
         """The step bar on the review page."""
-        target = self.navigation_target(request) or self
+        target = self.navigation_target(request.POST) or self
         return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
 
     def save_given(self, request: HttpRequest, claim: Claim) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiosk import offline_views, photo_views, tablet_views, views
+from kiosk import offline_views, outbox_views, photo_views, tablet_views, views
 
 app_name = "kiosk"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("tablet/offline/review/", offline_views.review_shell, name="review-shell"),
     path("tablet/offline/result/", offline_views.result_shell, name="result-shell"),
     path("tablet/offline/steps/<slug:step>/", offline_views.step_shell, name="step-shell"),
+    path("tablet/outbox/", outbox_views.outbox, name="outbox"),
     path("claims/new/", views.claim_new, name="claim-new"),
     path("claims/subdivisions/", views.subdivisions, name="subdivisions"),
     path("claims/customer/", views.customer_claims_view, name="customer-claims"),

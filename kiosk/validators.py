@@ -1,6 +1,7 @@
 """Validators and normalisers for what associates type in."""
 
 import datetime
+import uuid
 import zoneinfo
 from decimal import Decimal
 
@@ -84,3 +85,13 @@ def validate_latitude(value: Decimal) -> None:
 def validate_longitude(value: Decimal) -> None:
     if not Decimal(-180) <= value <= Decimal(180):
         raise ValidationError("Longitude must be between -180 and 180.", code="range")
+
+
+def tablet_made_id(value: str | None) -> uuid.UUID | None:
+    """An id the tablet made for a claim's save or photo, as posted; None if none or malformed."""
+    if not value or len(value) > 36:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

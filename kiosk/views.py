@@ -23,6 +23,7 @@ from kiosk.services.completeness import claim_incomplete_steps
 from kiosk.services.coverage import coverage_on, store_today
 from kiosk.services.drafts import (
     ClaimNotEditable,
+    ReferenceTaken,
     associate_open_claims,
     claim_discard_draft,
     claim_start,
@@ -86,7 +87,16 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     if not (store_id.isascii() and store_id.isdigit()):
         raise Http404("No such store.")
     store = get_object_or_404(_associate_stores(request), pk=store_id)
-    claim = claim_start(store=store, associate=request.user)
+    # The reference the tablet made for this claim: the same post sent again (a lost
+    # answer, a replay) goes where the first went. One that is not a reference, or is
+    # another claim's, is left aside and the claim gets one of the server's.
+    reference = request.POST.get("reference", "")
+    if reference and (started := _started(request, reference)) is not None:
+        return redirect("kiosk:claim-resume", reference=started.reference)
+    try:
+        claim = claim_start(store=store, associate=request.user, reference=reference or None)
+    except (ValueError, ReferenceTaken):
+        claim = claim_start(store=store, associate=request.user)
     typed = any(request.POST.get(name, "").strip() for name in CustomerForm.Meta.fields)
     if not typed:
         return redirect("kiosk:claim-step", reference=claim.reference, step=STEPS[0].slug)
@@ -94,6 +104,12 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     complete = STEPS[0].save(claim, STEPS[0].form(claim, request), checked=True)
     target = step_after(STEPS[0]) if complete else STEPS[0]
     return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
+
+
+def _started(request: HttpRequest, reference: str) -> Claim | None:
+    """The draft this associate started here with this reference, if they did."""
+    claims = associate_claims(associate=request.user, tablet=request.tablet)
+    return claims.filter(reference=reference, created_by=request.user).first()
 
 
 @never_cache

@@ -15,6 +15,13 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def back_to_the_latest_migrations():
+    """The tests after these find the schema as the code has it, migrations since included."""
+    yield
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_one_name_each_keeps_the_attempts_the_numbers_and_the_permissions():
     apps = migrate(BEFORE)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from kiosk.admin.base import StoreScopedAdminMixin
 from kiosk.models import AssociatePin, Lockout, Tablet
@@ -16,6 +17,16 @@ from kiosk.services.tablets import (
 )
 
 
+def _when(moment) -> str:
+    """A report's time as the desk reads it: the hour today, else the date too."""
+    if moment is None:
+        return "at an unknown time"
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return local.strftime("%H:%M")
+    return local.strftime("%b %-d, %H:%M")
+
+
 def _tablets_of(user, queryset):
     return queryset.filter(store__in=stores_visible_to(user))
 
@@ -27,11 +38,19 @@ def _pins_of(user, queryset):
 @admin.register(Tablet)
 class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     scope = staticmethod(_tablets_of)
-    list_display = ["name", "store", "signed_in_by", "signed_in_at", "expires_at", "last_seen_at"]
+    list_display = [
+        "name",
+        "store",
+        "signed_in_by",
+        "signed_in_at",
+        "expires_at",
+        "last_seen_at",
+        "claims_waiting",
+    ]
     list_filter = ["store"]
     fields = list_display + ["signed_out_at", "signed_out_by"]
     readonly_fields = fields
-    actions = ["sign_out"]
+    actions = ["sign_out", "sign_out_despite_waiting"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("store", "signed_in_by")
@@ -42,12 +61,48 @@ class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description="Claims waiting", ordering="waiting_claims")
+    def claims_waiting(self, tablet: Tablet) -> str:
+        """What the tablet last reported as waiting on it to send (its outbox)."""
+        if not tablet.waiting_claims:
+            return "—"
+        return f"{tablet.waiting_claims} (reported {_when(tablet.waiting_reported_at)})"
+
     @admin.action(description="Sign the selected tablets out", permissions=["change"])
     def sign_out(self, request, queryset):
-        tablets = list(queryset.filter(signed_out_at__isnull=True))
-        for tablet in tablets:
-            tablet_sign_out(tablet=tablet, by=request.user)
-        self.message_user(request, f"{len(tablets)} tablet(s) signed out.", messages.SUCCESS)
+        signed_out = 0
+        for tablet in queryset.filter(signed_out_at__isnull=True):
+            if tablet_sign_out(tablet=tablet, by=request.user):
+                signed_out += 1
+                continue
+            tablet.refresh_from_db(fields=["waiting_claims", "waiting_reported_at"])
+            self.message_user(
+                request,
+                f"“{tablet}” was not signed out: {tablet.waiting_claims} claim(s) are waiting "
+                f"on it to send (reported {_when(tablet.waiting_reported_at)}). Signing it out "
+                "strands them on the tablet. Let them send first, or use “Sign the selected "
+                "tablets out, even with claims waiting on them”.",
+                messages.ERROR,
+            )
+        self.message_user(request, f"{signed_out} tablet(s) signed out.", messages.SUCCESS)
+
+    @admin.action(
+        description="Sign the selected tablets out, even with claims waiting on them",
+        permissions=["change"],
+    )
+    def sign_out_despite_waiting(self, request, queryset):
+        signed_out, stranded = 0, 0
+        for tablet in queryset.filter(signed_out_at__isnull=True):
+            if tablet_sign_out(tablet=tablet, by=request.user, despite_waiting=True):
+                signed_out += 1
+                stranded += tablet.waiting_claims
+        message = f"{signed_out} tablet(s) signed out."
+        if stranded:
+            message += (
+                f" {stranded} claim(s) waiting on them are stranded there: a signed-out "
+                "tablet cannot send them."
+            )
+        self.message_user(request, message, messages.WARNING if stranded else messages.SUCCESS)
 
 
 class AssociatePinForm(forms.ModelForm):

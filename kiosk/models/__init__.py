@@ -2,16 +2,27 @@
 
 from kiosk.models.attachment import ClaimAttachment, attachment_upload_to, thumbnail_upload_to
 from kiosk.models.audit import ManagerAction
-from kiosk.models.claim import Claim, ClaimQuerySet, editable_claims, new_claim_reference
+from kiosk.models.claim import (
+    CLAIM_REFERENCE_ALPHABET,
+    CLAIM_REFERENCE_PATTERN,
+    Claim,
+    ClaimQuerySet,
+    editable_claims,
+    new_claim_reference,
+)
 from kiosk.models.delivery import ClaimStateChange, DeliveryAttempt, WebhookEvent
+from kiosk.models.outbox import ClaimSave
 from kiosk.models.store import Store
 from kiosk.models.tablet import AssociatePin, Lockout, Tablet
 
 __all__ = [
+    "CLAIM_REFERENCE_ALPHABET",
+    "CLAIM_REFERENCE_PATTERN",
     "AssociatePin",
     "Claim",
     "ClaimAttachment",
     "ClaimQuerySet",
+    "ClaimSave",
     "ClaimStateChange",
     "Lockout",
     "ManagerAction",

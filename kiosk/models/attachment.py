@@ -47,6 +47,8 @@ class ClaimAttachment(models.Model):
     # Set when the associate removes a photo that a sent request named: the file stays,
     # so the audit record keeps what OrderProtection was shown.
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The id the tablet gave the photo: an upload of it again is the same photo.
+    tablet_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = ClaimAttachmentQuerySet.as_manager()
 

@@ -1,3 +1,4 @@
+import re
 import secrets
 import uuid
 from typing import TYPE_CHECKING
@@ -15,10 +16,15 @@ if TYPE_CHECKING:
     from kiosk.models.attachment import ClaimAttachment
 
 
+# No 0/O or 1/I/L: read aloud at the counter, or copied by hand, without a mix-up.
+CLAIM_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# A local reference, the server's or one a tablet made offline (kiosk.js): the same format.
+CLAIM_REFERENCE_PATTERN = re.compile(r"R-[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{8}")
+
+
 def new_claim_reference() -> str:
     # Short enough to read aloud at the counter; 32**8 values.
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    return "R-" + "".join(secrets.choice(alphabet) for _ in range(8))
+    return "R-" + "".join(secrets.choice(CLAIM_REFERENCE_ALPHABET) for _ in range(8))
 
 
 def editable_claims() -> models.Q:

@@ -31,6 +31,10 @@ class Tablet(models.Model):
     signed_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # What the tablet last reported as waiting on it to send (its outbox): signing it out
+    # while claims wait strands them there.
+    waiting_claims = models.PositiveIntegerField(default=0)
+    waiting_reported_at = models.DateTimeField(null=True, blank=True)
 
     objects = TabletQuerySet.as_manager()
 

@@ -1,15 +1,16 @@
 """Starting a claim and saving it step by step."""
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kiosk.models import Claim, ClaimAttachment, Store
+from kiosk.models import CLAIM_REFERENCE_PATTERN, Claim, ClaimAttachment, ClaimSave, Store
 from kiosk.services.attachments import (
     attachment_delete,
     attachment_discard,
@@ -17,17 +18,55 @@ from kiosk.services.attachments import (
     attachment_record,
     signatures_replace,
 )
+from kiosk.services.completeness import claim_step_complete
 from kiosk.services.images import NormalisedImage
+
+# The step that collects each kind of photo: removing one means checking it again.
+PHOTO_STEPS = {
+    ClaimAttachment.Kind.ITEM: "item",
+    ClaimAttachment.Kind.PRODUCT: "item",
+    ClaimAttachment.Kind.RECEIPT: "warranty",
+}
 
 
 class ClaimNotEditable(Exception):
     """The claim was submitted (or retried by a manager) since the page was shown."""
 
 
-def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
-    """Open a draft claim at a store, prefilled from the store's policy."""
+class ReferenceTaken(Exception):
+    """A reference made on a tablet names a claim of another associate, or of another store."""
+
+
+def claim_start(
+    *, store: Store, associate: AbstractBaseUser, reference: str | None = None
+) -> Claim:
+    """Open a draft claim at a store, prefilled from the store's policy.
+
+    `reference` is one the tablet made (offline, or to make its post safe to send twice):
+    it must be in the server's own format (CLAIM_REFERENCE_PATTERN; ValueError if not).
+    A claim this associate already started with it at this store is returned as it is:
+    the same start, sent again. Raises ReferenceTaken if another claim holds it. The
+    reference's unique constraint decides, so two requests at once start one claim.
+    """
     if not store.members.filter(pk=associate.pk).exists():
         raise PermissionDenied("You do not work at this store.")
+    if reference is None:
+        return _claim_create(store=store, associate=associate)
+    if not CLAIM_REFERENCE_PATTERN.fullmatch(reference):
+        raise ValueError(f"Not a claim reference: {reference[:20]!r}.")
+    try:
+        with transaction.atomic():
+            return _claim_create(store=store, associate=associate, reference=reference)
+    except IntegrityError:
+        started = Claim.objects.filter(reference=reference).first()
+        if started is None:
+            raise  # not the reference after all
+    if started.store_id != store.pk or started.created_by_id != associate.pk:
+        raise ReferenceTaken(f"The reference {reference} is another claim's.")
+    return started
+
+
+def _claim_create(*, store: Store, associate: AbstractBaseUser, **fields) -> Claim:
     return Claim.objects.create(
         store=store,
         created_by=associate,
@@ -41,6 +80,7 @@ def claim_start(*, store: Store, associate: AbstractBaseUser) -> Claim:
         claim_filed_from=store.default_claim_filed_from,
         from_valet=store.default_from_valet,
         require_customer_signature=store.default_require_customer_signature,
+        **fields,
     )
 
 
@@ -88,7 +128,13 @@ class StepInput:
 
 
 def claim_save_step(
-    *, claim: Claim, slug: str, entry: StepInput, checked: bool, background: bool = False
+    *,
+    claim: Claim,
+    slug: str,
+    entry: StepInput,
+    checked: bool,
+    background: bool = False,
+    save_id: uuid.UUID | None = None,
 ) -> bool:
     """Save one step's checked input and return whether the step is complete.
 
@@ -108,7 +154,15 @@ def claim_save_step(
     input given later was saved already: requests run side by side, and an older
     snapshot that arrives last must not undo newer typing. The associate's own
     saves (Next, the step bar) always apply.
+
+    `save_id`, made on the tablet, is recorded with the save (a ClaimSave) in the same
+    transaction: a save sent again with it (a lost answer, a second tab, the outbox's
+    replay) is refused by the primary key, even at the same moment, and changes
+    nothing; the step's completeness as it stands is returned. ValidationError if the
+    id is another claim's save.
     """
+    if save_id is not None and (done := _save_done_before(claim, slug, save_id)) is not None:
+        return done  # before any file is written; two at once are told apart below
     prepared = [
         attachment_prepare(claim=claim, kind=kind, image=image) for kind, image in entry.uploads
     ]
@@ -120,14 +174,37 @@ def claim_save_step(
         prepared.append(signature)
     # If this rolls back, the files just written stay: orphan_files_purge deletes them
     # once no row names them. An error path deletes no file.
-    with transaction.atomic():
-        superseded = background and _saved_later_input(claim, entry.order)
-        if not superseded:
-            _record_step(claim, slug, entry, checked, prepared, signature)
+    try:
+        with transaction.atomic():
+            superseded = background and _saved_later_input(claim, entry.order)
+            if save_id is not None:
+                # First: a second request with the id waits here for the first to end.
+                ClaimSave.objects.create(id=save_id, claim=claim, step=slug, applied=not superseded)
+            if not superseded:
+                _record_step(claim, slug, entry, checked, prepared, signature)
+            for attachment in prepared:
+                if attachment.pk is None:  # not recorded (superseded): gone when this commits
+                    attachment_discard(attachment=attachment)
+    except IntegrityError:
+        done = _save_done_before(claim, slug, save_id) if save_id is not None else None
+        if done is None:
+            raise
+        # The same save, applied meanwhile: what this request wrote went with its rollback.
         for attachment in prepared:
-            if attachment.pk is None:  # not recorded (superseded): gone when this commits
-                attachment_discard(attachment=attachment)
+            attachment_discard(attachment=attachment)
+        return done
     return entry.valid and not superseded
+
+
+def _save_done_before(claim: Claim, slug: str, save_id: uuid.UUID) -> bool | None:
+    """None if no save has this id; else whether the step is complete now (the save was
+    applied then). ValidationError if the id is another claim's save."""
+    saved = ClaimSave.objects.filter(pk=save_id).first()
+    if saved is None:
+        return None
+    if saved.claim_id != claim.pk:
+        raise ValidationError("This save's id is another claim's.")
+    return claim_step_complete(claim=Claim.objects.get(pk=claim.pk), slug=slug)
 
 
 def _saved_later_input(claim: Claim, order: tuple[int, int] | None) -> bool:
@@ -181,28 +258,68 @@ def _record_step(claim, slug, entry: StepInput, checked, prepared, signature) ->
 
 
 def claim_add_photos(
-    *, claim: Claim, kind: str, images: list[NormalisedImage]
+    *,
+    claim: Claim,
+    kind: str,
+    images: list[NormalisedImage],
+    tablet_id: uuid.UUID | None = None,
 ) -> list[ClaimAttachment]:
     """Store photos picked on the tablet, already checked and normalised.
 
     The photos-per-claim limit is checked (ValidationError), and the storage writes
     happen before one short transaction. A product image replaces the one before it.
+
+    `tablet_id` is the id the tablet gave a single photo: if the claim has a photo with
+    it already (an upload sent again, even at the same moment), that photo is returned
+    and nothing new is stored. ValidationError if another claim's photo has it.
     """
     if not images:
         raise ValidationError("Choose a photo.")
+    if tablet_id is not None:
+        if len(images) != 1:
+            raise ValidationError("A photo with an id is sent alone.")
+        if (stored := _photo_with_tablet_id(claim, tablet_id)) is not None:
+            return [stored]
     claim_check_photo_limit(claim=claim, kind=kind, adding=len(images))
     prepared = [attachment_prepare(claim=claim, kind=kind, image=image) for image in images]
+    for attachment in prepared:
+        attachment.tablet_id = tablet_id
     # Refused under the lock, the files just written stay until orphan_files_purge.
-    with transaction.atomic():
-        _lock_editable(claim)
-        # Again under the lock: uploads run side by side, and each checked alone.
-        claim_check_photo_limit(claim=claim, kind=kind, adding=len(images))
-        if kind == ClaimAttachment.Kind.PRODUCT:
-            for old in claim.attachments.current().filter(kind=kind):
-                attachment_delete(attachment=old)
-        for attachment in prepared:
-            attachment_record(attachment=attachment)
-    return prepared
+    try:
+        with transaction.atomic():
+            _lock_editable(claim)
+            # Under the lock: the same upload, in progress meanwhile, has committed by now.
+            stored = _photo_with_tablet_id(claim, tablet_id) if tablet_id is not None else None
+            if stored is None:
+                _record_photos(claim, kind, prepared)
+    except IntegrityError:
+        # The same upload at the same moment (where the claim's lock does not hold it back).
+        stored = _photo_with_tablet_id(claim, tablet_id) if tablet_id is not None else None
+        if stored is None:
+            raise
+    if stored is None:
+        return prepared
+    for attachment in prepared:
+        attachment_discard(attachment=attachment)
+    return [stored]
+
+
+def _record_photos(claim: Claim, kind: str, prepared: list[ClaimAttachment]) -> None:
+    # Again under the lock: uploads run side by side, and each checked alone.
+    claim_check_photo_limit(claim=claim, kind=kind, adding=len(prepared))
+    if kind == ClaimAttachment.Kind.PRODUCT:
+        for old in claim.attachments.current().filter(kind=kind):
+            attachment_delete(attachment=old)
+    for attachment in prepared:
+        attachment_record(attachment=attachment)
+
+
+def _photo_with_tablet_id(claim: Claim, tablet_id: uuid.UUID) -> ClaimAttachment | None:
+    """The claim's photo with this id from the tablet; ValidationError if another claim's."""
+    stored = ClaimAttachment.objects.filter(tablet_id=tablet_id).first()
+    if stored is not None and stored.claim_id != claim.pk:
+        raise ValidationError("This photo's id is another claim's photo.")
+    return stored
 
 
 def claim_check_photo_limit(*, claim: Claim, kind: str, adding: int, also_adding: int = 0) -> None:
@@ -235,6 +352,21 @@ def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> N
         attachment = claim.attachments.current().filter(pk=attachment_id).first()
         if attachment is not None:
             attachment_delete(attachment=attachment)
+            claim.completed_steps = [s for s in claim.completed_steps if s != slug]
+            _claim_update(claim, ["completed_steps"])
+
+
+def claim_remove_photo(*, claim: Claim, tablet_id: uuid.UUID) -> None:
+    """Remove the photo the tablet gave this id; the step that holds it must then be
+    checked again. A photo never stored or already removed: nothing to do (a removal
+    sent again). Raises ClaimNotEditable once the claim was submitted.
+    """
+    with transaction.atomic():
+        _lock_editable(claim)
+        attachment = claim.attachments.current().filter(tablet_id=tablet_id).first()
+        if attachment is not None:
+            attachment_delete(attachment=attachment)
+            slug = PHOTO_STEPS.get(attachment.kind)
             claim.completed_steps = [s for s in claim.completed_steps if s != slug]
             _claim_update(claim, ["completed_steps"])
 

@@ -62,10 +62,16 @@ def tablet_seen(*, tablet: Tablet) -> None:
         Tablet.objects.filter(pk=tablet.pk).update(last_seen_at=now)
 
 
-def tablet_sign_out(*, tablet: Tablet, by: AbstractBaseUser) -> None:
-    Tablet.objects.filter(pk=tablet.pk, signed_out_at__isnull=True).update(
-        signed_out_at=timezone.now(), signed_out_by=by
-    )
+def tablet_sign_out(*, tablet: Tablet, by: AbstractBaseUser, despite_waiting: bool = False) -> bool:
+    """Sign a tablet out; whether it was signed in and is now signed out.
+
+    Claims waiting on it to send (Tablet.waiting_claims, as it last reported) would be
+    stranded there: unless `despite_waiting`, a tablet with any is left signed in.
+    """
+    tablets = Tablet.objects.filter(pk=tablet.pk, signed_out_at__isnull=True)
+    if not despite_waiting:
+        tablets = tablets.filter(waiting_claims=0)
+    return bool(tablets.update(signed_out_at=timezone.now(), signed_out_by=by))
 
 
 def pin_holders() -> QuerySet:

@@ -1,0 +1,170 @@
+"""The tablet's outbox (static/js): what it kept while offline, sent when the connection is back.
+
+One endpoint takes each kept item, in order, and answers in JSON what became of it,
+so that the tablet drops it, keeps it to try again, or shows what needs a correction.
+It acts for the associate its token names (kiosk.services.outbox), for this request
+only: it neither reads nor changes the session, and logs nobody in, so it works while
+the tablet is locked or someone else has unlocked it. Every item carries an id made on
+the tablet, and an item sent twice is done once (kiosk.services.drafts). No answer
+holds a customer's data.
+"""
+
+import uuid
+
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from kiosk.delivery.results import Result
+from kiosk.forms.fields import ImageUploadField
+from kiosk.models import Claim, Tablet
+from kiosk.photo_views import UPLOAD_KINDS, photo_json
+from kiosk.selectors.scoping import associate_claims
+from kiosk.services.attachments import public_media_base_url
+from kiosk.services.completeness import claim_incomplete_steps
+from kiosk.services.drafts import (
+    ClaimNotEditable,
+    ReferenceTaken,
+    claim_add_photos,
+    claim_remove_photo,
+    claim_start,
+)
+from kiosk.services.outbox import outbox_user, tablet_report_waiting
+from kiosk.services.submission import claim_submit
+from kiosk.steps import FORM_STEPS, first_incomplete_step, page_to_correct
+from kiosk.validators import tablet_made_id
+
+TOKEN_HEADER = "X-Kiosk-Outbox-Token"
+WAITING_HEADER = "X-Kiosk-Waiting"
+FORM_STEPS_BY_SLUG = {step.slug: step for step in FORM_STEPS}
+SIGNED_OUT = "This tablet is signed out. Ask a manager to sign it in again; the claims wait on it."
+TOKEN_REFUSED = (
+    "The claims kept on this tablet can no longer be sent in their associate's name. "
+    "Ask them to unlock the tablet with their PIN; the claims wait on it."
+)
+
+
+def _refused(status: int, error: str, message: str) -> JsonResponse:
+    return JsonResponse({"status": "refused", "error": error, "message": message}, status=status)
+
+
+# The only credential is the token, in a header of our own: another site's page can
+# neither read it nor set a custom header on a cross-site request, so CSRF has nothing
+# to forge, and the endpoint must work without the session's CSRF cookie.
+@csrf_exempt
+@login_not_required
+@require_POST
+@never_cache
+def outbox(request: HttpRequest) -> JsonResponse:
+    """One item of the tablet's outbox: `kind` start, save, photo, remove_photo or submit."""
+    tablet = request.tablet
+    if tablet is None:
+        return _refused(403, "signed_out", SIGNED_OUT)
+    waiting = request.headers.get(WAITING_HEADER, "")
+    if waiting.isascii() and waiting.isdigit():
+        tablet_report_waiting(tablet=tablet, count=int(waiting))
+    user = outbox_user(token=request.headers.get(TOKEN_HEADER, ""), tablet=tablet)
+    if user is None:
+        return _refused(403, "token", TOKEN_REFUSED)
+    item_id = tablet_made_id(request.POST.get("id"))
+    if item_id is None:
+        return _refused(400, "bad_request", "Each item needs its id (a UUID).")
+    kind = request.POST.get("kind", "")
+    reference = request.POST.get("reference", "")
+    if kind == "start":
+        return _start(tablet, user, reference)
+    if kind not in CHANGES and kind != "submit":
+        return _refused(400, "bad_request", "Unknown kind of item.")
+    claim = (
+        associate_claims(associate=user, tablet=tablet)
+        .select_related("store")
+        .filter(reference=reference)
+        .first()
+    )
+    if claim is None:
+        return _refused(404, "no_claim", "No claim of this associate has this reference here.")
+    if kind == "submit":
+        return _submit(claim)
+    if not claim.is_editable:
+        return JsonResponse({"status": "sent_meanwhile"})
+    try:
+        return CHANGES[kind](request, claim, item_id)
+    except ClaimNotEditable:
+        return JsonResponse({"status": "sent_meanwhile"})
+
+
+def _start(tablet: Tablet, user: AbstractBaseUser, reference: str) -> JsonResponse:
+    try:
+        claim_start(store=tablet.store, associate=user, reference=reference)
+    except ValueError:
+        return _refused(400, "bad_request", "Not a claim reference.")
+    except ReferenceTaken:
+        return _refused(409, "reference_taken", "Another claim has this reference already.")
+    return JsonResponse({"status": "saved"})
+
+
+def _save(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:
+    step = FORM_STEPS_BY_SLUG.get(request.POST.get("step", ""))
+    if step is None:
+        return _refused(400, "bad_request", "Unknown step.")
+    try:
+        complete = step.replay(claim, request.POST, save_id=item_id)
+    except ValidationError as error:  # the id is another claim's save
+        return _refused(400, "bad_request", " ".join(error.messages))
+    return JsonResponse({"status": "saved", "complete": complete})
+
+
+def _photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:
+    kind = request.POST.get("photo_kind", "")
+    photo_id = tablet_made_id(request.POST.get("photo_id"))
+    if kind not in UPLOAD_KINDS or photo_id is None:
+        return _refused(400, "bad_request", "A photo needs its kind and its id.")
+    try:
+        images = ImageUploadField().clean(request.FILES.getlist("photo"))
+        [added] = claim_add_photos(claim=claim, kind=kind, images=images, tablet_id=photo_id)
+    except ValidationError as error:
+        return _refused(422, "photo", " ".join(error.messages))
+    return JsonResponse({"status": "saved", "photo": photo_json(claim.reference, added)})
+
+
+def _remove_photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:
+    photo_id = tablet_made_id(request.POST.get("photo_id"))
+    if photo_id is None:
+        return _refused(400, "bad_request", "Which photo: its id is missing.")
+    claim_remove_photo(claim=claim, tablet_id=photo_id)
+    return JsonResponse({"status": "saved"})
+
+
+def _submit(claim: Claim) -> JsonResponse:
+    """As the review page's Submit (kiosk.views.claim_submit_view), once: a claim already
+    submitted is not submitted again."""
+    if not claim.is_editable:
+        return JsonResponse({"status": "submitted"})
+    result = claim_submit(claim=claim, media_base_url=public_media_base_url())
+    if result.result == Result.INCOMPLETE and claim_incomplete_steps(claim=claim):
+        return JsonResponse(
+            {
+                "status": "needs_correction",
+                "step": first_incomplete_step(claim).slug,
+                "message": "Some steps are not complete yet.",
+            }
+        )
+    if result.result in (Result.REJECTED, Result.INCOMPLETE):
+        return JsonResponse(
+            {
+                "status": "needs_correction",
+                "step": page_to_correct(claim).slug,
+                "message": claim.last_error,
+            }
+        )
+    if result.result == Result.NOT_EDITABLE:
+        return JsonResponse({"status": "submitted"})
+    return JsonResponse({"status": "submitted", "result": result.result.value})
+
+
+# What changes a claim still being written (anything else is sent meanwhile).
+CHANGES = {"save": _save, "photo": _photo, "remove_photo": _remove_photo}
