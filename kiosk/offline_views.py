@@ -120,7 +120,10 @@ def _field_labels(claim: Claim) -> dict:
             continue
         form = step.form_class(claim=claim)
         labels[step.slug] = {
-            name: [str(field.label or name), {str(k): str(v) for k, v in getattr(field, "choices", [])}]
+            name: [
+                str(field.label or name),
+                {str(k): str(v) for k, v in getattr(field, "choices", [])},
+            ]
             for name, field in form.fields.items()
             if not field.widget.is_hidden and not name.startswith("photo")
         }

@@ -40,14 +40,14 @@ self.addEventListener("sync", (event) => {
 // name is in the header); tablet.js deletes them at the lock.
 async function shellsRefresh() {
   const cache = await caches.open(SHELL_CACHE);
-  for (const url of Object.values(CONFIG.shells)) {
+  await Promise.all(Object.values(CONFIG.shells).map(async (url) => {
     try {
       const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
       if (response.status === 200) await cache.put(url, response);
     } catch (error) {
-      return;  // offline: keep the ones there are
+      // Offline: the one kept before stays.
     }
-  }
+  }));
 }
 
 function route(url) {

@@ -118,3 +118,28 @@ def no_content_security_policy_violations(monkeypatch):
         monkeypatch.setattr(Browser, name, opened)
     yield
     assert violations == []
+
+
+PIN = "4821"
+
+
+def sign_in_tablet(page: Page, manager) -> None:
+    log_in(page, manager.username)
+    page.get_by_test_id("tablet-setup").click()
+    page.fill("#id_name", "Counter 1")
+    page.get_by_role("button", name="Sign the tablet in").click()
+    expect(page.get_by_role("heading", name="Who is at the counter?")).to_be_visible()
+
+
+def tap_pin(page: Page, associate_name: str, pin: str) -> None:
+    page.get_by_role("link", name=associate_name).click()
+    for digit in pin:
+        page.locator(f"[data-digit='{digit}']").click()
+    page.get_by_test_id("unlock").click()
+
+
+@pytest.fixture
+def pins(associate, manager):
+    from kiosk.services.tablets import pin_set
+
+    pin_set(user=associate, pin=PIN, by=manager)

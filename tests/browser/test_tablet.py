@@ -7,33 +7,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kiosk.models import Claim
-from kiosk.services.tablets import pin_set
-from tests.browser.conftest import log_in
+from tests.browser.conftest import PIN, log_in, sign_in_tablet, tap_pin
 from tests.factories import ClaimFactory
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PIN = "4821"
-
-
-def sign_in_tablet(page: Page, manager) -> None:
-    log_in(page, manager.username)
-    page.get_by_test_id("tablet-setup").click()
-    page.fill("#id_name", "Counter 1")
-    page.get_by_role("button", name="Sign the tablet in").click()
-    expect(page.get_by_role("heading", name="Who is at the counter?")).to_be_visible()
-
-
-def tap_pin(page: Page, associate_name: str, pin: str) -> None:
-    page.get_by_role("link", name=associate_name).click()
-    for digit in pin:
-        page.locator(f"[data-digit='{digit}']").click()
-    page.get_by_test_id("unlock").click()
-
-
-@pytest.fixture
-def pins(associate, manager):
-    pin_set(user=associate, pin=PIN, by=manager)
 
 
 def test_a_manager_signs_the_tablet_in_and_an_associate_unlocks_it_by_pin(

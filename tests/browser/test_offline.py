@@ -1,0 +1,149 @@
+"""The store's Wi-Fi drops: Chromium's offline switch (context.set_offline) on the tablet.
+
+The portal, not the browser, answers; what is typed, photographed and signed is kept on
+the tablet (encrypted, in the outbox) and sent once the connection is back, once.
+"""
+
+import datetime
+import re
+import time
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from kiosk.models import Claim, ClaimAttachment
+from tests.browser.conftest import PIN, sign_in_tablet, tap_pin
+from tests.browser.test_claim_flow import CLAIMS_PATH, Photos, photos, sign  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REFERENCE = re.compile(r"^R-[23456789A-HJ-NP-Z]{8}$")
+
+
+def unlock(page: Page, manager) -> None:
+    """Sign the tablet in, unlock it by PIN, and wait until it can work offline."""
+    sign_in_tablet(page, manager)
+    tap_pin(page, "Alex", PIN)
+    expect(page.get_by_role("heading", name="File a warranty claim")).to_be_visible()
+    wait_until_ready_offline(page)
+
+
+def wait_until_ready_offline(page: Page) -> None:
+    """The service worker controls the page and keeps the 8 shells of a claim's pages."""
+    shells = """async () => {
+        if (!navigator.serviceWorker.controller) return 0;
+        return (await (await caches.open("kiosk-shells")).keys()).length;
+    }"""
+    wait_until(lambda: page.evaluate(shells) == 8, timeout=20)
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.2)
+
+
+def waiting_requests(page: Page) -> int:
+    return page.evaluate("KioskOutbox.requests().then((all) => all.length)")
+
+
+def fill_customer(page: Page, first: str = "Jane") -> None:
+    page.fill("#id_ship_first_name", first)
+    page.fill("#id_ship_last_name", "Doe")
+    page.fill("#id_customer_email", f"{first.lower()}.doe@example.com")
+    page.fill("#id_customer_phone", "(212) 555-0100")
+
+
+def next_step(page: Page, slug: str) -> None:
+    page.get_by_test_id("next").click()
+    expect(page).to_have_url(re.compile(rf"/steps/{slug}/$"))
+
+
+def test_a_whole_claim_done_offline_is_filed_once_when_the_connection_is_back(
+    api_to_sandbox,
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    screenshot,
+):
+    sandbox = api_to_sandbox
+    page = tablet
+    unlock(page, manager)
+    tablet_context.set_offline(True)
+
+    fill_customer(page)
+    page.get_by_role("button", name="Start a new claim").click()
+    expect(page).to_have_url(re.compile(r"/claims/R-\w{8}/steps/item/$"))
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    assert REFERENCE.match(reference)
+    expect(page.get_by_test_id("save-indicator")).to_contain_text("Kept on this tablet")
+    screenshot(page, "item-offline")
+
+    page.fill("#id_item_name", "Espresso machine")
+    page.fill("#id_item_price", "249.99")
+    page.set_input_files("#id_item_photos", photos.item)
+    kept = page.get_by_test_id("attachments-item").locator(".attachment.kept")
+    expect(kept).to_contain_text("Kept on this tablet")
+    next_step(page, "warranty")
+
+    purchased = datetime.date.today() - datetime.timedelta(days=40)
+    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
+    page.set_input_files("#id_receipt_photos", photos.receipt)
+    expect(page.get_by_test_id("attachments-receipt").locator(".attachment.kept")).to_have_count(1)
+    next_step(page, "address")
+
+    page.fill("#id_ship_first_name", "Jane")
+    page.fill("#id_ship_last_name", "Doe")
+    page.fill("#id_ship_address1", "123 Main St")
+    page.fill("#id_ship_city", "New York")
+    page.fill("#id_ship_zip", "10001")
+    page.select_option("#id_ship_state", "US-NY")
+    next_step(page, "issue")
+    # Back and on again: what was typed offline is still there.
+    page.get_by_role("button", name="← Shipping address").click()
+    expect(page.locator("#id_ship_zip")).to_have_value("10001")
+    expect(page.locator("#id_ship_state")).to_have_value("US-NY")
+    next_step(page, "issue")
+
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
+    next_step(page, "review")
+    review = page.get_by_test_id("review")
+    for text in ("jane.doe@example.com", "Espresso machine", "249.99", "123 Main St", "10001"):
+        expect(review).to_contain_text(text)
+    sign(page)
+    screenshot(page, "review-offline")
+    page.get_by_test_id("submit-claim").click()
+
+    expect(page).to_have_url(re.compile(rf"/claims/{reference}/result/$"))
+    expect(page.get_by_test_id("claim-kept")).to_be_visible()
+    expect(page.get_by_test_id("claim-reference")).to_have_text(reference)
+    expect(page.get_by_test_id("outbox-indicator")).to_have_text("1 claim waiting to send")
+    screenshot(page, "result-offline")
+    assert not Claim.objects.exists()
+    assert not sandbox.received
+
+    tablet_context.set_offline(False)
+    wait_until(lambda: Claim.objects.filter(status=Claim.Status.FILED).exists())
+    expect(page.get_by_test_id("outbox-indicator")).to_be_hidden()
+    assert waiting_requests(page) == 0
+
+    claim = Claim.objects.get()
+    assert claim.reference == reference
+    assert claim.created_by == associate
+    assert claim.customer_email == "jane.doe@example.com"
+    assert claim.ship_zip == "10001"
+    kinds = sorted(claim.attachments.current().values_list("kind", flat=True))
+    assert kinds == ["item", "receipt", "signature"]
+    filed = [r for r in sandbox.received if r.path.startswith(CLAIMS_PATH)]
+    assert len(filed) == 1
+    body = filed[0].body_json
+    assert body["customer"]["email"] == "jane.doe@example.com"
+    # The sandbox fetched the photos and the signature, as the portal stored them.
+    stored = {a.kind: a.sha256 for a in ClaimAttachment.objects.filter(claim=claim)}
+    assert filed[0].fetched_images[body["item"]["images"][0]] == stored["item"]
+    assert filed[0].fetched_images[body["warranty"]["receiptImages"][0]] == stored["receipt"]
+    assert filed[0].fetched_images[body["signature"]] == stored["signature"]

@@ -1,0 +1,64 @@
+"""What the tablet needs offline: the service worker's script, the offline page and the
+blank shells of a claim's pages, which hold nobody's data."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from kiosk.offline_views import SHELL_REFERENCE
+from tests.factories import ClaimFactory
+from tests.test_tablets import signed_in_tablet, unlock  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+SHELLS = [
+    reverse("kiosk:step-shell", args=[slug])
+    for slug in ("customer", "item", "warranty", "address", "issue")
+] + [reverse("kiosk:review-shell"), reverse("kiosk:home-shell"), reverse("kiosk:result-shell")]
+
+
+@pytest.fixture
+def unlocked(client, signed_in_tablet, associate):  # noqa: F811
+    assert unlock(client, associate).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("url", SHELLS)
+def test_each_shell_is_a_blank_page_for_the_reference_to_be_put_in(unlocked, associate, url):
+    earlier = ClaimFactory(store=associate.stores.get(), created_by=associate)
+    response = unlocked.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "data-offline-shell" in page
+    if url != reverse("kiosk:home-shell"):
+        assert SHELL_REFERENCE in page
+    # Nobody's data: not the associate's earlier claim, not its customer.
+    assert earlier.reference not in page
+    assert earlier.customer_email not in page
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_a_shell_needs_a_tablet(associate_client):
+    assert associate_client.get(SHELLS[0]).status_code == 404
+
+
+def test_the_service_worker_names_the_shells_and_the_assets_it_keeps(client):
+    response = client.get("/service-worker.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Cache-Control"] == "no-cache"
+    config = json.loads(re.match(r"self\.KIOSK = (.*);\n", response.content.decode()).group(1))
+    assert sorted(config["shells"].values()) == sorted(SHELLS)
+    assert config["pages"] == ["customer", "item", "warranty", "address", "issue", "review"]
+    assert reverse("kiosk:offline") in config["precache"]
+    assert config["outboxUrl"] == reverse("kiosk:outbox")
+
+
+def test_the_offline_page_names_nobody(unlocked, associate):
+    response = unlocked.get(reverse("kiosk:offline"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No connection to the portal" in page
+    assert associate.get_full_name() not in page
+    assert "data-outbox-token" not in page
