@@ -5,8 +5,6 @@ import hashlib
 import io
 import re
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -14,8 +12,8 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from kiosk.models import Claim, ClaimAttachment
+from tests.browser.conftest import Photos, sign
 from tests.factories import ClaimFactory
-from tests.images import image_bytes
 
 CLAIM_NUMBER = re.compile(r"^SB-\d{4}-\d{4}$")
 CLAIMS_PATH = "/v1/claims/offline"
@@ -33,29 +31,6 @@ TOP_LEVEL_KEYS = {
     "claimFiledFrom",
     "options",
 }
-
-
-@dataclass(frozen=True)
-class Photos:
-    item: Path
-    receipt: Path
-    not_an_image: Path
-
-    @staticmethod
-    def sha256(path: Path) -> str:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def photos(tmp_path: Path) -> Photos:
-    """Files as the tablet's camera roll would hand them over."""
-    item = tmp_path / "item-photo.jpg"
-    item.write_bytes(image_bytes("JPEG", size=(640, 480), color="navy"))
-    receipt = tmp_path / "receipt-photo.png"
-    receipt.write_bytes(image_bytes("PNG", size=(300, 600), color="darkorange"))
-    not_an_image = tmp_path / "receipt.jpg"
-    not_an_image.write_text("Thank you for shopping at Main Street. Total: $249.99\n")
-    return Photos(item=item, receipt=receipt, not_an_image=not_an_image)
 
 
 def field_error(page: Page, name: str) -> Locator:
@@ -76,27 +51,6 @@ def expect_images_loaded(images: Locator, count: int) -> None:
 def next_step(page: Page, slug: str) -> None:
     page.get_by_test_id("next").click()
     expect(page).to_have_url(re.compile(rf"/steps/{slug}/$"))
-
-
-def sign(page: Page) -> None:
-    """Draw a signature with the mouse, in three strokes."""
-    canvas = page.locator("canvas[data-signature-canvas]")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None
-    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
-    strokes = [
-        [(0.10, 0.70), (0.20, 0.30), (0.30, 0.70), (0.40, 0.35)],
-        [(0.45, 0.60), (0.55, 0.40), (0.65, 0.65), (0.75, 0.30)],
-        [(0.15, 0.80), (0.85, 0.78)],
-    ]
-    for stroke in strokes:
-        page.mouse.move(left + stroke[0][0] * width, top + stroke[0][1] * height)
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(left + x * width, top + y * height, steps=8)
-        page.mouse.up()
-    expect(page.locator("#id_signature_data")).to_have_value(re.compile(r"^data:image/png;base64,"))
 
 
 def start_claim(page: Page) -> str:

@@ -15,8 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from kiosk.models import Claim
 from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
-from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_claim_flow import sign
+from tests.browser.conftest import SCREENSHOTS, sign
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from kiosk.models import Claim, ClaimAttachment
-from tests.browser.conftest import PIN, sign_in_tablet, tap_pin
-from tests.browser.test_claim_flow import CLAIMS_PATH, Photos, photos, sign  # noqa: F401
+from tests.browser.conftest import PIN, Photos, sign, sign_in_tablet, tap_pin
+from tests.browser.test_claim_flow import CLAIMS_PATH
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REFERENCE = re.compile(r"^R-[23456789A-HJ-NP-Z]{8}$")

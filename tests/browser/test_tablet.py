@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kiosk.models import Claim
-from tests.browser.conftest import PIN, log_in, sign_in_tablet, tap_pin
+from tests.browser.conftest import PIN, sign_in_tablet, tap_pin
 from tests.factories import ClaimFactory
 from tests.images import image_bytes
 
