@@ -121,6 +121,8 @@ EXPECTED = {
     "kiosk:customer-claims": "302 200 200 200 200 200 302",
     "kiosk:home": "302 200 200 200 200 200 302",
     "kiosk:lock": "302 302 302 302 302 302 302",
+    # No outbox token: refused to all, as signed out off a tablet.
+    "kiosk:outbox": "403 403 403 403 403 403 403",
     "kiosk:photo": "302 200 404 200 404 200 302",
     "kiosk:photo-remove": "302 200 404 404 404 404 302",
     "kiosk:photo-thumbnail": "302 200 404 200 404 200 302",
@@ -263,6 +265,11 @@ POSTED = {
         "photo": SimpleUploadedFile("p.jpg", image_bytes("JPEG"), "image/jpeg"),
     },
     "kiosk:photo-remove": lambda world: {},
+    "kiosk:outbox": lambda world: {
+        "id": "6f1c4bde-0d2a-4c55-9a57-0b8f1e1e2a3b",
+        "kind": "start",
+        "reference": "R-ABCDEFGH",
+    },
     "kiosk:lock": lambda world: {},
     "kiosk:still-here": lambda world: {},
     "logout": lambda world: {},
@@ -298,4 +305,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 812  # the matrix: 116 URLs × 7 users
+    assert len(names) * len(WHO) == 819  # the matrix: 117 URLs × 7 users

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kiosk import middleware
 from kiosk.middleware import LAST_ACTIVE
 from kiosk.models import AssociatePin, Claim, Tablet
-from kiosk.services.tablets import TABLET_COOKIE, pin_set
+from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
 from tests.factories import ClaimFactory, StoreFactory, UserFactory
 
 PIN = "4821"
@@ -288,3 +288,58 @@ def test_a_forged_tablet_cookie_is_no_tablet(client, store, forged):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_the_desk_lists_the_claims_waiting_on_each_tablet(manager_client, store, manager):
+    waiting, _ = tablet_sign_in(store=store, name="Counter 1", manager=manager)
+    tablet_sign_in(store=store, name="Counter 2", manager=manager)
+    reported = timezone.now()
+    Tablet.objects.filter(pk=waiting.pk).update(waiting_claims=3, waiting_reported_at=reported)
+
+    page = manager_client.get(reverse("admin:kiosk_tablet_changelist")).content.decode()
+
+    assert "Claims waiting" in page
+    assert f"3 (reported {timezone.localtime(reported):%H:%M})" in page
+    assert page.count("—") >= 1
+
+
+def sign_out_action(client, action: str, tablets):
+    return client.post(
+        reverse("admin:kiosk_tablet_changelist"),
+        {"action": action, "_selected_action": [t.pk for t in tablets]},
+        follow=True,
+    )
+
+
+def test_signing_out_a_tablet_with_claims_waiting_is_refused_and_the_others_signed_out(
+    manager_client, store, manager
+):
+    waiting, _ = tablet_sign_in(store=store, name="Counter 1", manager=manager)
+    idle, _ = tablet_sign_in(store=store, name="Counter 2", manager=manager)
+    Tablet.objects.filter(pk=waiting.pk).update(
+        waiting_claims=2, waiting_reported_at=timezone.now()
+    )
+
+    page = sign_out_action(manager_client, "sign_out", [waiting, idle]).content.decode()
+
+    waiting.refresh_from_db()
+    idle.refresh_from_db()
+    assert waiting.signed_out_at is None and idle.signed_out_at is not None
+    assert "Counter 1 at Main Street” was not signed out: 2 claim(s) are waiting" in page
+    assert "strands them" in page
+    assert "1 tablet(s) signed out." in page
+
+
+def test_a_manager_can_sign_a_tablet_out_despite_the_claims_waiting_on_it(
+    manager_client, store, manager
+):
+    waiting, _ = tablet_sign_in(store=store, name="Counter 1", manager=manager)
+    Tablet.objects.filter(pk=waiting.pk).update(
+        waiting_claims=2, waiting_reported_at=timezone.now()
+    )
+
+    page = sign_out_action(manager_client, "sign_out_despite_waiting", [waiting]).content
+    waiting.refresh_from_db()
+
+    assert waiting.signed_out_at is not None and waiting.signed_out_by == manager
+    assert "1 tablet(s) signed out. 2 claim(s) waiting on them are stranded" in page.decode()
