@@ -30,6 +30,7 @@ from kiosk.services.drafts import (
     ClaimNotEditable,
     ReferenceTaken,
     claim_add_photos,
+    claim_remove_attachment,
     claim_remove_photo,
     claim_start,
 )
@@ -132,10 +133,20 @@ def _photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonRespon
 
 
 def _remove_photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:
+    """A photo removed offline: by the id the tablet gave it, or by the server's own
+    (`attachment`) for a photo that was uploaded before the connection dropped."""
     photo_id = tablet_made_id(request.POST.get("photo_id"))
-    if photo_id is None:
+    attachment = request.POST.get("attachment", "")
+    if photo_id is not None:
+        claim_remove_photo(claim=claim, tablet_id=photo_id)
+    elif attachment.isascii() and attachment.isdigit():
+        stored = claim.attachments.current().filter(pk=int(attachment)).first()
+        if stored is not None and stored.kind in UPLOAD_KINDS:
+            claim_remove_attachment(
+                claim=claim, slug=UPLOAD_KINDS[stored.kind], attachment_id=stored.pk
+            )
+    else:
         return _refused(400, "bad_request", "Which photo: its id is missing.")
-    claim_remove_photo(claim=claim, tablet_id=photo_id)
     return JsonResponse({"status": "saved"})
 
 

@@ -29,6 +29,8 @@ from kiosk.services.submission import claim_build_payload
 from kiosk.validators import tablet_made_id
 
 SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
+# Posted by a step shown offline whose input the tablet did not have (offline-pages.js).
+OFFLINE_UNLOADED = "offline_unloaded"
 
 
 class Step:
@@ -175,6 +177,12 @@ class FormStep(Step):
         if request.POST.get("nav") == "autosave":
             return self.autosave(claim, form)
         target = self.navigation_target(request.POST)
+        if request.POST.get(OFFLINE_UNLOADED) == "1":
+            # Shown offline without its input (static/kiosk/offline-pages.js), the page
+            # posted none: going on saves nothing, so that nothing saved is blanked.
+            return redirect(
+                "kiosk:claim-step", reference=claim.reference, step=(target or self).slug
+            )
         removing = request.POST.get("remove_attachment", "")
         going_on = self.checks(request.POST)
         # Posted twice (a lost answer, a double tap): the second saves nothing again.

@@ -36,6 +36,8 @@ def test_each_shell_is_a_blank_page_for_the_reference_to_be_put_in(unlocked, ass
     # Nobody's data: not the associate's earlier claim, not its customer.
     assert earlier.reference not in page
     assert earlier.customer_email not in page
+    # Nor the token that sends what waits: the shells sit in the browser's cache.
+    assert "data-outbox-token" not in page
     assert response["Cache-Control"].startswith("max-age=0")
 
 

@@ -323,6 +323,33 @@ def test_a_photo_removal_sent_twice_or_for_a_photo_never_stored_succeeds(outbox)
     assert not ClaimAttachment.objects.exists()
 
 
+def test_a_photo_uploaded_before_the_drop_is_removed_by_the_servers_id(outbox, associate):
+    claim = started(outbox)
+    photo_id = str(uuid.uuid4())
+    outbox("photo", reference=claim.reference, photo_kind="item", photo_id=photo_id, photo=jpeg())
+    stored = ClaimAttachment.objects.get()
+
+    removed = outbox("remove_photo", reference=claim.reference, attachment=str(stored.pk))
+    again = outbox("remove_photo", reference=claim.reference, attachment=str(stored.pk))
+
+    assert removed.json() == again.json() == {"status": "saved"}
+    assert not ClaimAttachment.objects.current().exists()
+
+
+def test_a_step_shown_offline_without_its_input_saves_nothing_when_it_goes_on(
+    associate_client, associate, store
+):
+    claim = ClaimFactory(store=store, created_by=associate, ship_zip="10001")
+    url = reverse("kiosk:claim-step", args=[claim.reference, "address"])
+
+    response = associate_client.post(url, {"offline_unloaded": "1", "nav": "next"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("kiosk:claim-step", args=[claim.reference, "issue"])
+    claim.refresh_from_db()
+    assert claim.ship_zip == "10001"
+
+
 # -- submit ---------------------------------------------------------------------------------
 
 
