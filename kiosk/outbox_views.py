@@ -1,4 +1,4 @@
-"""The tablet's outbox (static/js): what it kept while offline, sent when the connection is back.
+"""The tablet's outbox: what the tablet kept while offline, sent when the connection is back.
 
 One endpoint takes each kept item, in order, and answers in JSON what became of it,
 so that the tablet drops it, keeps it to try again, or shows what needs a correction.
