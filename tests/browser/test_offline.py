@@ -147,3 +147,186 @@ def test_a_whole_claim_done_offline_is_filed_once_when_the_connection_is_back(
     assert filed[0].fetched_images[body["item"]["images"][0]] == stored["item"]
     assert filed[0].fetched_images[body["warranty"]["receiptImages"][0]] == stored["receipt"]
     assert filed[0].fetched_images[body["signature"]] == stored["signature"]
+
+
+# -- The four moments the Wi-Fi dropped at, as the issue's table has them ---------------------
+
+
+def started_online(page: Page, photos: Photos, *, until: str) -> str:
+    """A claim started and filled in online, up to the step `until`; its reference."""
+    fill_customer(page)
+    page.get_by_role("button", name="Start a new claim").click()
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    steps = ["item", "warranty", "address", "issue", "review"]
+    for step in steps[: steps.index(until)]:
+        if step == "item":
+            page.fill("#id_item_name", "Espresso machine")
+            page.fill("#id_item_price", "249.99")
+            page.set_input_files("#id_item_photos", photos.item)
+            expect(page.get_by_test_id("attachments-item").locator("img")).to_have_count(1)
+        elif step == "warranty":
+            purchased = datetime.date.today() - datetime.timedelta(days=40)
+            page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
+            if until != "warranty":
+                page.set_input_files("#id_receipt_photos", photos.receipt)
+                expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+        elif step == "address":
+            page.fill("#id_ship_address1", "123 Main St")
+            page.fill("#id_ship_city", "New York")
+            page.fill("#id_ship_zip", "10001")
+        elif step == "issue":
+            page.click("label[for=id_issue_type_0]")
+            page.click("label[for=id_resolution_1]")
+        next_step(page, steps[steps.index(step) + 1])
+    return reference
+
+
+def no_browser_error_page(page: Page) -> None:
+    assert "ERR_INTERNET_DISCONNECTED" not in page.content()
+    expect(page.get_by_role("link", name="Store Claims")).to_be_visible()
+
+
+def test_a_receipt_photo_picked_offline_is_kept_then_uploaded_by_itself(
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    screenshot,
+):
+    page = tablet
+    unlock(page, manager)
+    reference = started_online(page, photos, until="warranty")
+    page.fill(
+        "#id_date_of_purchase", f"{datetime.date.today() - datetime.timedelta(days=9):%Y-%m-%d}"
+    )
+    expect(page.get_by_test_id("save-indicator")).to_have_text("Saved")
+    tablet_context.set_offline(True)
+
+    page.set_input_files("#id_receipt_photos", photos.receipt)
+
+    tile = page.get_by_test_id("attachments-receipt").locator(".attachment.kept")
+    expect(tile).to_contain_text("Kept on this tablet: uploads when the connection is back")
+    expect(tile.get_by_role("button", name="Try again")).to_have_count(0)
+    expect(page.get_by_test_id("outbox-indicator")).to_have_text("1 claim waiting to send")
+    screenshot(page, "receipt-kept")
+    claim = Claim.objects.get(reference=reference)
+    assert not claim.attachments.filter(kind="receipt").exists()
+
+    tablet_context.set_offline(False)
+    wait_until(lambda: claim.attachments.filter(kind="receipt").exists())
+    expect(page.get_by_test_id("outbox-indicator")).to_be_hidden()
+    next_step(page, "address")  # online again: the server's page, which knows the photo
+    page.get_by_role("button", name="← Warranty & receipt").click()
+    expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+    assert claim.attachments.filter(kind="receipt").count() == 1
+
+
+def test_next_offline_shows_the_portals_next_step_and_back_goes_one_step_back(
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    screenshot,
+):
+    page = tablet
+    unlock(page, manager)
+    reference = started_online(page, photos, until="item")
+    page.fill("#id_item_name", "Espresso machine")
+    page.fill("#id_item_price", "249.99")
+    page.set_input_files("#id_item_photos", photos.item)
+    expect(page.get_by_test_id("attachments-item").locator("img")).to_have_count(1)
+    expect(page.get_by_test_id("save-indicator")).to_have_text("Saved")
+    tablet_context.set_offline(True)
+    page.fill("#id_item_sku", "SKU-OFFLINE")
+
+    next_step(page, "warranty")
+
+    no_browser_error_page(page)
+    expect(page.get_by_role("heading", name="Warranty & receipt")).to_be_visible()
+    expect(page.get_by_test_id("claim-reference")).to_have_text(reference)
+    expect(page.get_by_test_id("save-indicator")).to_have_text(
+        "Kept on this tablet: sends when the connection is back"
+    )
+    screenshot(page, "next-offline")
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"/claims/{reference}/steps/item/$"))
+    no_browser_error_page(page)
+    expect(page.locator("#id_item_sku")).to_have_value("SKU-OFFLINE")
+
+    tablet_context.set_offline(False)
+    wait_until(lambda: Claim.objects.get(reference=reference).item_sku == "SKU-OFFLINE")
+    expect(page.get_by_test_id("outbox-indicator")).to_be_hidden()
+
+
+def test_the_zip_and_state_typed_offline_are_kept_through_next_and_back(
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    screenshot,
+):
+    page = tablet
+    unlock(page, manager)
+    reference = started_online(page, photos, until="address")
+    page.fill("#id_ship_address1", "500 Market St")
+    page.fill("#id_ship_city", "San Francisco")
+    expect(page.get_by_test_id("save-indicator")).to_have_text("Saved")
+    tablet_context.set_offline(True)
+
+    page.fill("#id_ship_zip", "94105")
+    page.select_option("#id_ship_state", "US-CA")
+    expect(page.get_by_test_id("save-indicator")).to_have_text(
+        "Kept on this tablet: sends when the connection is back"
+    )
+    next_step(page, "issue")
+    no_browser_error_page(page)
+    page.get_by_role("button", name="← Shipping address").click()
+
+    expect(page.locator("#id_ship_zip")).to_have_value("94105")
+    expect(page.locator("#id_ship_state")).to_have_value("US-CA")
+    expect(page.locator("#id_ship_city")).to_have_value("San Francisco")
+    screenshot(page, "address-back-offline")
+    tablet_context.set_offline(False)
+    wait_until(lambda: Claim.objects.get(reference=reference).ship_zip == "94105")
+    claim = Claim.objects.get(reference=reference)
+    assert (claim.ship_state, claim.ship_city) == ("US-CA", "San Francisco")
+
+
+def test_a_claim_signed_and_submitted_offline_keeps_the_signature_and_is_filed_once(
+    api_to_sandbox,
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    screenshot,
+):
+    sandbox = api_to_sandbox
+    page = tablet
+    unlock(page, manager)
+    reference = started_online(page, photos, until="review")
+    tablet_context.set_offline(True)
+    sign(page)
+
+    page.get_by_test_id("submit-claim").click()
+
+    expect(page).to_have_url(re.compile(rf"/claims/{reference}/result/$"))
+    no_browser_error_page(page)
+    expect(page.get_by_test_id("claim-kept")).to_be_visible()
+    expect(page.get_by_test_id("claim-reference")).to_have_text(reference)
+    screenshot(page, "submitted-offline")
+    tablet_context.set_offline(False)
+    wait_until(lambda: Claim.objects.get(reference=reference).status == Claim.Status.FILED)
+    claim = Claim.objects.get(reference=reference)
+    assert claim.attachments.current().filter(kind="signature").count() == 1
+    filed = [r for r in sandbox.received if r.path.startswith(CLAIMS_PATH)]
+    assert len(filed) == 1
+    assert filed[0].body_json["signature"]
