@@ -61,7 +61,8 @@ def _refused(status: int, error: str, message: str) -> JsonResponse:
 @require_POST
 @never_cache
 def outbox(request: HttpRequest) -> JsonResponse:
-    """One item of the tablet's outbox: `kind` start, save, photo, remove_photo or submit."""
+    """One item of the tablet's outbox: `kind` start, save, photo, remove_photo or submit;
+    or `status`, which only reports the count of claims waiting on the tablet."""
     tablet = request.tablet
     if tablet is None:
         return _refused(403, "signed_out", SIGNED_OUT)
@@ -76,6 +77,8 @@ def outbox(request: HttpRequest) -> JsonResponse:
         return _refused(400, "bad_request", "Each item needs its id (a UUID).")
     kind = request.POST.get("kind", "")
     reference = request.POST.get("reference", "")
+    if kind == "status":  # nothing to do but the waiting count, recorded above
+        return JsonResponse({"status": "saved"})
     if kind == "start":
         return _start(tablet, user, reference)
     if kind not in CHANGES and kind != "submit":

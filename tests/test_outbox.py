@@ -585,6 +585,17 @@ def test_the_tablet_reports_how_many_claims_wait_on_it_even_when_refused(outbox,
     assert tablet.waiting_claims == 0
 
 
+def test_a_status_item_says_that_nothing_waits_and_does_nothing_else(outbox, tablet):
+    Tablet.objects.filter(pk=tablet.pk).update(waiting_claims=2)
+
+    response = outbox("status", headers={"X-Kiosk-Waiting": "0"})
+
+    assert response.json() == {"status": "saved"}
+    tablet.refresh_from_db()
+    assert tablet.waiting_claims == 0
+    assert not Claim.objects.exists()
+
+
 # -- the same ids on the ordinary pages ----------------------------------------------------
 
 

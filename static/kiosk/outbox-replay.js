@@ -9,6 +9,7 @@
   const TIMEOUT_MS = 30000;
   const RETRY_MOST_MS = 30000;
   const PARALLEL_CLAIMS = 4;
+  let lastToken = "";  // the token of the last request sent, for the report that none wait
 
   // 2, 4, 8 … seconds, at most RETRY_MOST_MS, give or take a fifth so that fifty tablets
   // back on the same Wi-Fi do not all come back in step.
@@ -35,6 +36,7 @@
   async function send(url, request, waitingClaims) {
     const outbox = scope.KioskOutbox;
     const { token, fields, file } = await outbox.contents(request);
+    lastToken = token || "";
     const data = new FormData();
     data.set("id", request.id);
     data.set("kind", request.kind);
@@ -73,6 +75,15 @@
       }
       return "sent";
     }
+    if (response.status === 403 && answer.error === "token") {
+      // Made before the tablet was signed in again, or long ago: the same associate's
+      // token of now, if they are at the tablet, sends it.
+      const session = await outbox.sessionGet();
+      if (session && session.associate === request.associate && session.token !== token) {
+        await outbox.retoken(request, session.token);
+        return "again";
+      }
+    }
     if (response.status === 403 && answer.status === "refused") {
       await later(request, answer.message, RETRY_MOST_MS);
       return "stop";
@@ -102,8 +113,9 @@
         return "held";
       }
       if (request.nextAt > Date.now()) return "held";
-      const outcome = await send(url, request, waitingClaims);
-      if (outcome === "stop") return "stop";
+      let outcome = await send(url, request, waitingClaims);
+      if (outcome === "again") outcome = await send(url, request, waitingClaims);
+      if (outcome === "stop" || outcome === "again") return "stop";
       if (outcome === "wait" || (outcome === "refused" && request.kind !== "photo")) return "held";
     }
     return "sent";
@@ -124,6 +136,29 @@
       }
     };
     await Promise.all(Array.from({ length: PARALLEL_CLAIMS }, lane));
+    if (byClaim.size && !(await scope.KioskOutbox.requests()).length) await reportEmpty(url);
+  }
+
+  // The desk shows what each tablet last said was waiting on it: say when nothing is.
+  async function reportEmpty(url) {
+    const data = new FormData();
+    data.set("id", scope.KioskOutbox.uuid());
+    data.set("kind", "status");
+    try {
+      await fetch(url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: {
+          "X-Kiosk-Outbox-Token": lastToken,
+          "X-Kiosk-Automatic": "1",
+          "X-Kiosk-Waiting": "0",
+        },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      // The next run says it.
+    }
   }
 
   // Send what is due; `now` (the connection is back) first clears every request's wait.

@@ -113,6 +113,12 @@
     return { token, fields, file };
   }
 
+  async function retoken(request, token) {
+    const { fields } = await unseal(request.sealed);
+    request.sealed = await seal({ token, fields });
+    await update(request);
+  }
+
   async function update(request) {
     await (await database()).put("requests", request);
     changed();
@@ -178,7 +184,7 @@
   }
 
   scope.KioskOutbox = {
-    enqueue, requests, requestsFor, contents, update, remove, removePhoto,
+    enqueue, requests, requestsFor, contents, update, retoken, remove, removePhoto,
     sessionPut, sessionGet, sessionForget, waitingFields,
     notices, noticePut, noticeRemove, uuid, newReference, seal, unseal, changed,
   };

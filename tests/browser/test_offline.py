@@ -5,12 +5,15 @@ the tablet (encrypted, in the outbox) and sent once the connection is back, once
 """
 
 import datetime
+import functools
 import re
 import time
 
 import pytest
+from django.http import HttpResponse
 from playwright.sync_api import BrowserContext, Page, expect
 
+from kiosk import urls as kiosk_urls
 from kiosk.models import Claim, ClaimAttachment
 from tests.browser.conftest import PIN, Photos, sign, sign_in_tablet, tap_pin
 from tests.browser.test_claim_flow import CLAIMS_PATH
@@ -330,3 +333,118 @@ def test_a_claim_signed_and_submitted_offline_keeps_the_signature_and_is_filed_o
     filed = [r for r in sandbox.received if r.path.startswith(CLAIMS_PATH)]
     assert len(filed) == 1
     assert filed[0].body_json["signature"]
+
+
+# -- Ten drops in a row ------------------------------------------------------------------------
+
+
+def file_offline(page: Page, photos: Photos, email: str, *, reload_at_warranty: bool) -> str:
+    """A whole claim filed from the start screen while offline; its reference."""
+    page.goto("/")
+    page.fill("#id_ship_first_name", "Dana")
+    page.fill("#id_ship_last_name", "Lee")
+    page.fill("#id_customer_email", email)
+    page.fill("#id_customer_phone", "(212) 555-0100")
+    page.get_by_role("button", name="Start a new claim").click()
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    page.fill("#id_item_name", "Kettle")
+    page.fill("#id_item_price", "39.99")
+    page.set_input_files("#id_item_photos", photos.item)
+    expect(page.get_by_test_id("attachments-item").locator(".attachment.kept")).to_have_count(1)
+    next_step(page, "warranty")
+    page.fill("#id_date_of_purchase", f"{datetime.date.today() - datetime.timedelta(days=5):%F}")
+    page.set_input_files("#id_receipt_photos", photos.receipt)
+    kept = page.get_by_test_id("attachments-receipt").locator(".attachment.kept")
+    expect(kept).to_have_count(1)
+    if reload_at_warranty:
+        page.reload()
+        expect(kept).to_have_count(1)
+        page.fill(
+            "#id_date_of_purchase", f"{datetime.date.today() - datetime.timedelta(days=5):%F}"
+        )
+    next_step(page, "address")
+    page.fill("#id_ship_address1", "1 Elm St")
+    page.fill("#id_ship_city", "Albany")
+    page.fill("#id_ship_zip", "12207")
+    page.select_option("#id_ship_state", "US-NY")
+    next_step(page, "issue")
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
+    next_step(page, "review")
+    sign(page)
+    page.get_by_test_id("submit-claim").click()
+    expect(page.get_by_test_id("claim-kept")).to_be_visible()
+    return reference
+
+
+def test_ten_drops_with_failing_answers_reloads_and_two_tabs_lose_nothing_and_file_once(
+    api_to_sandbox,
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    monkeypatch,
+):
+    sandbox = api_to_sandbox
+    unlock(tablet, manager)
+    tabs = [tablet, tablet_context.new_page()]
+    tabs[1].goto("/")
+    sent = {"count": 0}
+    outbox_url = next(url for url in kiosk_urls.urlpatterns if url.name == "outbox")
+    outbox_view = outbox_url.callback
+
+    @functools.wraps(outbox_view)  # CSRF-exempt and open to a locked tablet, as it is
+    def flaky(request, *args, **kwargs):
+        """Every third item fails before it is done; every fifth is done but its answer
+        is lost: the tablet must send it again, and it must count once."""
+        sent["count"] += 1
+        if sent["count"] % 3 == 0:
+            return HttpResponse("Internal Server Error", status=500)
+        answer = outbox_view(request, *args, **kwargs)
+        return HttpResponse("Bad Gateway", status=502) if sent["count"] % 5 == 0 else answer
+
+    monkeypatch.setattr(outbox_url, "callback", flaky)
+    made = []
+    for cycle in range(10):
+        tablet_context.set_offline(True)
+        page = tabs[cycle % 2]
+        made.append(
+            file_offline(
+                page, photos, f"dana{cycle}@example.com", reload_at_warranty=cycle % 3 == 0
+            )
+        )
+        tablet_context.set_offline(False)
+        if cycle % 2:
+            time.sleep(1)  # back offline while the outbox is halfway through
+        else:
+            try:
+                wait_until(lambda: waiting_requests(tabs[0]) == 0, timeout=60)
+            except AssertionError:
+                print(
+                    cycle,
+                    tabs[0].evaluate(
+                        "KioskOutbox.requests().then(all => all.map(r => [r.reference, r.kind, r.step, r.state, r.message, r.attempts, r.nextAt - Date.now()]))"
+                    ),
+                )
+                print(list(Claim.objects.values_list("reference", "status", "pending_input")))
+                raise
+
+    wait_until(lambda: waiting_requests(tabs[0]) == 0, timeout=90)
+    wait_until(lambda: Claim.objects.filter(status=Claim.Status.FILED).count() == 10, timeout=60)
+    assert sent["count"] > 10 * 9  # start, 6 saves, 2 photos, submit, and the failures
+    claims = Claim.objects.all()
+    assert sorted(claims.values_list("reference", flat=True)) == sorted(made)
+    assert sorted(claims.values_list("customer_email", flat=True)) == sorted(
+        f"dana{cycle}@example.com" for cycle in range(10)
+    )
+    for claim in claims:
+        kinds = sorted(claim.attachments.current().values_list("kind", flat=True))
+        assert kinds == ["item", "receipt", "signature"], claim.reference
+        assert claim.ship_zip == "12207"
+    filed = [r for r in sandbox.received if r.path.startswith(CLAIMS_PATH)]
+    numbers = [r.response_body["payload"]["sourceOrderId"] for r in filed]
+    assert len(filed) == 10
+    assert sorted(numbers) == sorted(claims.values_list("claim_number", flat=True))
