@@ -35,6 +35,8 @@ def _caused_by_a_person(request) -> bool:
     """Whether a request counts as activity: anything the page did not mark as its own."""
     if AUTOMATIC_HEADER in request.headers:
         return False
+    if request.headers.get("Service-Worker") == "script":
+        return False  # the browser checking for a new service worker, by itself
     return not (request.method in ("GET", "HEAD") and AUTOMATIC_PARAMETER in request.GET)
 
 

@@ -186,6 +186,29 @@ def test_what_the_associate_does_keeps_the_tablet_unlocked(
     assert f'data-idle-for="{limit - 1:g}"' in refreshed.content.decode()
 
 
+def test_the_browser_checking_for_a_new_service_worker_keeps_no_tablet_unlocked(
+    client, signed_in_tablet, associate, store, settings, clock
+):
+    """Chromium fetches the service worker's script by itself after navigations (with
+    `Service-Worker: script`): that is no one at the tablet."""
+    claim = ClaimFactory(store=store, created_by=associate, status=Claim.Status.QUEUED)
+    unlock(client, associate)
+    limit = settings.KIOSK_IDLE_SECONDS + settings.KIOSK_IDLE_WARNING_SECONDS
+    worker = reverse("kiosk:service-worker")
+
+    checks = []
+    for _ in range(int(limit // 5)):  # every five seconds, up to the limit
+        clock.now += 5
+        checks.append(client.get(worker, HTTP_SERVICE_WORKER="script"))
+    clock.now += 5
+    page = client.get(reverse("kiosk:claim-result", args=[claim.reference]))
+
+    assert [check.status_code for check in checks] == [200] * len(checks)
+    assert page.status_code == 302
+    assert page.url == reverse("kiosk:unlock")
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_draft_left_longer_than_the_resume_time_leaves_the_start_screen(
     associate_client, associate, store, settings
 ):

@@ -125,7 +125,8 @@ function claimUrl(reference, step) {
 }
 
 async function post(request, where) {
-  const body = await request.clone().formData();
+  // The lock posts nothing: no form to read, and it must still go to the server.
+  const body = await request.clone().formData().catch(() => new FormData());
   if (!(await waiting(where.reference))) {
     try {
       return await withTimeout(request, CONFIG.timeoutMs);
