@@ -11,9 +11,17 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import desk, drain_rate, harness, page_weight, photos, submit_overhead
+from bench import (
+    desk,
+    drain_rate,
+    harness,
+    offline_replay,
+    page_weight,
+    photos,
+    submit_overhead,
+)
 
-MODULES = (submit_overhead, drain_rate, desk, photos, page_weight)
+MODULES = (submit_overhead, drain_rate, desk, photos, page_weight, offline_replay)
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES
 }

@@ -164,18 +164,25 @@ def _remove_if_empty(directory: Path) -> None:
 
 
 @contextmanager
-def live_portal() -> Iterator[str]:
-    """Serve the whole portal (WSGI app, URLconf, middleware) on 127.0.0.1, free port.
+def live_portal(*, port: int = 0, static: bool = False) -> Iterator[str]:
+    """Serve the whole portal (WSGI app, URLconf, middleware) on 127.0.0.1.
 
     Yields the base URL, e.g. ``http://127.0.0.1:41234``. Media is served by the
     portal's own ``SERVE_MEDIA`` route, so the sandbox fetches images as in ``make run``.
+    ``port`` picks the port (a free one by default); ``static=True`` also serves the
+    static files from their sources, as the browser tests' live_server does (nothing is
+    collected here).
     """
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.servers.basehttp import ThreadedWSGIServer
     from django.core.wsgi import get_wsgi_application
     from django.test.testcases import QuietWSGIRequestHandler
 
-    httpd = ThreadedWSGIServer(("127.0.0.1", 0), QuietWSGIRequestHandler, allow_reuse_address=False)
-    httpd.set_app(get_wsgi_application())
+    httpd = ThreadedWSGIServer(
+        ("127.0.0.1", port), QuietWSGIRequestHandler, allow_reuse_address=False
+    )
+    application = get_wsgi_application()
+    httpd.set_app(StaticFilesHandler(application) if static else application)
     thread = threading.Thread(
         target=httpd.serve_forever,
         kwargs={"poll_interval": 0.05},
@@ -192,15 +199,16 @@ def live_portal() -> Iterator[str]:
 
 
 @contextmanager
-def live_sandbox(*, latency_ms: int = 0, fetch_images: bool = True) -> Iterator[Any]:
-    """The sandbox API on a free port with ``latency_ms`` on every claim; yields it.
+def live_sandbox(*, latency_ms: int = 0, fetch_images: bool = True, port: int = 0) -> Iterator[Any]:
+    """The sandbox API on ``port`` (a free one by default) with ``latency_ms`` on every
+    claim; yields it.
 
     ``fetch_images=False``: the sandbox does not fetch the claim's images, so only
     the API call itself is measured.
     """
     from sandbox import SandboxServer
 
-    server = SandboxServer(port=0, tokens=(SANDBOX_TOKEN,), fetch_images=fetch_images).start()
+    server = SandboxServer(port=port, tokens=(SANDBOX_TOKEN,), fetch_images=fetch_images).start()
     server.set_faults(latency_ms=latency_ms)
     try:
         yield server

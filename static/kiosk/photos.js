@@ -181,6 +181,9 @@
         send(input.dataset.photoKind, small, tile, newPhotoId());
       }
     });
+    // Picked while the page was still being filled in (offline-pages.js): taken now, else
+    // it would go with the form's post, which the service worker keeps without its files.
+    if (input.files.length) input.dispatchEvent(new Event("change"));
   }
 
   form.addEventListener("submit", async (event) => {
