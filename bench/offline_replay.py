@@ -55,6 +55,7 @@ OUTBOX_BYTES = """async () => {
     const size = (sealed) => sealed.data.byteLength + sealed.iv.byteLength;
     const encoder = new TextEncoder();
     const all = await KioskOutbox.requests();
+    const db = await idb.openDB("kiosk-outbox");
     const totals = {requests: all.length, sealed: 0, plain: 0, photos: 0, photo_sealed: 0,
                     photo_plain: 0, claims: new Set(all.map((r) => r.reference)).size};
     for (const request of all) {
@@ -62,10 +63,11 @@ OUTBOX_BYTES = """async () => {
         totals.sealed += size(request.sealed);
         totals.plain += encoder.encode(JSON.stringify(fields)).length;
         if (file) {
+            const photo = await db.get("photos", request.id);
             totals.photos += 1;
-            totals.photo_sealed += size(request.photo.sealed);
+            totals.photo_sealed += size(photo.sealed);
             totals.photo_plain += file.size;
-            totals.sealed += size(request.photo.sealed);
+            totals.sealed += size(photo.sealed);
             totals.plain += file.size;
         }
     }

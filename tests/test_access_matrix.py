@@ -121,6 +121,13 @@ EXPECTED = {
     "kiosk:customer-claims": "302 200 200 200 200 200 302",
     "kiosk:home": "302 200 200 200 200 200 302",
     "kiosk:lock": "302 302 302 302 302 302 302",
+    # The offline page names nobody; the shells are for a store's tablet only.
+    "kiosk:offline": "302 200 200 200 200 200 200",
+    "kiosk:home-shell": "302 404 404 404 404 404 302",
+    "kiosk:review-shell": "302 404 404 404 404 404 302",
+    "kiosk:result-shell": "302 404 404 404 404 404 302",
+    "kiosk:step-shell": "302 404 404 404 404 404 302",
+    "kiosk:service-worker": "200 200 200 200 200 200 200",
     # No outbox token: refused to all, as signed out off a tablet.
     "kiosk:outbox": "403 403 403 403 403 403 403",
     "kiosk:photo": "302 200 404 200 404 200 302",
@@ -219,6 +226,7 @@ class World:
             "kiosk:claim-receipt": {"reference": self.claim.reference},
             "kiosk:claim-step": {"reference": self.draft.reference, "step": "customer"},
             "kiosk:unlock-pin": {"user_id": self.users["associate A"].pk},
+            "kiosk:step-shell": {"step": "customer"},
             "kiosk:photo": {"pk": self.photo.pk},
             "kiosk:photo-thumbnail": {"pk": self.photo.pk},
             "kiosk:photo-remove": {"reference": self.draft.reference, "pk": self.draft_photo.pk},
@@ -305,4 +313,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 819  # the matrix: 117 URLs × 7 users
+    assert len(names) * len(WHO) == 861  # the matrix: 123 URLs × 7 users

@@ -82,10 +82,13 @@ class ClaimStepForm(forms.ModelForm):
         )
 
     def input_order(self) -> tuple[int, int] | None:
-        """When this input was given: the page's render time and the tablet's save count.
+        """When this input was given: a time in milliseconds and the tablet's save count.
 
-        The step page carries its render time, and kiosk.js counts the saves it sends
-        from it. A post without them (no JavaScript) or with anything else has no order.
+        The step page carries its render time in `page_rendered_at`; kiosk.js puts there
+        the time each save is made instead (the tablet's clock), and counts the saves it
+        sends from the page, so that the input given last wins across the page's saves,
+        two tabs and the outbox's replays. A post without them, or with anything else,
+        has no order.
         """
         try:
             order = (int(self.data["page_rendered_at"]), int(self.data.get("input_sequence", 0)))

@@ -98,7 +98,9 @@
 
   // Saved as the associate goes: each change is sent in the background, and whatever is
   // still unsent when the page is hidden or closed goes with `keepalive`. Each save is
-  // numbered, so that the server can tell an older one that arrives late.
+  // stamped with when it was made (this tablet's clock, in the field page_rendered_at)
+  // and numbered, so that the server can tell an older one that arrives late, from
+  // this page, another tab or the outbox: the input given last wins.
   const stepForm = document.querySelector("form.claim-form[data-step]:not([data-step=review])");
   if (stepForm && window.fetch) {
     let dirty = false;
@@ -113,6 +115,7 @@
         if (value instanceof File) data.delete(key);
       }
       data.set("nav", "autosave");
+      data.set("page_rendered_at", Date.now());
       data.set("request_id", newId());
       saveState("saving");
       return fetch(stepForm.action || location.href, {
@@ -136,6 +139,7 @@
       dirty = false;
       clearTimeout(timer);
       sequence.value = Number(sequence.value) + 1;
+      stepForm.elements.page_rendered_at.value = Date.now();
     });
     stepForm.addEventListener("reset", () => { dirty = false; clearTimeout(timer); });
     window.addEventListener("pagehide", () => save(true));

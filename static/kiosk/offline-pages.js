@@ -79,6 +79,11 @@
     const madeHere = (await outbox.requestsFor(reference)).some((r) => r.kind === "start");
     if (fields) setValues(form, fields);
     else if (!madeHere) markOnServer(form);
+    else if (step === "address") {
+      // As the server does: the shipping address starts with the customer's name.
+      const customer = (await outbox.waitingFields(reference, "customer")) || [];
+      setValues(form, customer.filter(([name]) => name === "ship_first_name" || name === "ship_last_name"));
+    }
     if (form.dataset.uploadUrl) await keptPhotos();
   }
 
@@ -86,6 +91,7 @@
   async function fillReview(summary) {
     const labels = JSON.parse(document.getElementById("field-labels").textContent);
     const madeHere = (await outbox.requestsFor(reference)).some((r) => r.kind === "start");
+    const cards = {};
     for (const [step, fieldLabels] of Object.entries(labels)) {
       const fields = await outbox.waitingFields(reference, step);
       const card = document.createElement("div");
@@ -110,6 +116,22 @@
         list.append(term, detail);
       }
       summary.append(card);
+      cards[step] = list;
+    }
+    // The photos waiting for the claim, under their step, so that the customer sees them.
+    await keptPhotos();
+    for (const photo of window.KioskKeptPhotos) {
+      const list = cards[photo.kind === "receipt" ? "warranty" : "item"];
+      if (!list) continue;
+      const term = document.createElement("dt");
+      term.textContent = photo.kind === "receipt" ? "Receipt photo" : "Item photo";
+      const detail = document.createElement("dd");
+      const image = document.createElement("img");
+      image.src = URL.createObjectURL(photo.file);
+      image.alt = term.textContent + " (kept on this tablet)";
+      image.className = "review-kept-photo";
+      detail.append(image);
+      list.append(term, detail);
     }
     const signature = await outbox.waitingFields(reference, "signature");
     const data = signature && signature.find(([name]) => name === "signature_data");

@@ -64,7 +64,7 @@
     let answer = {};
     try { answer = await response.json(); } catch (error) { /* not JSON: a proxy's page */ }
     if (response.ok && answer.status) {
-      await outbox.remove(request.seq);
+      await outbox.remove(request);
       if (answer.status === "needs_correction") {
         await outbox.noticePut({
           reference: request.reference,

@@ -19,7 +19,9 @@
         const requests = db.createObjectStore("requests", { keyPath: "seq", autoIncrement: true });
         requests.createIndex("reference", "reference");
         requests.createIndex("id", "id", { unique: true });
-                db.createObjectStore("notices", { keyPath: "reference" });
+        // Photos apart, by their request's id: listing the requests reads no photo.
+        db.createObjectStore("photos", { keyPath: "id" });
+        db.createObjectStore("notices", { keyPath: "reference" });
       },
     });
     return opened;
@@ -89,10 +91,16 @@
       nextAt: 0,
       message: "",
       sealed: await seal({ token, fields }),
-      photo: file ? { type: file.type, sealed: await encrypt(await file.arrayBuffer()) } : null,
+      photo: Boolean(file),
     };
+    const photo = file
+      ? { id: request.id, type: file.type, sealed: await encrypt(await file.arrayBuffer()) }
+      : null;
     const db = await database();
-    await db.add("requests", request);
+    const transaction = db.transaction(["requests", "photos"], "readwrite");
+    if (photo) transaction.objectStore("photos").put(photo);
+    transaction.objectStore("requests").add(request);
+    await transaction.done;
     changed();
     return request.id;
   }
@@ -107,9 +115,8 @@
 
   async function contents(request) {
     const { token, fields } = await unseal(request.sealed);
-    const file = request.photo
-      ? new Blob([await decrypt(request.photo.sealed)], { type: request.photo.type })
-      : null;
+    const photo = request.photo ? await (await database()).get("photos", request.id) : null;
+    const file = photo ? new Blob([await decrypt(photo.sealed)], { type: photo.type }) : null;
     return { token, fields, file };
   }
 
@@ -124,8 +131,11 @@
     changed();
   }
 
-  async function remove(seq) {
-    await (await database()).delete("requests", seq);
+  async function remove(request) {
+    const transaction = (await database()).transaction(["requests", "photos"], "readwrite");
+    transaction.objectStore("requests").delete(request.seq);
+    transaction.objectStore("photos").delete(request.id);
+    await transaction.done;
     changed();
   }
 
@@ -136,8 +146,7 @@
       if (request.kind !== "photo" || request.state === "sending") continue;
       const { fields } = await unseal(request.sealed);
       if (fields.some(([name, value]) => name === "photo_id" && value === photoId)) {
-        await db.delete("requests", request.seq);
-        changed();
+        await remove(request);
         return true;
       }
     }

@@ -73,7 +73,7 @@
       dismiss.textContent = "Dismiss";
       dismiss.addEventListener("click", async () => {
         for (const request of requests) {
-          if (request.reference === notice.reference && request.state === "refused") await outbox.remove(request.seq);
+          if (request.reference === notice.reference && request.state === "refused") await outbox.remove(request);
         }
         await outbox.noticeRemove(notice.reference);
       });
@@ -116,8 +116,13 @@
     if (document.visibilityState === "visible") send(false);
   });
   setInterval(() => { if (navigator.onLine !== false) send(false); }, TIMER_MS);
+  // At most every half second: a replay changes the outbox hundreds of times.
+  let showing = null;
+  const showSoon = () => {
+    showing = showing || setTimeout(() => { showing = null; show(); }, 500);
+  };
   try {
-    new BroadcastChannel("kiosk-outbox").addEventListener("message", () => show());
+    new BroadcastChannel("kiosk-outbox").addEventListener("message", showSoon);
   } catch (error) { /* no BroadcastChannel: the timer shows it */ }
 
   for (const button of document.querySelectorAll("[data-reload]")) {
