@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from kiosk.forms import CustomerForm
 from kiosk.models import Claim
+from kiosk.services.drafts import claim_prefilled
 from kiosk.steps import FORM_STEPS, PAGES, REVIEW, SIGNATURE, STEPS_BY_SLUG, FormStep
 
 # Put in a shell where the claim's reference goes; not a reference the portal makes.
@@ -45,21 +46,7 @@ SERVER_TIMEOUT_MS = 20_000
 
 
 def _shell_claim(request: HttpRequest) -> Claim:
-    store = request.tablet.store
-    return Claim(
-        store=store,
-        reference=SHELL_REFERENCE,
-        receipt_required=store.receipt_required,
-        warranty_period=store.default_warranty_period,
-        ship_country=store.default_country,
-        ship_state=store.default_state,
-        address_origin=store.default_address_origin,
-        sales_channel=store.default_sales_channel,
-        claim_category=store.default_claim_category,
-        claim_filed_from=store.default_claim_filed_from,
-        from_valet=store.default_from_valet,
-        require_customer_signature=store.default_require_customer_signature,
-    )
+    return claim_prefilled(store=request.tablet.store, reference=SHELL_REFERENCE)
 
 
 def _shell_context(step, claim: Claim) -> dict:

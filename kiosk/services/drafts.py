@@ -67,9 +67,16 @@ def claim_start(
 
 
 def _claim_create(*, store: Store, associate: AbstractBaseUser, **fields) -> Claim:
-    return Claim.objects.create(
+    claim = claim_prefilled(store=store, **fields)
+    claim.created_by = associate
+    claim.save(force_insert=True)
+    return claim
+
+
+def claim_prefilled(*, store: Store, **fields) -> Claim:
+    """A new claim at a store, not saved, prefilled from the store's policy."""
+    return Claim(
         store=store,
-        created_by=associate,
         receipt_required=store.receipt_required,
         warranty_period=store.default_warranty_period,
         ship_country=store.default_country,
