@@ -99,8 +99,8 @@ class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         message = f"{signed_out} tablet(s) signed out."
         if stranded:
             message += (
-                f" {stranded} claim(s) waiting on them are stranded there: a signed-out "
-                "tablet cannot send them."
+                f" {stranded} claim(s) waiting on them stay there, unsent, until the tablet "
+                "is signed in again and the associate who wrote them unlocks it."
             )
         self.message_user(request, message, messages.WARNING if stranded else messages.SUCCESS)
 

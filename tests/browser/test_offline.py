@@ -15,7 +15,8 @@ from django.http import HttpResponse
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from kiosk import urls as kiosk_urls
-from kiosk.models import Claim, ClaimAttachment
+from kiosk.models import Claim, ClaimAttachment, Tablet
+from kiosk.services.tablets import tablet_sign_out
 from tests.browser.conftest import PIN, Photos, sign, sign_in_tablet, tap_pin
 from tests.browser.test_claim_flow import CLAIMS_PATH
 
@@ -478,3 +479,33 @@ def test_ten_drops_with_failing_answers_reloads_and_two_tabs_lose_nothing_and_fi
     numbers = [r.response_body["payload"]["sourceOrderId"] for r in filed]
     assert len(filed) == 10
     assert sorted(numbers) == sorted(claims.values_list("claim_number", flat=True))
+
+
+def test_claims_waiting_on_a_tablet_signed_out_go_out_once_it_is_signed_in_and_unlocked_again(
+    tablet_context: BrowserContext, tablet: Page, manager, associate, pins
+):
+    page = tablet
+    unlock(page, manager)
+    tablet_context.set_offline(True)
+    fill_customer(page, first="Robin")
+    page.get_by_role("button", name="Start a new claim").click()
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    tablet_sign_out(tablet=Tablet.objects.get(), by=manager)  # as the desk's override does
+
+    tablet_context.set_offline(False)
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert not Claim.objects.exists()
+
+    sign_in_tablet(page, manager)
+    # Signed in again: the old sign-in's token is refused, the claim still waits.
+    expect(page.get_by_test_id("outbox-indicator")).to_have_text("1 claim waiting to send")
+    time.sleep(4)  # a replay or more, refused
+    assert not Claim.objects.exists()
+    tap_pin(page, "Alex", PIN)
+    wait_until(lambda: waiting_requests(page) == 0)
+    claim = Claim.objects.get()
+    assert claim.reference == reference
+    assert (claim.customer_email, claim.created_by) == ("robin.doe@example.com", associate)
+    expect(page.get_by_test_id("outbox-indicator")).to_be_hidden()
