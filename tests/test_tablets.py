@@ -365,4 +365,4 @@ def test_a_manager_can_sign_a_tablet_out_despite_the_claims_waiting_on_it(
     waiting.refresh_from_db()
 
     assert waiting.signed_out_at is not None and waiting.signed_out_by == manager
-    assert "1 tablet(s) signed out. 2 claim(s) waiting on them are stranded" in page.decode()
+    assert "1 tablet(s) signed out. 2 claim(s) waiting on them stay there, unsent" in page.decode()

@@ -86,6 +86,8 @@
     }
     if (response.status === 403 && answer.status === "refused") {
       await later(request, answer.message, RETRY_MOST_MS);
+      request.state = "blocked";  // until someone unlocks the tablet: see replay's `unlocked`
+      await outbox.update(request);
       return "stop";
     }
     if (response.status >= 400 && response.status < 500 && response.status !== 429 && answer.status === "refused") {
@@ -161,11 +163,14 @@
     }
   }
 
-  // Send what is due; `now` (the connection is back) first clears every request's wait.
-  async function replay(url, { now = false } = {}) {
-    if (now) {
+  // Send what is due. `now` (the connection is back) first clears every request's wait;
+  // `unlocked` (someone unlocked the tablet: a token of now) clears the waits of those
+  // the server refused for the tablet's sign-in or their token.
+  async function replay(url, { now = false, unlocked = false } = {}) {
+    if (now || unlocked) {
       for (const request of await scope.KioskOutbox.requests()) {
-        if (request.state !== "refused" && request.nextAt) {
+        const due = now ? request.state !== "refused" : request.state === "blocked";
+        if (due && request.nextAt) {
           request.nextAt = 0;
           await scope.KioskOutbox.update(request);
         }

@@ -139,11 +139,12 @@
     changed();
   }
 
-  // A photo not sent yet, removed by the associate: nothing of it stays. Whether it was.
+  // A photo not sent yet, removed by the associate: nothing of it stays here. Whether it
+  // was here (it may be on its way: photos.js also asks the server to remove it).
   async function removePhoto(photoId) {
     const db = await database();
     for (const request of await db.getAll("requests")) {
-      if (request.kind !== "photo" || request.state === "sending") continue;
+      if (request.kind !== "photo") continue;
       const { fields } = await unseal(request.sealed);
       if (fields.some(([name, value]) => name === "photo_id" && value === photoId)) {
         await remove(request);

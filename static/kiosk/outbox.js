@@ -37,7 +37,7 @@
     const requests = await outbox.requests();
     const waiting = new Map();  // reference → its requests not refused
     for (const request of requests) {
-      if (request.state === "refused") continue;
+      if (request.state === "refused") continue;  // shown as a correction instead
       if (!waiting.has(request.reference)) waiting.set(request.reference, []);
       waiting.get(request.reference).push(request);
     }
@@ -101,10 +101,10 @@
   }
 
   let sending = null;
-  function send(now) {
+  function send(now, unlocked = false) {
     if (!sending) {
       sending = ready
-        .then(() => outbox.replay(outboxUrl, { now }))
+        .then(() => outbox.replay(outboxUrl, { now, unlocked }))
         .catch(() => {})
         .finally(() => { sending = null; show(); });
     }
@@ -162,5 +162,5 @@
   if (!associate && !document.querySelector("[data-testid=offline-page]")) window.KioskOutboxPage.lock();
 
   show();
-  send(false);
+  send(false, Boolean(body.dataset.outboxToken));
 })();

@@ -201,22 +201,22 @@
     form.requestSubmit(submitter);
   });
 
-  // A photo kept on this tablet: gone from the outbox if it is still there, else (sent
-  // meanwhile) removed on the server by its id, through the outbox.
+  // A photo kept on this tablet: gone from the outbox, and removed on the server by its
+  // id through the outbox too, in case it was on its way (a removal of a photo the server
+  // never had does nothing).
   form.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-remove-kept]");
     if (!button) return;
     const outbox = window.KioskOutbox;
     const photoId = button.dataset.removeKept;
     button.disabled = true;
-    if (!(await outbox.removePhoto(photoId))) {
-      const session = await outbox.sessionGet();
-      const reference = /^\/claims\/([^/]+)\//.exec(location.pathname)[1];
-      await outbox.enqueue({
-        kind: "remove_photo", reference, associate: session && session.associate,
-        token: session && session.token, fields: [["photo_id", photoId]],
-      });
-    }
+    await outbox.removePhoto(photoId);
+    const session = await outbox.sessionGet();
+    const reference = /^\/claims\/([^/]+)\//.exec(location.pathname)[1];
+    await outbox.enqueue({
+      kind: "remove_photo", reference, associate: session && session.associate,
+      token: session && session.token, fields: [["photo_id", photoId]],
+    });
     button.closest("figure").remove();
   });
 

@@ -228,6 +228,11 @@ def test_a_receipt_photo_picked_offline_is_kept_then_uploaded_by_itself(
     tile = page.get_by_test_id("attachments-receipt").locator(".attachment.kept")
     expect(tile).to_contain_text("Kept on this tablet: uploads when the connection is back")
     expect(tile.get_by_role("button", name="Try again")).to_have_count(0)
+    # A second one, picked by mistake and removed while still kept: it never arrives.
+    page.set_input_files("#id_receipt_photos", photos.item)
+    expect(tile).to_have_count(2)
+    tile.nth(1).get_by_role("button", name="Remove").click()
+    expect(tile).to_have_count(1)
     expect(page.get_by_test_id("outbox-indicator")).to_have_text("1 claim waiting to send")
     screenshot(page, "receipt-kept")
     claim = Claim.objects.get(reference=reference)
@@ -239,7 +244,8 @@ def test_a_receipt_photo_picked_offline_is_kept_then_uploaded_by_itself(
     next_step(page, "address")  # online again: the server's page, which knows the photo
     page.get_by_role("button", name="← Warranty & receipt").click()
     expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
-    assert claim.attachments.filter(kind="receipt").count() == 1
+    assert claim.attachments.current().filter(kind="receipt").count() == 1
+    assert claim.attachments.get(kind="receipt").width == 300  # the receipt, not the item
 
 
 def test_next_offline_shows_the_portals_next_step_and_back_goes_one_step_back(
