@@ -345,10 +345,10 @@ def test_fault_rate_limit_sends_retry_after_when_set(
 
 
 def test_fault_hang_never_answers(sandbox: SandboxServer, claim_body: dict) -> None:
-    sandbox.set_faults(mode="hang", hang_seconds=0.5)
+    sandbox.set_faults(mode="hang", hang_seconds=6.0)
 
-    with pytest.raises(requests.ReadTimeout):
-        post_claim(sandbox.url, claim_body, timeout=0.2)
+    with pytest.raises(requests.ReadTimeout):  # late enough that a loaded machine recorded it
+        post_claim(sandbox.url, claim_body, timeout=2.0)
 
     recorded = sandbox.received[-1]
     assert (recorded.fault, recorded.response_status, recorded.response_body) == (
@@ -722,10 +722,12 @@ def test_fault_after_filing_loses_the_answer_and_the_retry_replays_it(
     sandbox: SandboxServer, claim_body: dict, mode: str
 ) -> None:
     # No ``times``: the fault hits every filed claim, but replays file nothing.
-    sandbox.set_faults(mode=mode, after_filing=True, hang_seconds=0.5)
+    # The client gives up well before the hang ends, and late enough that a loaded
+    # machine has filed the claim by then (0.2 s was not, with three test passes at once).
+    sandbox.set_faults(mode=mode, after_filing=True, hang_seconds=6.0)
 
     try:
-        lost = post_keyed(sandbox.url, claim_body, "key-8", timeout=0.2)
+        lost = post_keyed(sandbox.url, claim_body, "key-8", timeout=3.0)
     except requests.RequestException:
         lost = None
     [source_order_id] = sandbox.claims
