@@ -96,7 +96,7 @@ def busy_until_ready_offline(page: Page) -> None:
         page.keyboard.press("Shift")
         return page.evaluate(SHELLS_KEPT) == 8
 
-    wait_until(ready, timeout=20)
+    wait_until(ready, timeout=60)
 
 
 def test_the_idle_lock_while_a_claim_waits_shows_nothing_and_the_claim_still_goes_out(
