@@ -38,17 +38,13 @@ def wait_until_ready_offline(page: Page) -> None:
         if (!navigator.serviceWorker.controller) return 0;
         return (await (await caches.open("kiosk-shells")).keys()).length;
     }"""
+    worker = """navigator.serviceWorker.getRegistration().then((r) => r
+        ? [r.installing, r.waiting, r.active].map((w) => w && w.state).join("/") : "none")"""
     # A minute: with three test passes at once, installing takes its time.
     wait_until(
         lambda: page.evaluate(shells) == 8,
         timeout=60,
-        describe=lambda: (
-            f"{page.evaluate(shells)} shells, the service worker: "
-            + page.evaluate(
-                "navigator.serviceWorker.getRegistration().then((r) => "
-                "r ? [r.installing, r.waiting, r.active].map((w) => w && w.state).join('/') : 'none')"
-            )
-        ),
+        describe=lambda: f"{page.evaluate(shells)} shells; the worker: {page.evaluate(worker)}",
     )
 
 
