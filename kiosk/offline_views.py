@@ -19,7 +19,16 @@ from django.views.decorators.http import require_GET
 from kiosk.forms import CustomerForm
 from kiosk.models import Claim
 from kiosk.services.drafts import claim_prefilled
-from kiosk.steps import FORM_STEPS, PAGES, REVIEW, SIGNATURE, STEPS_BY_SLUG, FormStep
+from kiosk.steps import (
+    FORM_STEPS,
+    PAGES,
+    REVIEW,
+    SIGNATURE,
+    STEPS_BY_SLUG,
+    FormStep,
+    step_after,
+    step_before,
+)
 
 # Put in a shell where the claim's reference goes; not a reference the portal makes.
 SHELL_REFERENCE = "R-SHELLREFERENCE"
@@ -59,8 +68,8 @@ def _shell_context(step, claim: Claim) -> dict:
         "claim": claim,
         "step": step,
         "steps": [(page, False) for page in PAGES],
-        "previous_step": PAGES[PAGES.index(step) - 1] if PAGES.index(step) else None,
-        "next_step": PAGES[PAGES.index(step) + 1] if step != PAGES[-1] else None,
+        "previous_step": step_before(step),
+        "next_step": step_after(step),
         "api_error": "",
         "attachments_by_kind": {},
         "page_rendered_at": 0,

@@ -36,12 +36,11 @@ from kiosk.services.drafts import (
 )
 from kiosk.services.outbox import outbox_user, tablet_report_waiting
 from kiosk.services.submission import claim_submit
-from kiosk.steps import FORM_STEPS, first_incomplete_step, page_to_correct
+from kiosk.steps import STEPS_BY_SLUG, FormStep, first_incomplete_step, page_to_correct
 from kiosk.validators import tablet_made_id
 
 TOKEN_HEADER = "X-Kiosk-Outbox-Token"
 WAITING_HEADER = "X-Kiosk-Waiting"
-FORM_STEPS_BY_SLUG = {step.slug: step for step in FORM_STEPS}
 SIGNED_OUT = "This tablet is signed out. Ask a manager to sign it in again; the claims wait on it."
 TOKEN_REFUSED = (
     "The claims kept on this tablet can no longer be sent in their associate's name. "
@@ -112,8 +111,8 @@ def _start(tablet: Tablet, user: AbstractBaseUser, reference: str) -> JsonRespon
 
 
 def _save(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:
-    step = FORM_STEPS_BY_SLUG.get(request.POST.get("step", ""))
-    if step is None:
+    step = STEPS_BY_SLUG.get(request.POST.get("step", ""))
+    if not isinstance(step, FormStep):
         return _refused(400, "bad_request", "Unknown step.")
     try:
         complete = step.replay(claim, request.POST, save_id=item_id)
