@@ -27,7 +27,8 @@ SECURE_HSTS_SECONDS = 0
 # Retries come quickly in tests; the limits stay as configured unless a test changes them.
 DELIVERY_BACKOFF_BASE = 0.05
 DELIVERY_BACKOFF_CAP = 0.2
-# The sandbox records a claim before it answers: no need to wait before a lookup.
+# The sandbox records a claim before it answers: a test need not wait before a lookup,
+# unless the client may give up before the sandbox has read the request (tests/test_soak.py).
 DELIVERY_LOOKUP_DELAY = 0.0
 # The suite runs on whatever DATABASE_URL names: SQLite by default, PostgreSQL under
 # `python -m tests.postgres_cluster -- pytest`. Worker processes started by tests reach

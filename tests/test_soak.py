@@ -72,7 +72,12 @@ def test_soak_1000_claims_with_30_percent_transient_faults(
     store, associate, soak_sandbox, worker_pool
 ):
     soak_sandbox.set_faults(mix=TRANSIENT_FAULTS, probability=0.3, seed=1234, hang_seconds=1.0)
-    env = worker_env(api_url=soak_sandbox.url, ORDERPROTECTION_READ_TIMEOUT="0.5")
+    # A request the sandbox reads after the client gave up (a busy machine) is filed
+    # late: the lookup waits for it, as in production (30 s there), or it misses it and
+    # the claim is sent twice.
+    env = worker_env(
+        api_url=soak_sandbox.url, ORDERPROTECTION_READ_TIMEOUT="0.5", DELIVERY_LOOKUP_DELAY="5"
+    )
     claims = queue_claims(store, associate, 1000)
     pool = worker_pool(env, count=4)
 
