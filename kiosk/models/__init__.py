@@ -2,6 +2,7 @@
 
 from kiosk.models.attachment import ClaimAttachment, attachment_upload_to, thumbnail_upload_to
 from kiosk.models.audit import ManagerAction
+from kiosk.models.catalog import Product, Variant, variant_search_text
 from kiosk.models.claim import (
     CLAIM_REFERENCE_ALPHABET,
     CLAIM_REFERENCE_PATTERN,
@@ -26,12 +27,15 @@ __all__ = [
     "ClaimStateChange",
     "Lockout",
     "ManagerAction",
+    "Product",
     "Store",
     "DeliveryAttempt",
     "Tablet",
+    "Variant",
     "WebhookEvent",
     "attachment_upload_to",
     "editable_claims",
     "new_claim_reference",
     "thumbnail_upload_to",
+    "variant_search_text",
 ]

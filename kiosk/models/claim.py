@@ -111,6 +111,11 @@ class Claim(models.Model):
     )
     item_details = models.TextField(blank=True)
     item_sub_issue_id = models.CharField(max_length=100, blank=True)
+    # The catalog's variant the associate picked: its ids and image are sent with the item.
+    catalog_variant = models.ForeignKey(
+        "kiosk.Variant", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    item_product_image_url = models.URLField("product image URL", max_length=1000, blank=True)
 
     # Warranty
     date_of_purchase = models.DateField(null=True, blank=True)
