@@ -439,6 +439,9 @@ KIOSK_DRAFT_RESUME_SECONDS = env.float("KIOSK_DRAFT_RESUME_SECONDS", default=60 
 KIOSK_OUTBOX_TOKEN_SECONDS = env.float("KIOSK_OUTBOX_TOKEN_SECONDS", default=7 * 24 * 60 * 60)
 # How long a filed claim's confirmation stays up before the tablet returns to the start.
 KIOSK_CONFIRMATION_SECONDS = env.float("KIOSK_CONFIRMATION_SECONDS", default=60)
+# Search as you type on the Item step: at most this many results, from this many characters.
+KIOSK_CATALOG_RESULTS = env.int("KIOSK_CATALOG_RESULTS", default=20)
+KIOSK_CATALOG_QUERY_MIN_CHARS = env.int("KIOSK_CATALOG_QUERY_MIN_CHARS", default=2)
 # How often the result page of a claim still on its way reloads to show its claim number.
 KIOSK_RESULT_REFRESH_SECONDS = env.float("KIOSK_RESULT_REFRESH_SECONDS", default=5)
 
@@ -507,6 +510,9 @@ PERMISSIONS_POLICY = env.str(
     default="camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
     "display-capture=(), fullscreen=(self)",
 )
+# Where the catalog's product pictures are (e.g. https://cdn.shopify.com): the tablet
+# shows them in search results. Empty: only pictures the portal serves itself show.
+CATALOG_IMAGE_HOSTS = env.list("CATALOG_IMAGE_HOSTS", default=[])
 # Django's Content-Security-Policy: every script and style from the portal's own files,
 # none inline. Photos previewed before upload are blob: URLs; the signature pad draws on
 # a canvas.
@@ -514,7 +520,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
+    "img-src": [CSP.SELF, "data:", "blob:", *CATALOG_IMAGE_HOSTS],
     "connect-src": [CSP.SELF],
     # The service worker that keeps the portal answering offline (static/), ours alone.
     "worker-src": [CSP.SELF],

@@ -44,6 +44,7 @@ TABLET_ASSETS = [
     "kiosk/kiosk.js",
     "kiosk/photos.js",
     "kiosk/coverage.js",
+    "kiosk/catalog.js",
     "kiosk/outbox-store.js",
     "kiosk/outbox-replay.js",
     "kiosk/outbox.js",
@@ -64,6 +65,7 @@ def _shell_context(step, claim: Claim) -> dict:
     return {
         "address_origins": settings.ADDRESS_ORIGIN_SUGGESTIONS,
         "image_max_side": settings.IMAGE_MAX_SIDE,
+        "catalog_min_chars": settings.KIOSK_CATALOG_QUERY_MIN_CHARS,
         "subdivisions_url": reverse("kiosk:subdivisions"),
         "claim": claim,
         "step": step,

@@ -70,6 +70,7 @@ class Step:
             "api_error": claim.last_error if self.shows_api_error(claim) else "",
             "address_origins": settings.ADDRESS_ORIGIN_SUGGESTIONS,
             "image_max_side": settings.IMAGE_MAX_SIDE,
+            "catalog_min_chars": settings.KIOSK_CATALOG_QUERY_MIN_CHARS,
             "subdivisions_url": reverse("kiosk:subdivisions"),
             "attachments_by_kind": {
                 kind: claim.attachments_of(kind) for kind in ClaimAttachment.Kind.values

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiosk import offline_views, outbox_views, photo_views, tablet_views, views
+from kiosk import catalog_views, offline_views, outbox_views, photo_views, tablet_views, views
 
 app_name = "kiosk"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("tablet/offline/result/", offline_views.result_shell, name="result-shell"),
     path("tablet/offline/steps/<slug:step>/", offline_views.step_shell, name="step-shell"),
     path("tablet/outbox/", outbox_views.outbox, name="outbox"),
+    path("tablet/catalog/", catalog_views.catalog_copy_view, name="catalog-copy"),
     path("claims/new/", views.claim_new, name="claim-new"),
     path("claims/subdivisions/", views.subdivisions, name="subdivisions"),
     path("claims/customer/", views.customer_claims_view, name="customer-claims"),
@@ -28,6 +29,11 @@ urlpatterns = [
     path("claims/<str:reference>/result/", views.claim_result, name="claim-result"),
     path("claims/<str:reference>/receipt/", views.claim_receipt, name="claim-receipt"),
     path("claims/<str:reference>/coverage/", views.claim_coverage_view, name="claim-coverage"),
+    path(
+        "claims/<str:reference>/catalog/",
+        catalog_views.catalog_search_view,
+        name="catalog-search",
+    ),
     path("claims/<str:reference>/photos/", photo_views.photo_upload, name="photo-upload"),
     path(
         "claims/<str:reference>/photos/<int:pk>/remove/",

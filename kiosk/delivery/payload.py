@@ -51,7 +51,8 @@ def claim_payload(*, claim: Claim, file_url: FileUrl) -> dict[str, Any]:
             sourceItemId=claim.item_source_item_id,
             sku=claim.item_sku,
             details=claim.item_details,
-            productImage=product_images[0] if product_images else None,
+            # A photo of the product taken at the counter, else the catalog's picture.
+            productImage=product_images[0] if product_images else claim.item_product_image_url,
             price=float(claim.item_price) if claim.item_price is not None else None,
             subIssueId=claim.item_sub_issue_id,
         ),

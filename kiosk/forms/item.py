@@ -1,10 +1,12 @@
-from crispy_forms.layout import Fieldset, Layout
+from crispy_forms.layout import HTML, Layout
 from django import forms
 
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import ImageUploadField, attachment_thumbnails, columns
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.selectors.catalog import store_variants
+from kiosk.services.catalog_items import item_fields_from_variant
 from kiosk.validators import validate_two_decimals
 
 
@@ -29,21 +31,17 @@ class ItemForm(ClaimStepForm):
             "item_sku",
             "item_price",
             "item_details",
-            "item_source_product_id",
-            "item_source_variant_id",
-            "item_source_item_id",
-            "item_sub_issue_id",
+            "catalog_variant",
         ]
         labels = {
             "item_name": "Item name",
             "item_price": "Price paid",
             "item_details": "What is wrong with it?",
-            "item_source_product_id": "Product ID",
-            "item_source_variant_id": "Variant ID",
-            "item_source_item_id": "Item ID",
-            "item_sub_issue_id": "Sub-issue ID",
         }
-        widgets = {"item_details": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "item_details": forms.Textarea(attrs={"rows": 3}),
+            "catalog_variant": forms.HiddenInput(attrs={"data-catalog-variant": ""}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,7 +52,14 @@ class ItemForm(ClaimStepForm):
             "In the customer's words. Sent as the item's details and as the product's description."
         )
         self.fields["item_price"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+        variant = self.fields["catalog_variant"]
+        variant.queryset = store_variants(store=self.claim.store).select_related("product")
+        variant.error_messages["invalid_choice"] = (
+            "That product is no longer in this store's catalog: find it again, or type it in."
+        )
         self.helper.layout = Layout(
+            HTML('{% include "kiosk/includes/catalog_search.html" %}'),
+            "catalog_variant",
             "item_name",
             columns("item_sku", "item_price"),
             "item_details",
@@ -62,11 +67,6 @@ class ItemForm(ClaimStepForm):
             attachment_thumbnails("item"),
             "product_image",
             attachment_thumbnails("product"),
-            Fieldset(
-                "Catalogue references (optional)",
-                columns("item_source_product_id", "item_source_variant_id"),
-                columns("item_source_item_id", "item_sub_issue_id"),
-            ),
         )
 
     def clean_item_price(self):
@@ -79,4 +79,10 @@ class ItemForm(ClaimStepForm):
         cleaned = super().clean()
         if not self.has_error("item_photos") and not self.attachment_count("item"):
             self.add_error("item_photos", "Add at least one photo of the item.")
+        if not self.has_error("catalog_variant"):
+            fields = item_fields_from_variant(
+                claim=self.claim, variant=cleaned.get("catalog_variant")
+            )
+            for name, value in fields.items():
+                setattr(self.instance, name, value)
         return cleaned
