@@ -1,10 +1,53 @@
-// The Item step's "Find the product": search as you type in the store's catalog, a
-// hardware scanner's code and Enter, or the camera (scanner.js). A tap on a result
-// fills in the item; the server takes the product's ids and picture from the variant.
-// Offline, it searches this tablet's copy of the catalog (kept fresh in the background,
-// in IndexedDB: the catalog holds no customer's data).
+// The store's catalog on the tablet. On every unlocked page, the tablet's copy of it is
+// kept fresh in the background (IndexedDB; the catalog holds no customer's data). On the
+// Item step, "Find the product": search as you type, a hardware scanner's code and Enter,
+// or the camera (scanner.js); a tap on a result fills in the item, and the server takes
+// the product's ids and picture from the variant. Offline, the copy answers the search.
 (window.KioskOfflineFill || Promise.resolve()).then(function () {
   "use strict";
+
+  const copyUrl = document.body.dataset.catalogCopyUrl;
+  const COPY_MAX_AGE_MS = 10 * 60 * 1000;
+
+  const copy = {
+    async open() {
+      if (!copyUrl || !window.idb || !window.indexedDB) return null;
+      return window.idb.openDB("kiosk-catalog", 1, {
+        upgrade(db) { db.createObjectStore("copies", { keyPath: "url" }); },
+      });
+    },
+    async get() {
+      try {
+        const db = await copy.open();
+        return db ? await db.get("copies", copyUrl) : null;
+      } catch (error) { return null; }
+    },
+    // Fetched again when older than COPY_MAX_AGE_MS; 304 when the catalog is unchanged.
+    async refresh() {
+      const kept = await copy.get();
+      if (!copyUrl || (kept && Date.now() - kept.fetchedAt < COPY_MAX_AGE_MS)) return kept;
+      try {
+        const headers = { "X-Kiosk-Automatic": "1" };
+        if (kept) headers["If-None-Match"] = `"${kept.version}"`;
+        const response = await fetch(copyUrl, { credentials: "same-origin", headers });
+        const db = await copy.open();
+        if (!db) return kept;
+        if (response.status === 304 && kept) {
+          kept.fetchedAt = Date.now();
+          await db.put("copies", kept);
+          return kept;
+        }
+        if (!response.ok || !(response.headers.get("Content-Type") || "").includes("json")) return kept;
+        const body = await response.json();
+        const fresh = { url: copyUrl, version: body.version, entries: body.entries, fetchedAt: Date.now() };
+        await db.put("copies", fresh);
+        return fresh;
+      } catch (error) {
+        return kept;  // offline: the copy kept before
+      }
+    },
+  };
+  const refreshed = copy.refresh();
 
   const section = document.querySelector("[data-catalog]");
   if (!section) return;
@@ -19,7 +62,6 @@
   const minChars = Number(section.dataset.minChars) || 2;
   const SERVER_TIMEOUT_MS = 4000;
   const TYPING_PAUSE_MS = 150;
-  const COPY_MAX_AGE_MS = 10 * 60 * 1000;
   const RESULTS_MAX = 20;
   const price = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -27,45 +69,6 @@
   let active = -1;
   let searchSeq = 0;
   let timer = null;
-
-  // The tablet's copy of its store's catalog.
-  const copy = {
-    async open() {
-      if (!window.idb || !window.indexedDB) return null;
-      return window.idb.openDB("kiosk-catalog", 1, {
-        upgrade(db) { db.createObjectStore("copies", { keyPath: "url" }); },
-      });
-    },
-    async get() {
-      try {
-        const db = await copy.open();
-        return db ? await db.get("copies", section.dataset.copyUrl) : null;
-      } catch (error) { return null; }
-    },
-    async refresh() {
-      const kept = await copy.get();
-      if (kept && Date.now() - kept.fetchedAt < COPY_MAX_AGE_MS) return kept;
-      try {
-        const headers = { "X-Kiosk-Automatic": "1" };
-        if (kept) headers["If-None-Match"] = `"${kept.version}"`;
-        const response = await fetch(section.dataset.copyUrl, { credentials: "same-origin", headers });
-        const db = await copy.open();
-        if (!db) return kept;
-        if (response.status === 304 && kept) {
-          kept.fetchedAt = Date.now();
-          await db.put("copies", kept);
-          return kept;
-        }
-        if (!response.ok) return kept;
-        const body = await response.json();
-        const fresh = { url: section.dataset.copyUrl, version: body.version, entries: body.entries, fetchedAt: Date.now() };
-        await db.put("copies", fresh);
-        return fresh;
-      } catch (error) {
-        return kept;  // offline: the copy kept before
-      }
-    },
-  };
 
   // The same rules as the server's search (kiosk/selectors/catalog.py), on the copy.
   function barcodeReadings(code) {
@@ -271,7 +274,7 @@
   }
 
   // A variant kept on this tablet (offline) has no name on the page yet: the copy has it.
-  copy.refresh().then((kept) => {
+  refreshed.then((kept) => {
     if (!kept || !variantField.value || pickedName.textContent.trim()) return;
     const entry = kept.entries.find((e) => String(e.id) === variantField.value);
     if (entry) {
