@@ -14,6 +14,7 @@ from kiosk.admin.filters import (
     ClaimStateFilter,
     CustomerCopyFilter,
     DraftFilter,
+    ProductFilter,
     RefusingChangeList,
     StoreFilter,
     SubmittedFilter,
@@ -23,7 +24,7 @@ from kiosk.admin.filters import (
 )
 from kiosk.admin.pagination import EstimatedCountPaginator
 from kiosk.followup.tasks import customer_copy_retry
-from kiosk.forms import AddressForm, CustomerForm, IssueForm, ItemForm
+from kiosk.forms import AddressForm, CustomerForm, IssueForm
 from kiosk.models import Claim, ClaimAttachment, ClaimStateChange, DeliveryAttempt
 from kiosk.selectors.claim_search import claim_search_filter
 from kiosk.selectors.dashboard import PERIODS, dashboard_for
@@ -90,6 +91,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
         ("attention_reason", CheckedChoicesFieldListFilter),
         ClaimStateFilter,
         StoreFilter,
+        ProductFilter,
         ("issue_type", CheckedChoicesFieldListFilter),
         ("resolution", CheckedChoicesFieldListFilter),
         WarrantyOverrideFilter,
@@ -157,7 +159,23 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
         ),
         ("Images", {"fields": ["signature_image", "photos"]}),
         ("Customer", {"fields": CustomerForm.Meta.fields}),
-        ("Item", {"fields": ItemForm.Meta.fields}),
+        (
+            "Item",
+            {
+                "fields": [
+                    "catalog_product",
+                    "item_name",
+                    "item_sku",
+                    "item_price",
+                    "item_details",
+                    "item_source_product_id",
+                    "item_source_variant_id",
+                    "item_source_item_id",
+                    "item_sub_issue_id",
+                    "item_product_image_url",
+                ]
+            },
+        ),
         (
             "Warranty",
             {
@@ -242,6 +260,20 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
     def coverage(self, claim: Claim) -> str:
         coverage = claim_coverage(claim=claim)
         return coverage.label if coverage else "—"
+
+    @admin.display(description="From the catalog")
+    def catalog_product(self, claim: Claim) -> str:
+        variant = claim.catalog_variant
+        if variant is None:
+            return "— (typed in)"
+        url = reverse("admin:kiosk_product_change", args=[variant.product_id])
+        claims = reverse("admin:kiosk_claim_changelist") + f"?product={variant.product_id}"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">every claim of this product</a>',
+            url,
+            variant,
+            claims,
+        )
 
     @admin.display(description="Customer", ordering="ship_last_name")
     def customer_name(self, claim: Claim) -> str:

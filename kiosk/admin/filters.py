@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from kiosk.followup.claim_state import STATE_LABELS, claim_state_label
-from kiosk.models import Claim, ClaimStateChange
+from kiosk.models import Claim, ClaimStateChange, Product
 from kiosk.selectors.scoping import stores_visible_to
 
 
@@ -131,6 +131,29 @@ class StoreFilter(CheckedListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(store_id=self.value()) if self.value() else queryset
+
+
+class ProductFilter(CheckedListFilter):
+    """The claims about one product of the catalog (the dashboard links here); listed only
+    once chosen, as the catalog may hold thousands."""
+
+    title = "product"
+    parameter_name = "product"
+
+    def lookups(self, request, model_admin):
+        value = request.GET.get(self.parameter_name, "")
+        if not value.isdigit():
+            return []
+        chosen = Product.objects.filter(pk=value).values_list("pk", "name")
+        return [(str(pk), name) for pk, name in chosen]
+
+    def has_output(self):
+        return bool(self.lookup_choices)
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(catalog_variant__product_id=self.value())
+        return queryset
 
 
 class ClaimStateFilter(CheckedListFilter):

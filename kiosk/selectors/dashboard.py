@@ -13,6 +13,7 @@ from kiosk.selectors.scoping import claims_visible_to
 
 PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}
 CHART_WIDTH, CHART_HEIGHT = 720, 180
+PRODUCTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Dashboard:
     by_issue_type: list[tuple[str, str, int]]
     by_resolution: list[tuple[str, str, int]]
     by_store: list[tuple[int, str, int]]
+    by_product: list[tuple[int, str, int]]  # the most claimed products of the catalog
     bars: list[Bar]
     undelivered: int
     needs_attention: int
@@ -76,6 +78,12 @@ def dashboard_for(*, user: AbstractBaseUser, period: str) -> Dashboard:
             submitted.values_list("store_id", "store__name")
             .annotate(n=Count("pk"))
             .order_by("-n", "store__name")
+        ),
+        by_product=list(
+            submitted.filter(catalog_variant__isnull=False)
+            .values_list("catalog_variant__product_id", "catalog_variant__product__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "catalog_variant__product__name")[:PRODUCTS_SHOWN]
         ),
         bars=_bars([(day, per_day.get(day, 0)) for day in days]),
         undelivered=sum(undelivered.values()),
