@@ -45,9 +45,9 @@ def test_the_decoder_workers_script_alone_may_compile_webassembly(client):
 
 def test_no_page_of_the_tablet_or_the_desk_allows_webassembly(
     client,
-    signed_in_tablet,
+    signed_in_tablet,  # noqa: F811
     associate,
-    admin_client,  # noqa: F811
+    admin_client,
 ):
     assert unlock(client, associate).status_code == 302
     claim = ClaimFactory(store=associate.stores.get(), created_by=associate)

@@ -185,3 +185,29 @@ def test_the_scanner_asks_for_https_on_a_page_that_is_not_secure(tablet: Page, l
         "The camera only works when the portal is opened with https://. "
         "Type the barcode's digits instead."
     )
+
+
+def test_the_printed_barcode_sheet_shows_only_the_labels(
+    tablet: Page, admin_user, store, screenshot
+):
+    from kiosk.barcodes import gtin14
+    from kiosk.models import Product, Variant
+    from tests.browser.conftest import PASSWORD
+
+    for name, code in [("Trail Kettle", "4006381333931"), ("Desk Lamp", "036000291452")]:
+        product = Product.objects.create(name=name)
+        product.stores.add(store)
+        Variant.objects.create(product=product, barcode=gtin14(code), sku=name[:4].upper())
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    tablet.goto("/accounts/login/")
+    tablet.fill("#id_username", admin_user.username)
+    tablet.fill("#id_password", PASSWORD)
+    tablet.get_by_role("button", name="Log in").click()
+    tablet.goto("/admin/barcodes/")
+    tablet.emulate_media(media="print")
+
+    expect(tablet.get_by_role("img", name="Barcode 4006381333931")).to_be_visible()
+    expect(tablet.get_by_role("img", name="Barcode 036000291452")).to_be_visible()
+    expect(tablet.get_by_role("combobox", name="Store")).to_be_hidden()
+    screenshot(tablet, "barcode-sheet-printed")
