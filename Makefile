@@ -60,7 +60,7 @@ $(VENV)/.installed-dev: $(VENV)/.python-ok requirements.txt requirements-dev.txt
 node_modules/.installed: package.json package-lock.json
 	@if ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
-	  else echo "Bootstrap, signature_pad and idb come from the npm registry: install Node.js and npm ('sudo apt-get install nodejs npm')." >&2; exit 1; fi; \
+	  else echo "Bootstrap, signature_pad, idb and the barcode decoder come from the npm registry: install Node.js and npm ('sudo apt-get install nodejs npm')." >&2; exit 1; fi; \
 	fi
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from bench import (
+    barcode_decode,
     catalog_search,
     desk,
     drain_rate,
@@ -30,6 +31,7 @@ MODULES = (
     page_weight,
     offline_replay,
     catalog_search,
+    barcode_decode,
 )
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES

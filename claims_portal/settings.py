@@ -150,8 +150,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-# Static files: our own under static/, Bootstrap, signature_pad and idb from the npm
-# registry (installed into node_modules/ by `make`), all served by WhiteNoise.
+# Static files: our own under static/, Bootstrap, signature_pad, idb and the barcode
+# decoder (barcode-detector on zxing-wasm) from the npm registry (installed into
+# node_modules/ by `make`), all served by WhiteNoise; the .wasm as application/wasm.
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
@@ -159,6 +160,8 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/signature_pad", BASE_DIR / "node_modules" / "signature_pad" / "dist"),
     ("vendor/idb", BASE_DIR / "node_modules" / "idb" / "build"),
+    ("vendor/barcode-detector", BASE_DIR / "node_modules" / "barcode-detector" / "dist" / "iife"),
+    ("vendor/zxing-wasm", BASE_DIR / "node_modules" / "zxing-wasm" / "dist" / "reader"),
 ]
 
 # Uploads. PUBLIC_MEDIA_BASE_URL is where OrderProtection's servers fetch them

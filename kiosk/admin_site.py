@@ -4,6 +4,7 @@ Outside the kiosk.admin package, which registers the model admins on this site.
 """
 
 from django.contrib import admin
+from django.urls import path
 
 from kiosk.auth_backends import pin_session
 
@@ -18,3 +19,10 @@ class DeskAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         """Never a PIN session, whoever it belongs to: the desk asks for the password."""
         return super().has_permission(request) and not pin_session(request)
+
+    def get_urls(self):
+        # Imported here: kiosk.admin registers its model admins on this site.
+        from kiosk.admin.barcode_sheet import barcode_sheet_view
+
+        sheet = self.admin_view(lambda request: barcode_sheet_view(request, self))
+        return [path("barcodes/", sheet, name="barcode_sheet"), *super().get_urls()]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from kiosk.forms import CustomerForm
 from kiosk.models import Claim
+from kiosk.scanner_views import SCANNER_ASSETS
 from kiosk.services.drafts import claim_prefilled
 from kiosk.steps import (
     FORM_STEPS,
@@ -49,6 +50,7 @@ TABLET_ASSETS = [
     "kiosk/outbox-replay.js",
     "kiosk/outbox.js",
     "kiosk/offline-pages.js",
+    *SCANNER_ASSETS,
 ]
 WORKER_SCRIPTS = ["vendor/idb/umd.js", "kiosk/outbox-store.js", "kiosk/outbox-replay.js"]
 # How long the service worker waits for the server before it keeps a request for later.
@@ -169,7 +171,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker's script, with what it needs to know of this deployment: a new
     deployment (new asset names) is a new script, so tablets update to it."""
     config = {
-        "precache": [static(asset) for asset in TABLET_ASSETS] + [reverse("kiosk:offline")],
+        "precache": [static(asset) for asset in TABLET_ASSETS]
+        + [reverse("kiosk:offline"), reverse("kiosk:scanner-worker")],
         "shells": _shell_urls(),
         "shellReference": SHELL_REFERENCE,
         "pages": [page.slug for page in PAGES],

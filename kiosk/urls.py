@@ -1,6 +1,14 @@
 from django.urls import path
 
-from kiosk import catalog_views, offline_views, outbox_views, photo_views, tablet_views, views
+from kiosk import (
+    catalog_views,
+    offline_views,
+    outbox_views,
+    photo_views,
+    scanner_views,
+    tablet_views,
+    views,
+)
 
 app_name = "kiosk"
 
@@ -12,6 +20,7 @@ urlpatterns = [
     path("tablet/lock/", tablet_views.lock, name="lock"),
     path("tablet/still-here/", tablet_views.still_here, name="still-here"),
     path("service-worker.js", offline_views.service_worker, name="service-worker"),
+    path("scanner-worker.js", scanner_views.scanner_worker, name="scanner-worker"),
     path("tablet/offline/", offline_views.offline_page, name="offline"),
     path("tablet/offline/home/", offline_views.home_shell, name="home-shell"),
     path("tablet/offline/review/", offline_views.review_shell, name="review-shell"),

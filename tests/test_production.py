@@ -1,6 +1,7 @@
 """The production environment of docs/operations.md: deploy checks clean, and the headers under
 gunicorn."""
 
+import json
 import os
 import re
 import socket
@@ -126,3 +127,25 @@ def test_gunicorn_sends_the_security_headers_behind_the_tls_proxy(production_gun
     assert "Secure" in headers["Set-Cookie"]
     assert plain.status_code == 301
     assert plain.headers["Location"] == "https://claims.example.com/accounts/login/"
+
+
+def test_gunicorn_serves_the_barcode_decoders_wasm_from_the_manifest(production_gunicorn):
+    """collectstatic names the .wasm by its hash, and WhiteNoise serves it as
+    application/wasm (WebAssembly.instantiateStreaming refuses any other type)."""
+    behind_proxy = {"Host": "claims.example.com", "X-Forwarded-Proto": "https"}
+    worker = requests.get(
+        production_gunicorn + "/scanner-worker.js", headers=behind_proxy, timeout=10
+    )
+    config = json.loads(re.match(r"self\.KIOSK_SCANNER = (.*);\n", worker.text).group(1))
+    assert re.fullmatch(
+        r"/static/vendor/zxing-wasm/zxing_reader\.[0-9a-f]{12}\.wasm", config["wasmUrl"]
+    )
+    assert "'wasm-unsafe-eval'" in worker.headers["Content-Security-Policy"]
+
+    wasm = requests.get(production_gunicorn + config["wasmUrl"], headers=behind_proxy, timeout=10)
+
+    assert wasm.status_code == 200
+    assert wasm.headers["Content-Type"] == "application/wasm"
+    assert wasm.content[:4] == b"\0asm"
+    for script in re.findall(r'"(/static/[^"]+\.js)"', worker.text):
+        assert requests.get(production_gunicorn + script, headers=behind_proxy, timeout=10).ok

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.barcode_video import write_barcode_y4m
 from tests.images import image_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -37,10 +38,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+def fake_camera_args(video: Path) -> list[str]:
+    """Chromium's camera shows `video` (a Y4M file) and is allowed without asking."""
+    return [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """Playwright cannot download its own browser here: use Debian's."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+def fake_camera_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What the camera shows: tests.barcode_video.CAMERA_BARCODE, made at session start."""
+    return write_barcode_y4m(tmp_path_factory.mktemp("camera") / "barcode.y4m")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict, fake_camera_video: Path) -> dict:
+    """Playwright cannot download its own browser here: use Debian's. Its camera is a
+    video of a barcode (tests/browser/test_scanner.py); no other test uses a camera."""
+    args = CHROMIUM_ARGS + fake_camera_args(fake_camera_video)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
 
 
 @pytest.fixture
