@@ -261,17 +261,17 @@
   });
   section.querySelector("[data-catalog-clear]").addEventListener("click", unpick);
 
-  if (scanButton && window.KioskScanner && window.KioskScanner.supported()) {
-    scanButton.hidden = false;
-    scanButton.addEventListener("click", () => {
-      window.KioskScanner.scan({
-        onCode: (code) => {
-          input.value = code;
-          run(code, { scanned: true });
-        },
-      });
+  // The camera (scanner.js, loaded deferred): its dialog says why when it cannot scan.
+  scanButton.addEventListener("click", () => {
+    if (!window.KioskScanner) return;
+    window.KioskScanner.scan({
+      onCode: (code) => {
+        input.value = code;
+        run(code, { scanned: true });
+      },
+      onClose: () => input.focus(),
     });
-  }
+  });
 
   // A variant kept on this tablet (offline) has no name on the page yet: the copy has it.
   refreshed.then((kept) => {

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from kiosk.models import Claim, Product, Variant
+from tests.barcode_video import CAMERA_BARCODE
 from tests.browser.conftest import Photos
 from tests.browser.test_offline import fill_customer, unlock, wait_until
 
@@ -142,6 +143,26 @@ def test_a_hardware_scanner_s_code_and_enter_fill_the_item_at_once(
     expect(page.get_by_role("status").filter(has_text="Nothing")).to_have_text(
         "Nothing in the catalog for “4006381333900”: check it, or type the item in below."
     )
+
+
+def test_the_camera_reads_the_barcode_and_fills_the_item(
+    tablet_context: BrowserContext, tablet: Page, manager, associate, pins, catalog, screenshot
+):
+    # Chromium's fake camera shows CAMERA_BARCODE, the white headphones' EAN-13.
+    assert catalog["white"].barcode == CAMERA_BARCODE.zfill(14)
+    tablet_context.grant_permissions(["camera"])
+    page = tablet
+    unlock(page, manager)
+    start_item_step(page)
+
+    page.get_by_role("button", name="Scan with the camera").click()
+    dialog = page.get_by_role("dialog", name="Scan the barcode")
+    expect(dialog).to_be_visible()
+    screenshot(page, "camera-dialog")
+
+    expect(dialog).to_be_hidden(timeout=20_000)
+    expect_filled(page, "Wireless Headphones – White", "WH-100-WHT", "99.99")
+    assert page.evaluate("KioskScanner.state.tracks.every((t) => t.readyState === 'ended')")
 
 
 def test_offline_the_tablet_s_copy_of_the_catalog_answers(

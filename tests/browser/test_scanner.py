@@ -25,6 +25,16 @@ window.BarcodeDetector = class {
   async detect() { return []; }
 };
 """
+# A native detector that reads a code from the camera's video.
+NATIVE_DETECTOR_THAT_READS = """
+window.BarcodeDetector = class {
+  static async getSupportedFormats() { return ["ean_13", "ean_8", "upc_a", "upc_e"]; }
+  async detect(source) {
+    window.detectedFrom = source.constructor.name;
+    return [{ rawValue: "%s", format: "ean_13" }];
+  }
+};
+"""
 CAMERA_REFUSED = """
 navigator.mediaDevices.getUserMedia = () =>
   Promise.reject(new DOMException("Permission denied", "%s"));
@@ -93,16 +103,14 @@ def test_the_scanner_reads_the_cameras_barcode_with_the_polyfill(scanner_page):
 
 
 def test_the_scanner_reads_with_the_browsers_own_detector_where_it_has_one(scanner_page):
-    page = scanner_page()
-    native = page.evaluate(
-        """async () => typeof BarcodeDetector === "function"
-            && (await BarcodeDetector.getSupportedFormats()).includes("ean_13")"""
-    )
-    if not native:
-        pytest.skip("This Chromium has no BarcodeDetector for EAN-13 (Linux builds have none).")
+    # Linux Chromium has no BarcodeDetector (an iPad's Safari and Android's Chrome do): one
+    # that reads the code stands in for it, so the scanner is seen to prefer it.
+    page = scanner_page(NATIVE_DETECTOR_THAT_READS % CAMERA_BARCODE)
 
     assert scanned_code(page) == {"code": CAMERA_BARCODE, "format": "ean_13"}
     assert page.evaluate("KioskScanner.state.decoder") == "native"
+    assert page.evaluate("window.detectedFrom") == "HTMLVideoElement"
+    assert page.evaluate(TRACK_STATES) == ["ended"]
 
 
 def test_the_scanner_dialog_closes_on_type_it_instead_and_stops_the_camera(
