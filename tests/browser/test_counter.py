@@ -10,11 +10,12 @@ checks that nothing scrolls sideways and that every touch target is at least 44Ã
 import datetime
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from kiosk.models import Claim, Product, Variant
+from kiosk.models import Claim, Product, Store, Variant
 from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
 from tests.browser.conftest import SCREENSHOTS, sign
 from tests.images import image_bytes
@@ -92,15 +93,6 @@ def counter_tablet(new_context, live_server, request, associate, manager, store)
     width, height = SIZES[request.param]
     store.default_state = "US-NY"
     store.save()
-    machine = Product.objects.create(name="Espresso machine", source_product_id="7001")
-    machine.stores.add(store)
-    Variant.objects.create(
-        product=machine,
-        sku="EM-1",
-        barcode="00012345678905",
-        price="249.99",
-        source_variant_id="9001",
-    )
     pin_set(user=associate, pin="4821", by=manager)
     _, cookie = tablet_sign_in(store=store, name="Counter 1", manager=manager)
     context = new_context(
@@ -124,6 +116,23 @@ def test_a_standard_claim_from_the_locked_screen_in_at_most_23_interactions(
     item_photo, receipt_photo = tmp_path / "item.jpg", tmp_path / "receipt.jpg"
     item_photo.write_bytes(image_bytes("JPEG", size=(1200, 900)))
     receipt_photo.write_bytes(image_bytes("JPEG", size=(900, 1200), color="white"))
+    # The store's catalog has the machine, with a picture the API's servers can fetch.
+    picture = Path(settings.MEDIA_ROOT) / "catalog" / "espresso-machine.jpg"
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    picture.write_bytes(image_bytes("JPEG", size=(600, 600)))
+    machine = Product.objects.create(
+        name="Espresso machine",
+        source_product_id="7001",
+        image_url=f"{media_server}/catalog/espresso-machine.jpg",
+    )
+    machine.stores.add(Store.objects.get())
+    Variant.objects.create(
+        product=machine,
+        sku="EM-1",
+        barcode="00012345678905",
+        price="249.99",
+        source_variant_id="9001",
+    )
     hands = Counter(page)
     page.goto("/tablet/unlock/")
     hands.check_page("locked screen")
@@ -187,7 +196,18 @@ def test_a_standard_claim_from_the_locked_screen_in_at_most_23_interactions(
 
     claim = Claim.objects.get()
     assert claim.status == Claim.Status.FILED and claim.ship_state == "US-NY"
-    assert (claim.item_name, claim.item_source_variant_id) == ("Espresso machine", "9001")
+    # What OrderProtection got for the scanned item: the catalog's identity of it.
+    (filed,) = [r for r in api_to_sandbox.received if r.method == "POST"]
+    item = filed.body_json["item"]
+    assert {key: item[key] for key in ("name", "sku", "sourceProductId", "sourceVariantId")} == {
+        "name": "Espresso machine",
+        "sku": "EM-1",
+        "sourceProductId": "7001",
+        "sourceVariantId": "9001",
+    }
+    assert item["price"] == 249.99
+    assert item["productImage"] == f"{media_server}/catalog/espresso-machine.jpg"
+    assert filed.fetched_images[item["productImage"]]  # the sandbox fetched the picture
     SCREENSHOTS.parent.joinpath(f"interactions-{size}.json").write_text(
         json.dumps({"size": size, "interactions": hands.count, "problems": hands.problems})
     )
