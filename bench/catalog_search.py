@@ -7,12 +7,6 @@ the endpoint without the trigram index. `python -m bench --only catalog_search
 --claims N` measures at N variants (the option names claims for every bench).
 """
 
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 from bench import harness
 
 NAME = "catalog_search"
@@ -22,20 +16,14 @@ WHO = ("endpoint", "bare query", "endpoint, without the trigram index")
 
 
 def run(*, claims: int = DEFAULT_CLAIMS, repeat: int = 3) -> harness.BenchResult:
-    with tempfile.TemporaryDirectory(prefix="claims-portal-catalog-") as directory:
-        output = Path(directory) / "measured.json"
-        command = [sys.executable, "-m", "bench.catalog_search_measure", "--variants", str(claims)]
-        command += ["--repeat", str(repeat), "--json", str(output)]
-        process = subprocess.run(command, cwd=harness.REPO_ROOT, check=False)
-        if not output.exists():
-            return harness.BenchResult(
-                NAME,
-                [("variants", str(claims))],
-                {},
-                "NOT MEASURED",
-                [f"bench.catalog_search_measure exited with {process.returncode}"],
-            )
-        measured = json.loads(output.read_text())
+    measured = harness.measure_in_process(
+        NAME,
+        "bench.catalog_search_measure",
+        ["--variants", str(claims), "--repeat", str(repeat)],
+        shown=[("variants", str(claims))],
+    )
+    if isinstance(measured, harness.BenchResult):
+        return measured
     return _report(measured)
 
 

@@ -8,11 +8,9 @@ endpoint again with the trigram index dropped.
 """
 
 import argparse
-import json
 import random
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from bench import harness
@@ -227,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         measured = measure(variants=args.variants, repeat=args.repeat)
     finally:
         harness.teardown_django()
-    args.json.write_text(json.dumps(measured, default=asdict))
+    harness.write_measured(args.json, measured)
     return 0
 
 

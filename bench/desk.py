@@ -6,12 +6,6 @@ superuser (every store), and as the manager without the indexes the desk adds.
 `python -m bench --only desk --claims 1000000` measures at a million claims.
 """
 
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 from bench import harness
 
 NAME = "desk"
@@ -21,20 +15,14 @@ WHO = ("manager", "superuser", "manager, without the desk's indexes")
 
 
 def run(*, claims: int = DEFAULT_CLAIMS, repeat: int = 20) -> harness.BenchResult:
-    with tempfile.TemporaryDirectory(prefix="claims-portal-desk-") as directory:
-        output = Path(directory) / "measured.json"
-        command = [sys.executable, "-m", "bench.desk_measure", "--claims", str(claims)]
-        command += ["--repeat", str(repeat), "--json", str(output)]
-        process = subprocess.run(command, cwd=harness.REPO_ROOT, check=False)
-        if not output.exists():
-            return harness.BenchResult(
-                NAME,
-                [("claims", str(claims))],
-                {},
-                "NOT MEASURED",
-                [f"bench.desk_measure exited with {process.returncode}"],
-            )
-        measured = json.loads(output.read_text())
+    measured = harness.measure_in_process(
+        NAME,
+        "bench.desk_measure",
+        ["--claims", str(claims), "--repeat", str(repeat)],
+        shown=[("claims", str(claims))],
+    )
+    if isinstance(measured, harness.BenchResult):
+        return measured
     return _report(measured)
 
 

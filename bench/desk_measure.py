@@ -7,11 +7,9 @@ dropped (the baseline that shows what the indexes buy).
 """
 
 import argparse
-import json
 import sys
 import time
 import tracemalloc
-from dataclasses import asdict
 from pathlib import Path
 
 from bench import harness
@@ -157,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         measured = measure(claims=args.claims, repeat=args.repeat)
     finally:
         harness.teardown_django()
-    args.json.write_text(json.dumps(measured, default=asdict))
+    harness.write_measured(args.json, measured)
     return 0
 
 

@@ -539,3 +539,25 @@ def write_result(result: BenchResult) -> Path:
     body = {"name": result.name, "verdict": result.verdict, "errors": result.errors}
     path.write_text(json.dumps(body | result.data, indent=2) + "\n")
     return path
+
+
+def measure_in_process(
+    name: str, module: str, arguments: list[str], *, shown: list[tuple[str, str]]
+) -> dict | BenchResult:
+    """Run `python -m <module> <arguments> --json FILE` in a process of its own (Django is
+    set up once per process: on another database there) and return the JSON it wrote, or a
+    NOT MEASURED result when it wrote none."""
+    with tempfile.TemporaryDirectory(prefix=f"claims-portal-{name}-") as directory:
+        output = Path(directory) / "measured.json"
+        command = [sys.executable, "-m", module, *arguments, "--json", str(output)]
+        process = subprocess.run(command, cwd=REPO_ROOT, check=False)
+        if not output.exists():
+            return BenchResult(
+                name, shown, {}, "NOT MEASURED", [f"{module} exited with {process.returncode}"]
+            )
+        return json.loads(output.read_text())
+
+
+def write_measured(path: Path, measured: dict) -> None:
+    """What a measuring process hands back to `measure_in_process`."""
+    path.write_text(json.dumps(measured, default=asdict))
