@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from kiosk.models import Product, Variant
 from kiosk.services.catalog_import import CatalogFileUnreadable, catalog_import
@@ -346,3 +347,51 @@ def test_catalog_import_matches_a_barcode_in_any_length(db, store, tmp_path):
         "7002",
         "Travel Mug",
     )
+
+
+def test_import_catalog_command_prints_the_report(db, store):
+    out = io.StringIO()
+
+    call_command(
+        "import_catalog",
+        str(DATA / "shopify_new.csv"),
+        "--format=shopify",
+        f"--store={store.source_store_id}",
+        stdout=out,
+    )
+
+    assert out.getvalue().splitlines() == [
+        "Variants: 3 created, 0 updated, 0 unchanged, 0 refused. Products: 2 created, "
+        "0 updated, 0 unchanged.",
+        NO_IDS_NOTE,
+    ]
+    assert Product.objects.filter(stores=store).count() == 2
+
+
+def test_import_catalog_command_dry_run_saves_nothing(db, store):
+    out = io.StringIO()
+
+    call_command(
+        "import_catalog",
+        str(DATA / "catalog.csv"),
+        "--format=csv",
+        "--all-stores",
+        "--dry-run",
+        stdout=out,
+    )
+
+    assert out.getvalue().startswith("Dry run, nothing saved. Variants: 3 created")
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([str(DATA / "missing.csv"), "--format=csv", "--all-stores"], "Cannot open"),
+        ([str(DATA / "catalog.csv"), "--format=shopify", "--all-stores"], "Nothing imported"),
+        ([str(DATA / "catalog.csv"), "--format=csv", "--store=nope"], "No store with storeId nope"),
+    ],
+)
+def test_import_catalog_command_fails_when_the_file_cannot_be_imported(db, arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("import_catalog", *arguments, stdout=io.StringIO())
