@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from bench import (
+    catalog_import,
     desk,
     drain_rate,
     harness,
@@ -21,7 +22,15 @@ from bench import (
     submit_overhead,
 )
 
-MODULES = (submit_overhead, drain_rate, desk, photos, page_weight, offline_replay)
+MODULES = (
+    submit_overhead,
+    drain_rate,
+    desk,
+    photos,
+    page_weight,
+    offline_replay,
+    catalog_import,
+)
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES
 }

@@ -8,6 +8,7 @@ where there is none yet (a Merchant Center feed's per-item title never renames a
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -132,6 +133,7 @@ def clean_price(value: str | None, *, currency_allowed: bool = False) -> Decimal
     return price.quantize(Decimal("0.01"))
 
 
+@lru_cache(maxsize=4096)  # a product's image repeats on each of its variants' rows
 def clean_url(value: str | None) -> str:
     value = clean_text(value, field_name="image_url")
     if not value:
