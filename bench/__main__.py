@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from bench import (
     barcode_decode,
+    catalog_import,
     catalog_search,
     desk,
     drain_rate,
@@ -30,6 +31,7 @@ MODULES = (
     photos,
     page_weight,
     offline_replay,
+    catalog_import,
     catalog_search,
     barcode_decode,
 )

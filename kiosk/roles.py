@@ -28,6 +28,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "view_associatepin",
         "view_lockout",
         "change_lockout",
+        "view_product",
+        "view_variant",
+        "import_catalog",
     ),
 }
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, ManagerAction
+from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, ManagerAction, Product
 from kiosk.roles import STORE_MANAGERS
 from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
 from tests.conftest import attach
@@ -83,6 +83,12 @@ EXPECTED = {
     "admin:kiosk_manageraction_changelist": "302 302 302 200 200 200 302",
     "admin:kiosk_manageraction_delete": "302 302 302 403 404 403 302",
     "admin:kiosk_manageraction_history": "302 302 302 200 404 200 302",
+    "admin:kiosk_product_add": "302 302 302 403 403 200 302",
+    "admin:kiosk_product_change": "302 302 302 200 404 200 302",
+    "admin:kiosk_product_changelist": "302 302 302 200 200 200 302",
+    "admin:kiosk_product_delete": "302 302 302 403 404 403 302",
+    "admin:kiosk_product_history": "302 302 302 200 404 200 302",
+    "admin:kiosk_product_import": "302 302 302 200 200 200 302",
     "admin:kiosk_store_add": "302 302 302 403 403 200 302",
     "admin:kiosk_store_change": "302 302 302 200 404 200 302",
     "admin:kiosk_store_changelist": "302 302 302 200 200 200 302",
@@ -201,8 +207,11 @@ class World:
         action = ManagerAction.objects.create(
             user=self.users["manager A"], claim=self.claim, action="retry", reason="test"
         )
+        product = Product.objects.create(name="Kettle")
+        product.stores.add(self.store_a)
         self.objects = {
             "kiosk_claim": self.claim.pk,
+            "kiosk_product": product.pk,
             "kiosk_deliveryattempt": attempt.pk,
             "kiosk_manageraction": action.pk,
             "kiosk_webhookevent": 999_999,
@@ -313,4 +322,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 861  # the matrix: 123 URLs × 7 users
+    assert len(names) * len(WHO) == 903  # the matrix: 129 URLs × 7 users

@@ -33,6 +33,7 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("import_catalog", "Can import the catalog from a file")]
         constraints = [
             models.UniqueConstraint(
                 fields=["source_product_id"],

@@ -57,3 +57,14 @@ def manager_actions_visible_to(user: AbstractBaseUser, actions: QuerySet | None 
     if user.is_superuser:
         return actions
     return actions.filter(user=user) | actions.filter(claim__store__in=stores_visible_to(user))
+
+
+def products_visible_to(user: AbstractBaseUser, products: QuerySet | None = None):
+    """A superuser sees the whole catalog; a manager the products sold at their stores."""
+    from kiosk.models import Product
+
+    products = Product.objects.all() if products is None else products
+    if user.is_superuser:
+        return products
+    links = Product.stores.through.objects.filter(store__in=stores_visible_to(user))
+    return products.filter(pk__in=links.values("product_id"))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from kiosk.demo.catalog import demo_catalog_load
 from kiosk.demo.seed import DemoSetup, demo_remove, demo_setup
 
 # `make run` and `make dev` create the demo logins; the make target runs the command below
@@ -10,8 +11,9 @@ REMOVE_COMMAND = "make demo-remove (manage.py seed_demo --remove)"
 
 class Command(BaseCommand):
     help = (
-        "Create the demo store with an associate and a manager once, and print their logins. "
-        "Later runs change nothing (no password or PIN is reset). --remove removes the logins."
+        "Create the demo store with an associate and a manager once, and print their logins; "
+        "load the demo catalog (kiosk/demo/catalog.csv) into it. Later runs change nothing "
+        "(no password or PIN is reset). --remove removes the logins."
     )
 
     def add_arguments(self, parser):
@@ -33,7 +35,15 @@ class Command(BaseCommand):
             return
         if not settings.DEBUG and not allow_production:
             raise CommandError("Demo logins have public passwords: run with DEBUG=true only.")
-        self._report(demo_setup())
+        setup = demo_setup()
+        self._report(setup)
+        catalog = demo_catalog_load(store=setup.store)
+        self.stdout.write(
+            f"  Demo catalog: {catalog.variants_created} variant(s) added, "
+            f"{catalog.variants_updated} updated, {catalog.variants_unchanged} already there."
+        )
+        for error in catalog.errors:
+            self.stdout.write(self.style.WARNING(f"  Demo catalog refused: {error}"))
 
     def _report(self, setup: DemoSetup) -> None:
         store = setup.store
