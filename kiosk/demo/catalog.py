@@ -2,11 +2,12 @@
 barcodes, loaded from catalog.csv (our CSV format) through the importer, so `make run`
 can be searched and scanned at once.
 
-The file names its images by static path (demo/catalog/*.svg, served by the portal); a
-claim carries its product's image to OrderProtection as an absolute URL, so they are
-written as PUBLIC_MEDIA_BASE_URL (where OrderProtection fetches files from this server;
-`make run` sets it to its own address), else PORTAL_BASE_URL, plus STATIC_URL and the
-unhashed name, which stays valid when the file changes.
+The file names its images by static path (demo/catalog/*.png, served by the portal; PNG,
+which the API's servers can read as an image). A claim carries its product's image to
+OrderProtection as an absolute URL, so they are written as PUBLIC_MEDIA_BASE_URL (where
+OrderProtection fetches files from this server; `make run` sets it to its own address),
+else PORTAL_BASE_URL, plus STATIC_URL and the unhashed name, which stays valid when the
+file changes.
 """
 
 import csv
