@@ -83,6 +83,7 @@ EXPECTED = {
     "admin:kiosk_manageraction_changelist": "302 302 302 200 200 200 302",
     "admin:kiosk_manageraction_delete": "302 302 302 403 404 403 302",
     "admin:kiosk_manageraction_history": "302 302 302 200 404 200 302",
+    "admin:barcode_sheet": "302 302 302 200 200 200 302",
     "admin:kiosk_product_add": "302 302 302 403 403 200 302",
     "admin:kiosk_product_change": "302 302 302 200 404 200 302",
     "admin:kiosk_product_changelist": "302 302 302 200 200 200 302",
@@ -116,6 +117,8 @@ EXPECTED = {
     "admin:view_on_site": "302 302 302 404 404 404 302",
     "healthz": "200 200 200 200 200 200 200",
     "healthz-delivery": "200 200 200 200 200 200 200",
+    "kiosk:catalog-copy": "302 404 404 404 404 404 302",
+    "kiosk:catalog-search": "302 200 404 404 404 404 302",
     "kiosk:claim-coverage": "302 200 404 404 404 404 302",
     "kiosk:claim-discard": "302 200 404 404 404 404 302",
     "kiosk:claim-new": "302 302 404 302 404 404 302",
@@ -133,6 +136,7 @@ EXPECTED = {
     "kiosk:review-shell": "302 404 404 404 404 404 302",
     "kiosk:result-shell": "302 404 404 404 404 404 302",
     "kiosk:step-shell": "302 404 404 404 404 404 302",
+    "kiosk:scanner-worker": "200 200 200 200 200 200 200",
     "kiosk:service-worker": "200 200 200 200 200 200 200",
     # No outbox token: refused to all, as signed out off a tablet.
     "kiosk:outbox": "403 403 403 403 403 403 403",
@@ -256,7 +260,8 @@ class World:
         if name == "admin:<path:object_id>/":
             return f"/admin/kiosk/claim/{self.claim.pk}/"
         draft_urls = ("resume", "discard", "submit", "coverage")
-        if name in {f"kiosk:claim-{view}" for view in draft_urls} | {"kiosk:photo-upload"}:
+        draft_pages = {"kiosk:photo-upload", "kiosk:catalog-search"}
+        if name in {f"kiosk:claim-{view}" for view in draft_urls} | draft_pages:
             return reverse(name, kwargs={"reference": self.draft.reference})
         model, _, view = name.removeprefix("admin:").rpartition("_")
         if model in self.objects and view in ("change", "delete", "history"):
@@ -322,4 +327,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 903  # the matrix: 129 URLs × 7 users
+    assert len(names) * len(WHO) == 931  # the matrix: 133 URLs × 7 users

@@ -148,7 +148,7 @@ class ProductFilter(CheckedListFilter):
         return [(str(pk), name) for pk, name in chosen]
 
     def has_output(self):
-        return bool(self.lookup_choices)
+        return bool(self.lookup_choices or self.refused)
 
     def queryset(self, request, queryset):
         if self.value():
