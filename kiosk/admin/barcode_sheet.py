@@ -1,5 +1,5 @@
 """The desk's printable sheet of the catalog's barcodes: each variant of the store's
-products as an EAN-13 or UPC-A, to try the tablet's camera with (docs/scanning.md).
+products as an EAN-13 or UPC-A, to try the tablet's camera with (docs/catalog.md).
 
 Served by DeskAdminSite.get_urls as admin:barcode_sheet. It only reads the catalog.
 """
