@@ -7,7 +7,7 @@ from django.urls import reverse
 from kiosk.barcode_drawing import barcode_svg, ean13_modules, printable_code
 from kiosk.barcodes import gtin14
 from kiosk.models import Product, Variant
-from tests.factories import StoreFactory
+from tests.factories import StoreFactory, UserFactory
 
 SHEET = reverse("admin:barcode_sheet")
 
@@ -49,9 +49,13 @@ def test_the_sheet_prints_each_variant_of_the_managers_stores_as_ean13_or_upca(
 
 
 @pytest.mark.django_db
-def test_the_sheet_needs_the_permission_to_see_the_catalog(client, manager):
-    client.force_login(manager)
+def test_the_sheet_needs_the_permission_to_see_the_catalog(client, store, manager):
+    staff = UserFactory(username="no-catalog", is_staff=True)
+    store.members.add(staff)
+    client.force_login(staff)
     assert client.get(SHEET).status_code == 403
+    client.force_login(manager)  # store managers may see their stores' catalog
+    assert client.get(SHEET).status_code == 200
 
 
 @pytest.mark.django_db

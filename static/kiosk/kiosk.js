@@ -26,6 +26,7 @@
     resize();
     if (field.value) pad.fromDataURL(field.value);
     pad.addEventListener("endStroke", () => { field.value = pad.toDataURL("image/png"); });
+    canvas.dataset.ready = "";  // drawing is taken from now on (offline, after the kept input)
     document.querySelector("[data-signature-clear]").addEventListener("click", () => {
       pad.clear();
       field.value = "";

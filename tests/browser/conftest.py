@@ -193,6 +193,8 @@ def photos(tmp_path: Path) -> Photos:
 def sign(page: Page) -> None:
     """Draw a signature with the mouse, in three strokes."""
     canvas = page.locator("canvas[data-signature-canvas]")
+    # The pad takes strokes once kiosk.js has started (offline: after the kept input is in).
+    expect(canvas).to_have_attribute("data-ready", "")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box is not None
