@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kiosk.admin.catalog_import import upload_dir
-from kiosk.models import Product, Variant
+from kiosk.models import ManagerAction, Product, Variant
 from kiosk.services.catalog_import import catalog_import
 from tests.factories import StoreFactory, UserFactory
 
@@ -114,6 +114,21 @@ def test_catalog_import_page_previews_then_imports(manager_client, store):
     assert confirmed["Location"] == CHANGELIST
     assert sorted(Variant.objects.values_list("sku", flat=True)) == ["DR-12", "DR-18", "GH-25"]
     assert kept_files() == []
+    # On the desk's record: who imported which file, where, and what it did.
+    (action,) = ManagerAction.objects.filter(action=ManagerAction.Action.CATALOG_IMPORT)
+    assert action.user == response.wsgi_request.user
+    assert action.detail == {
+        "file": "catalog.csv",
+        "format": "csv",
+        "stores": [store.source_store_id],
+        "products_created": 2,
+        "products_updated": 0,
+        "products_unchanged": 0,
+        "variants_created": 3,
+        "variants_updated": 0,
+        "variants_unchanged": 0,
+        "refused": 0,
+    }
 
 
 def test_catalog_import_preview_lists_refused_rows_by_number(manager_client, store):

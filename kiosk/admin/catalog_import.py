@@ -24,6 +24,7 @@ from django.urls import path, reverse
 from kiosk.models import Store
 from kiosk.selectors.scoping import stores_visible_to
 from kiosk.services.catalog_import import FILE_FORMATS, CatalogFileUnreadable, catalog_import
+from kiosk.services.manager_actions import catalog_import_recorded
 
 TOKEN_SALT = "kiosk.admin.catalog_import"
 TOKEN_MAX_AGE = 60 * 60
@@ -97,7 +98,13 @@ class CatalogImportMixin:
             form.add_error("file", f"{error} Nothing was imported; choose the file again.")
             return self._render(request, "import", form=form, status=400)
         token = signing.dumps(
-            {"name": kept.name, "user": request.user.pk, **chosen}, salt=TOKEN_SALT
+            {
+                "name": kept.name,
+                "user": request.user.pk,
+                "file_name": form.cleaned_data["file"].name,
+                **chosen,
+            },
+            salt=TOKEN_SALT,
         )
         again = CatalogImportForm(stores=stores, initial=chosen)
         return self._render(
@@ -130,8 +137,10 @@ class CatalogImportMixin:
                 self.message_user(request, "Nothing was imported.", messages.INFO)
                 return HttpResponseRedirect(changelist)
             stores = stores_visible_to(request.user).filter(pk__in=chosen["stores"])
-            report = catalog_import(
+            report = catalog_import_recorded(
+                user=request.user,
                 file=kept,
+                file_name=chosen.get("file_name", ""),
                 file_format=chosen["file_format"],
                 stores=list(stores),
                 editable_stores=self._editable_stores(request),

@@ -12,6 +12,7 @@ class ManagerAction(models.Model):
         RETRY = "retry", "Retried delivery"
         EXPORT = "export", "Exported claims"
         LOCKOUT_CLEAR = "lockout_clear", "Cleared a lockout"
+        CATALOG_IMPORT = "catalog_import", "Imported a catalog file"
 
     action = models.CharField(max_length=16, choices=Action)
     user = models.ForeignKey(

@@ -3,7 +3,8 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from kiosk.models import Claim, ManagerAction
+from kiosk.models import Claim, ManagerAction, Store
+from kiosk.services.catalog_import import ImportReport, catalog_import
 from kiosk.services.submission import claim_retry_delivery
 
 
@@ -41,3 +42,31 @@ def claims_retry(
             )
         (queued if done else refused).append(claim)
     return queued, refused
+
+
+def catalog_import_recorded(
+    *,
+    user: AbstractBaseUser,
+    file,
+    file_name: str,
+    file_format: str,
+    stores: list[Store],
+    editable_stores: list[Store] | None,
+) -> ImportReport:
+    """Import a catalog file from the desk, on the record: the file's name, format, stores and
+    counts, in the import's transaction (see catalog_import for the rest)."""
+    with transaction.atomic():
+        report = catalog_import(
+            file=file, file_format=file_format, stores=stores, editable_stores=editable_stores
+        )
+        manager_action_record(
+            user=user,
+            action=ManagerAction.Action.CATALOG_IMPORT,
+            detail={
+                "file": file_name,
+                "format": file_format,
+                "stores": [store.source_store_id for store in stores],
+                **report.counts(),
+            },
+        )
+    return report

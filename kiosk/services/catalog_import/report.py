@@ -54,6 +54,16 @@ class ImportReport:
         if len(examples) < EXAMPLES_KEPT:
             examples.append(text)
 
+    def counts(self) -> dict[str, int]:
+        """The numbers, for the desk's record of an import."""
+        names = ("products", "variants")
+        counted = {
+            f"{name}_{what}": getattr(self, f"{name}_{what}")
+            for name in names
+            for what in ("created", "updated", "unchanged")
+        }
+        return counted | {"refused": self.refused}
+
     def summary(self) -> str:
         text = (
             f"Variants: {self.variants_created} created, {self.variants_updated} updated, "
