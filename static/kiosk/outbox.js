@@ -12,14 +12,18 @@
   if (!usable) return;
   const associate = body.dataset.associate || "";
   const TIMER_MS = 3000;
+  const SHELLS_RETRY_MS = 10000;
 
   if ("serviceWorker" in navigator && body.dataset.serviceWorkerUrl) {
     navigator.serviceWorker.register(body.dataset.serviceWorkerUrl, { scope: "/" }).catch(() => {});
     if (document.querySelector("[data-refresh-shells]")) {
-      // Unlocked, on the start screen: the blank pages a claim needs offline, for this associate.
-      navigator.serviceWorker.ready.then((registration) => {
-        registration.active.postMessage({ type: "shells" });
+      // Unlocked, on the start screen: the blank pages a claim needs offline, for this
+      // associate; then, while the screen is open, any that could not be fetched.
+      const askForShells = (missingOnly) => navigator.serviceWorker.ready.then((registration) => {
+        if (registration.active) registration.active.postMessage({ type: "shells", missingOnly });
       });
+      askForShells(false);
+      setInterval(() => { if (navigator.onLine !== false) askForShells(true); }, SHELLS_RETRY_MS);
     }
   }
   // Asks the browser not to clear the outbox under storage pressure (granted or not).

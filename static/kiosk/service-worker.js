@@ -29,7 +29,9 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "shells") event.waitUntil(shellsRefresh());
+  if (event.data && event.data.type === "shells") {
+    event.waitUntil(shellsRefresh({ missingOnly: Boolean(event.data.missingOnly) }));
+  }
 });
 
 self.addEventListener("sync", (event) => {
@@ -37,10 +39,12 @@ self.addEventListener("sync", (event) => {
 });
 
 // The blank pages a claim is shown with offline, fetched for whoever unlocked (their
-// name is in the header); tablet.js deletes them at the lock.
-async function shellsRefresh() {
+// name is in the header); tablet.js deletes them at the lock. `missingOnly`: only those
+// not kept yet (one whose fetch failed).
+async function shellsRefresh({ missingOnly = false } = {}) {
   const cache = await caches.open(SHELL_CACHE);
   await Promise.all(Object.values(CONFIG.shells).map(async (url) => {
+    if (missingOnly && (await cache.match(url))) return;
     try {
       const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
       if (response.status === 200) await cache.put(url, response);

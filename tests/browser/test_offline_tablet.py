@@ -31,15 +31,11 @@ from tests.browser.test_offline import (
     next_step,
     unlock,
     wait_until,
+    wait_until_ready_offline,
     waiting_requests,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SHELLS_KEPT = """async () => {
-    if (!navigator.serviceWorker.controller) return 0;
-    return (await (await caches.open("kiosk-shells")).keys()).length;
-}"""
 
 # The outbox's IndexedDB as stored, read without KioskOutbox (which would decrypt it):
 # each record's plain strings, and whether its sealed parts are bytes.
@@ -88,17 +84,6 @@ RAW_OUTBOX = """async () => {
 }"""
 
 
-def busy_until_ready_offline(page: Page) -> None:
-    """As test_offline.wait_until_ready_offline, with someone at the tablet meanwhile
-    (a key pressed), so that a short idle lock does not come first."""
-
-    def ready() -> bool:
-        page.keyboard.press("Shift")
-        return page.evaluate(SHELLS_KEPT) == 8
-
-    wait_until(ready, timeout=60)
-
-
 def test_the_idle_lock_while_a_claim_waits_shows_nothing_and_the_claim_still_goes_out(
     tablet_context: BrowserContext,
     tablet: Page,
@@ -116,7 +101,7 @@ def test_the_idle_lock_while_a_claim_waits_shows_nothing_and_the_claim_still_goe
     sign_in_tablet(page, manager)
     tap_pin(page, "Alex", PIN)
     expect(page.get_by_role("heading", name="File a warranty claim")).to_be_visible()
-    busy_until_ready_offline(page)
+    wait_until_ready_offline(page, busy=True)
     tablet_context.set_offline(True)
 
     fill_customer(page, "Dana")
