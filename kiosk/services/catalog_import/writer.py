@@ -116,7 +116,8 @@ class CatalogWriter:
         # One query per key, each served by its index (an OR of them, or a subquery in
         # one, made PostgreSQL scan the tables: the import grew slower with the catalog).
         pks: set[int] = set()
-        variants = Variant.objects.values_list("product_id", flat=True)
+        # No ordering: Variant's default (by product name) would join and sort every match.
+        variants = Variant.objects.order_by().values_list("product_id", flat=True)
         if variant_ids:
             pks.update(
                 variants.filter(source_variant_id__in=variant_ids).exclude(source_variant_id="")
@@ -125,7 +126,7 @@ class CatalogWriter:
             pks.update(variants.alias(sku_ci=Lower("sku")).filter(sku_ci__in=skus))
         if barcodes:
             pks.update(variants.filter(barcode__in=barcodes))
-        products = Product.objects.values_list("pk", flat=True)
+        products = Product.objects.order_by().values_list("pk", flat=True)
         if product_ids:
             pks.update(
                 products.filter(source_product_id__in=product_ids).exclude(source_product_id="")
