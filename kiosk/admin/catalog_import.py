@@ -152,7 +152,7 @@ class CatalogImportMixin:
             kept.unlink(missing_ok=True)
         self.message_user(request, f"Catalog imported. {report.summary()}", messages.SUCCESS)
         if report.refused:
-            shown = "; ".join(report.errors[:5])
+            shown = " ".join(report.errors[:5])
             more = f" (and {report.refused - 5} more)" if report.refused > 5 else ""
             self.message_user(
                 request, f"{report.refused} row(s) refused: {shown}{more}", messages.WARNING

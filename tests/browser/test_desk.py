@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from kiosk.models import Claim
+from kiosk.models import Claim, Variant
 from kiosk.roles import STORE_MANAGERS
 from kiosk.services.submission import claim_submit
 from tests.browser.conftest import PASSWORD
@@ -19,6 +19,7 @@ from tests.factories import StoreFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESK = {"viewport": {"width": 1280, "height": 900}}
+BAD_ROWS = "catalog_bad_rows.csv"
 
 
 def manager_of(store, username):
@@ -158,3 +159,34 @@ def test_the_claim_list_at_tablet_width(
     assert overflow <= 0
     expect(page.locator("#result_list")).to_contain_text(re.compile(r"SB-\d{4}-\d{4}"))
     screenshot(page, "claims-at-820")
+
+
+def test_a_manager_imports_a_catalog_file_after_its_preview(
+    new_context, live_server, store, screenshot
+):
+    manager_of(store, "bruno")
+    page = new_context(base_url=live_server.url, **DESK).new_page()
+    admin_log_in(page, "bruno")
+    page.goto(reverse("admin:kiosk_product_changelist"))
+    page.get_by_role("link", name="Import catalog").click()
+
+    page.set_input_files("#id_file", Path(__file__).parent.parent / "data" / "catalog" / BAD_ROWS)
+    page.get_by_label("Our catalog CSV").check()
+    page.get_by_label(store.name).check()
+    page.get_by_test_id("catalog-preview").click()
+
+    report = page.get_by_test_id("catalog-preview-report")
+    expect(page.get_by_test_id("variants-created")).to_have_text("1")
+    expect(page.get_by_test_id("rows-refused")).to_have_text("5")
+    expect(page.get_by_test_id("refused-rows")).to_contain_text(
+        "Row 3, column “barcode”: '5012345678901' is not a UPC or EAN barcode"
+    )
+    screenshot(page, "catalog-preview")
+    assert not Variant.objects.exists()  # nothing saved by the preview
+
+    report.get_by_test_id("catalog-confirm").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Catalog imported. Variants: 1 created")
+    expect(page.get_by_role("link", name="Desk Lamp")).to_be_visible()
+    assert list(Variant.objects.values_list("sku", flat=True)) == ["DL-BLK"]
+    screenshot(page, "catalog-imported")
