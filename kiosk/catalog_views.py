@@ -1,9 +1,10 @@
 """The store's catalog on the tablet: search as you type, and the copy it keeps for offline."""
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import require_GET
 
 from kiosk.selectors.catalog import catalog_copy, catalog_search, catalog_version
 from kiosk.views import associate_claim
@@ -21,20 +22,20 @@ def catalog_search_view(request: HttpRequest, reference: str) -> JsonResponse:
     )
 
 
-def _tablet_catalog_version(request: HttpRequest) -> str | None:
-    return catalog_version(store=request.tablet.store) if request.tablet else None
-
-
 @cache_control(private=True, no_cache=True)
 @require_GET
-@condition(etag_func=_tablet_catalog_version)
-def catalog_copy_view(request: HttpRequest) -> JsonResponse:
+def catalog_copy_view(request: HttpRequest) -> HttpResponse:
     """The tablet's store's whole catalog, for search while the Wi-Fi is gone; answered
     304 Not Modified when the tablet's copy (If-None-Match) is current."""
     if request.tablet is None:
         raise Http404("Only on a store's tablet.")
     store = request.tablet.store
-    return JsonResponse(
-        {"version": catalog_version(store=store), "entries": catalog_copy(store=store)},
-        encoder=DjangoJSONEncoder,
+    version = catalog_version(store=store)
+    etag = f'"{version}"'
+    if unchanged := get_conditional_response(request, etag=etag):
+        return unchanged
+    response = JsonResponse(
+        {"version": version, "entries": catalog_copy(store=store)}, encoder=DjangoJSONEncoder
     )
+    response["ETag"] = etag
+    return response

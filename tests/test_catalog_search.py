@@ -102,3 +102,11 @@ def test_search_text_follows_renames(store, catalog):
     variant.sku = "HC-9"
     variant.save(update_fields=["sku"])
     assert names(catalog_search(store=store, query="hc-9")) == [("Headphone Case", "")]
+
+
+def test_a_renamed_product_is_found_by_its_new_name(store, catalog):
+    product = catalog["kettle"][0].product
+    product.name = "Travel Kettle"
+    product.save()
+
+    assert names(catalog_search(store=store, query="travel")) == [("Travel Kettle", "")]

@@ -2,7 +2,12 @@
 
 from kiosk.models.attachment import ClaimAttachment, attachment_upload_to, thumbnail_upload_to
 from kiosk.models.audit import ManagerAction
-from kiosk.models.catalog import Product, Variant, variant_search_text
+from kiosk.models.catalog import (
+    Product,
+    Variant,
+    variant_search_text,
+    variants_search_text_refresh,
+)
 from kiosk.models.claim import (
     CLAIM_REFERENCE_ALPHABET,
     CLAIM_REFERENCE_PATTERN,
@@ -38,4 +43,5 @@ __all__ = [
     "new_claim_reference",
     "thumbnail_upload_to",
     "variant_search_text",
+    "variants_search_text_refresh",
 ]

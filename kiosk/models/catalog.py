@@ -45,6 +45,11 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Its variants are searched by its name too (a rename at the desk).
+        variants_search_text_refresh(product_ids=[self.pk])
+
 
 class Variant(models.Model):
     """One sellable version of a product (a size, a colour), as a claim names it."""
@@ -110,3 +115,17 @@ class Variant(models.Model):
 def variant_search_text(*, product_name: str, title: str, sku: str) -> str:
     """What search as you type matches a query's words in (bulk writes set it with this)."""
     return " ".join(f"{product_name} {title} {sku}".split()).casefold()
+
+
+def variants_search_text_refresh(*, product_ids: list[int]) -> None:
+    """Set the search_text of these products' variants again (their product was renamed)."""
+    stale = list(
+        Variant.objects.filter(product_id__in=product_ids)
+        .select_related("product")
+        .only("pk", "title", "sku", "search_text", "product__name")
+    )
+    for variant in stale:
+        variant.search_text = variant_search_text(
+            product_name=variant.product.name, title=variant.title, sku=variant.sku
+        )
+    Variant.objects.bulk_update(stale, ["search_text"], batch_size=1000)

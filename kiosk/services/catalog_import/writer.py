@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from kiosk.models import Product, Variant, variant_search_text
+from kiosk.models import Product, Variant, variant_search_text, variants_search_text_refresh
 from kiosk.services.catalog_import.report import ImportReport
 from kiosk.services.catalog_import.rows import CatalogRow, RowProblem, RowRefused
 
@@ -262,7 +262,7 @@ class CatalogWriter:
             )
         renamed = [p.pk for p in changed_products if "name" in product_changes[id(p)]]
         if renamed:
-            self._refresh_search_text(renamed)
+            variants_search_text_refresh(product_ids=renamed)
 
         for product in products.values():
             changes = product_changes[id(product)]
@@ -292,20 +292,6 @@ class CatalogWriter:
         ]
         ProductLinks.objects.bulk_create(missing, ignore_conflicts=True)
         return {link.product_id for link in missing}
-
-    @staticmethod
-    def _refresh_search_text(product_ids: list[int]) -> None:
-        """A renamed product's other variants (not in the file) are found by the new name."""
-        stale = list(
-            Variant.objects.filter(product_id__in=product_ids)
-            .select_related("product")
-            .only("pk", "title", "sku", "search_text", "product__name")
-        )
-        for variant in stale:
-            variant.search_text = variant_search_text(
-                product_name=variant.product.name, title=variant.title, sku=variant.sku
-            )
-        Variant.objects.bulk_update(stale, ["search_text"], batch_size=1000)
 
 
 def _apply(obj, values: dict[str, object], row: CatalogRow, kind: str) -> dict[str, tuple]:
