@@ -27,6 +27,7 @@ from kiosk.steps import (
     SIGNATURE,
     STEPS_BY_SLUG,
     FormStep,
+    page_of,
     step_after,
     step_before,
 )
@@ -91,11 +92,12 @@ def _tablet_only(request: HttpRequest) -> None:
 def step_shell(request: HttpRequest, step: str) -> HttpResponse:
     _tablet_only(request)
     current = STEPS_BY_SLUG.get(step)
-    if not isinstance(current, FormStep) or current.on_review:
+    if not isinstance(current, FormStep) or current.shown_on:
         raise Http404("No such step.")
     claim = _shell_claim(request)
     context = _shell_context(current, claim)
-    context["form"] = current.form_class(claim=claim)
+    sections = [(step, step.form_class(claim=claim)) for step in current.page_steps()]
+    context |= {"sections": sections, "section_slugs": [step.slug for step, _ in sections]}
     return render(request, current.template_name, context)
 
 
@@ -113,20 +115,23 @@ def review_shell(request: HttpRequest) -> HttpResponse:
 
 
 def _field_labels(claim: Claim) -> dict:
-    """Each step's fields as the review shows them: {step: {field: [label, {value: text}]}}."""
+    """Each page's fields as the review shows them: {page: {field: [label, {value: text}]}}."""
     labels = {}
     for step in FORM_STEPS:
-        if step.on_review:
+        page = page_of(step)
+        if page is REVIEW:
             continue
         form = step.form_class(claim=claim)
-        labels[step.slug] = {
-            name: [
-                str(field.label or name),
-                {str(k): str(v) for k, v in getattr(field, "choices", [])},
-            ]
-            for name, field in form.fields.items()
-            if not field.widget.is_hidden and not name.startswith("photo")
-        }
+        labels.setdefault(page.slug, {}).update(
+            {
+                name: [
+                    str(field.label or name),
+                    {str(k): str(v) for k, v in getattr(field, "choices", [])},
+                ]
+                for name, field in form.fields.items()
+                if not field.widget.is_hidden and not name.startswith("photo")
+            }
+        )
     return labels
 
 

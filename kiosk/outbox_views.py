@@ -144,9 +144,7 @@ def _remove_photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> Jso
     elif attachment.isascii() and attachment.isdigit():
         stored = claim.attachments.current().filter(pk=int(attachment)).first()
         if stored is not None and stored.kind in UPLOAD_KINDS:
-            claim_remove_attachment(
-                claim=claim, slug=UPLOAD_KINDS[stored.kind], attachment_id=stored.pk
-            )
+            claim_remove_attachment(claim=claim, attachment_id=stored.pk)
     else:
         return _refused(400, "bad_request", "Which photo: its id is missing.")
     return JsonResponse({"status": "saved"})

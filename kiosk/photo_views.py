@@ -51,9 +51,7 @@ def photo_remove(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
     claim = associate_claim(request, reference)
     attachment = get_object_or_404(claim.attachments.current(), pk=pk)
     try:
-        claim_remove_attachment(
-            claim=claim, slug=UPLOAD_KINDS.get(attachment.kind, ""), attachment_id=attachment.pk
-        )
+        claim_remove_attachment(claim=claim, attachment_id=attachment.pk)
     except ClaimNotEditable:
         return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
     return JsonResponse({"removed": pk})

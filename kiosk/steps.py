@@ -34,15 +34,16 @@ OFFLINE_UNLOADED = "offline_unloaded"
 
 
 class Step:
-    """A page of the claim, or a part of one (`on_review`)."""
+    """A page of the claim, or a part of one (`shown_on`)."""
 
     slug = ""
     title = ""
     intro = ""
     template_name = ""
-    # Collected on the review page rather than on a page of its own (the customer signs
-    # what they have just read), so it has no place in the step bar.
-    on_review = False
+    # The page this step is collected on, when it has no page of its own (and so no place
+    # in the step bar): the signature is given on the review page, where the customer
+    # signs what they have just read; the issue and the warranty on the item's page.
+    shown_on = ""
 
     def is_complete(self, claim: Claim) -> bool:
         return claim_step_complete(claim=claim, slug=self.slug)
@@ -64,7 +65,7 @@ class Step:
         return {
             "claim": claim,
             "step": self,
-            "steps": [(s, s.is_complete(claim)) for s in PAGES],
+            "steps": [(page, page_complete(page, claim)) for page in PAGES],
             "previous_step": step_before(self),
             "next_step": step_after(self),
             "api_error": claim.last_error if self.shows_api_error(claim) else "",
@@ -93,7 +94,8 @@ class Step:
 
 
 class FormStep(Step):
-    """A step that collects part of the claim with its own form, on a page of its own."""
+    """A step that collects part of the claim with its own form: on a page of its own,
+    with the steps shown on that page (`shown_on`), or on another step's page."""
 
     form_class: type[forms.ClaimStepForm]
     template_name = "kiosk/claim_step.html"
@@ -104,9 +106,19 @@ class FormStep(Step):
             return self.form_class(claim=claim)
         return self.form_class(request.POST, request.FILES, claim=claim)
 
-    def given_in(self, request: HttpRequest) -> bool:
-        """Whether the request's post holds any of this step's fields (forms take no prefix)."""
-        return any(name in request.POST for name in self.form_class.base_fields)
+    def given_in(self, data: QueryDict) -> bool:
+        """Whether a post holds any of this step's fields (forms take no prefix)."""
+        return any(name in data for name in self.form_class.base_fields)
+
+    def page_steps(self) -> list["FormStep"]:
+        """The steps collected on this step's page, in the page's order."""
+        page = page_of(self)
+        return [step for step in FORM_STEPS if page_of(step) is page]
+
+    def steps_given(self, data: QueryDict) -> list["FormStep"]:
+        """The steps of the page a post saves: those whose fields it holds (the page's own
+        post holds them all), else the one it was sent to (its fields left empty)."""
+        return [step for step in self.page_steps() if step.given_in(data)] or [self]
 
     def display_form(self, claim: Claim) -> forms.ClaimStepForm:
         """The form as the page shows it: with input kept on the draft, and its errors once
@@ -149,6 +161,29 @@ class FormStep(Step):
             save_id=save_id,
         )
 
+    def save_forms(
+        self,
+        claim: Claim,
+        given: dict["FormStep", forms.ClaimStepForm],
+        *,
+        checked: bool,
+        background: bool = False,
+        save_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Save each step a post of this page holds, with its form; whether they are all
+        complete now. The step the post was sent to saves under the post's `save_id`,
+        each other under an id made from it, so that a post sent again saves none again."""
+        complete = True
+        for step, form in given.items():
+            step_save_id = save_id
+            if save_id is not None and step is not self:
+                step_save_id = uuid.uuid5(save_id, step.slug)
+            saved = step.save(
+                claim, form, checked=checked, background=background, save_id=step_save_id
+            )
+            complete = complete and saved
+        return complete
+
     def checks(self, data: QueryDict) -> bool:
         """Whether a post of this page asks to go on, so that its input is checked (its
         errors shown): Next, or a step further on. Back, stay, a removal and the
@@ -160,66 +195,84 @@ class FormStep(Step):
 
     def replay(self, claim: Claim, data: QueryDict, *, save_id: uuid.UUID) -> bool:
         """Save a post of this page that the tablet kept while offline and sends now (the
-        outbox); whether the step is complete.
+        outbox); whether the steps it holds are complete.
 
         Checked as the page's own post would have been (`checks`), and put in order like
         the page's background saves: skipped if input given later was saved already.
         Photos travel on their own, each with its id (kiosk.services.drafts.claim_add_photos).
         """
-        form = self.form_class(data, claim=claim)
-        return self.save(claim, form, checked=self.checks(data), background=True, save_id=save_id)
+        given = {step: step.form_class(data, claim=claim) for step in self.steps_given(data)}
+        return self.save_forms(
+            claim, given, checked=self.checks(data), background=True, save_id=save_id
+        )
 
     def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
-        return self.render(request, claim, self.display_form(claim))
+        if self.shown_on:
+            return redirect("kiosk:claim-step", reference=claim.reference, step=self.shown_on)
+        return self.render(request, claim, {})
 
     def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
-        """Save the step, then go where the associate asked, or show what to fix."""
-        form = self.form(claim, request)
+        """Save the page's steps, then go where the associate asked, or show what to fix."""
+        given = {step: step.form(claim, request) for step in self.steps_given(request.POST)}
         if request.POST.get("nav") == "autosave":
-            return self.autosave(claim, form)
+            return self.autosave(claim, given)
         target = self.navigation_target(request.POST)
+        page = page_of(self)
         if request.POST.get(OFFLINE_UNLOADED) == "1":
             # Shown offline without its input (static/kiosk/offline-pages.js), the page
             # posted none: going on saves nothing, so that nothing saved is blanked.
             return redirect(
-                "kiosk:claim-step", reference=claim.reference, step=(target or self).slug
+                "kiosk:claim-step", reference=claim.reference, step=(target or page).slug
             )
         removing = request.POST.get("remove_attachment", "")
         going_on = self.checks(request.POST)
         # Posted twice (a lost answer, a double tap): the second saves nothing again.
         save_id = tablet_made_id(request.POST.get("request_id"))
-        complete = self.save(claim, form, checked=going_on, save_id=save_id)
+        complete = self.save_forms(claim, given, checked=going_on, save_id=save_id)
         if removing.isascii() and removing.isdigit():
-            claim_remove_attachment(claim=claim, slug=self.slug, attachment_id=int(removing))
-            target = self
-        bad_uploads = form.refused_upload_fields()
+            claim_remove_attachment(claim=claim, attachment_id=int(removing))
+            target = page
+        bad_uploads = {name for form in given.values() for name in form.refused_upload_fields()}
         if bad_uploads and not going_on:
             # A photo was refused while the associate was not going on: say so at once,
             # and leave the other fields' checks for when they press Next.
-            for name in list(form.errors):
-                if name not in bad_uploads:
-                    del form.errors[name]
+            for form in given.values():
+                for name in list(form.errors):
+                    if name not in bad_uploads:
+                        del form.errors[name]
         elif target is not None and (complete or not going_on):
             return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
         # Reloaded so that the page shows the photos just stored.
         claims = Claim.objects.select_related("store").prefetch_related("attachments")
-        return self.render(request, get_object_or_404(claims, pk=claim.pk), form)
+        return page.render(request, get_object_or_404(claims, pk=claim.pk), given)
 
-    def autosave(self, claim: Claim, form: forms.ClaimStepForm) -> HttpResponse:
+    def autosave(self, claim: Claim, given: dict["FormStep", forms.ClaimStepForm]) -> HttpResponse:
         """What the associate typed so far, saved in the background (kiosk.js) as they go.
 
         Valid input is saved to the claim, the rest kept on the draft without errors, as
         when they leave the step through the step bar. The page stays as it is.
         """
         try:
-            self.save(claim, form, checked=False, background=True)
+            self.save_forms(claim, given, checked=False, background=True)
         except ClaimNotEditable:
             return HttpResponse(SENT_MEANWHILE, status=409)
         return HttpResponse(status=204)
 
-    def render(self, request: HttpRequest, claim: Claim, form) -> HttpResponse:
+    def render(
+        self, request: HttpRequest, claim: Claim, given: dict["FormStep", forms.ClaimStepForm]
+    ) -> HttpResponse:
+        """The page with each of its steps' forms: as posted (`given`), else as kept."""
+        sections = [
+            (step, given[step] if step in given else step.display_form(claim))
+            for step in self.page_steps()
+        ]
         context = self.context(claim) | {
-            "form": form,
+            "sections": sections,
+            "section_slugs": [step.slug for step, _ in sections],
+            "error_count": sum(len(form.errors) for _, form in sections),
+            "api_error": claim.last_error
+            if any(step.shows_api_error(claim) for step, _ in sections)
+            else "",
             # Orders the saves sent from this page (kiosk.js): see StepInput.order.
             "page_rendered_at": time.time_ns() // 1_000_000,
         }
@@ -234,7 +287,7 @@ class CustomerStep(FormStep):
 
 class ItemStep(FormStep):
     slug, title = "item", "Item"
-    intro = "The item the claim is about, with photos."
+    intro = "The item, what is wrong with it, and when it was bought."
     form_class = forms.ItemForm
 
 
@@ -242,6 +295,7 @@ class WarrantyStep(FormStep):
     slug, title = "warranty", "Warranty & receipt"
     intro = "When it was bought, and proof."
     form_class = forms.WarrantyForm
+    shown_on = "item"
 
 
 class AddressStep(FormStep):
@@ -254,6 +308,7 @@ class IssueStep(FormStep):
     slug, title = "issue", "Issue & resolution"
     intro = "What went wrong, and what they want."
     form_class = forms.IssueForm
+    shown_on = "item"
 
 
 class SignatureStep(FormStep):
@@ -262,10 +317,7 @@ class SignatureStep(FormStep):
     slug, title = "signature", "Signature"
     intro = "Ask the customer to sign below."
     form_class = forms.SignatureForm
-    on_review = True
-
-    def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
-        return redirect("kiosk:claim-step", reference=claim.reference, step=REVIEW.slug)
+    shown_on = "review"
 
     def post(self, request: HttpRequest, claim: Claim) -> HttpResponse:
         save_id = tablet_made_id(request.POST.get("request_id"))
@@ -293,7 +345,9 @@ class ReviewStep(Step):
         payload = claim_build_payload(claim=claim, media_base_url=public_media_base_url())
         incomplete = [STEPS_BY_SLUG[slug] for slug in claim_incomplete_steps(claim=claim)]
         # The signature is given on this page, right before Submit.
-        before_review = [step for step in incomplete if not step.on_review]
+        before_review = list(
+            dict.fromkeys(page_of(step) for step in incomplete if page_of(step) is not self)
+        )
         context = self.context(claim) | {
             "payload": payload,
             "payload_json": json.dumps(payload, indent=2, ensure_ascii=False),
@@ -313,7 +367,11 @@ class ReviewStep(Step):
     def save_given(self, request: HttpRequest, claim: Claim) -> bool:
         """Save the steps given on this page (the signature) that the post holds; whether
         there was any. Raises ClaimNotEditable when the claim was sent meanwhile."""
-        given = [step for step in FORM_STEPS if step.on_review and step.given_in(request)]
+        given = [
+            step
+            for step in FORM_STEPS
+            if step.shown_on == self.slug and step.given_in(request.POST)
+        ]
         for step in given:
             step.save(claim, step.form(claim, request), checked=True)
         return bool(given)
@@ -322,23 +380,28 @@ class ReviewStep(Step):
 STEPS = (
     CustomerStep(),
     ItemStep(),
+    IssueStep(),
     WarrantyStep(),
     AddressStep(),
-    IssueStep(),
     SignatureStep(),
     ReviewStep(),
 )
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
 FORM_STEPS = tuple(step for step in STEPS if isinstance(step, FormStep))
 # The pages an associate goes through, in the step bar's order.
-PAGES = tuple(step for step in STEPS if not step.on_review)
+PAGES = tuple(step for step in STEPS if not step.shown_on)
 REVIEW = STEPS_BY_SLUG["review"]
 SIGNATURE = STEPS_BY_SLUG["signature"]
 
 
 def page_of(step: Step) -> Step:
     """The page a step is collected on."""
-    return REVIEW if step.on_review else step
+    return STEPS_BY_SLUG[step.shown_on] if step.shown_on else step
+
+
+def page_complete(page: Step, claim: Claim) -> bool:
+    """Whether every step collected on the page is complete."""
+    return all(step.is_complete(claim) for step in STEPS if page_of(step) is page)
 
 
 def step_after(step: Step) -> Step | None:

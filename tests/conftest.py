@@ -352,3 +352,8 @@ def s3_storage(settings, monkeypatch):
     }
     yield endpoint
     server.stop()
+
+
+def step_form(response, slug: str):
+    """The form of the step named `slug` on the claim's page a response shows."""
+    return {step.slug: form for step, form in response.context["sections"]}[slug]

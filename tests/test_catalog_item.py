@@ -9,7 +9,7 @@ from django.urls import reverse
 from kiosk.delivery.payload import claim_payload
 from kiosk.models import Claim, ClaimAttachment, Product, Variant
 from kiosk.services.tablets import TABLET_COOKIE, tablet_sign_in
-from tests.conftest import attach
+from tests.conftest import attach, step_form
 from tests.factories import StoreFactory
 from tests.images import image_bytes, uploaded_image
 from tests.test_views import VALID_STEPS, start_claim, step_url
@@ -51,7 +51,7 @@ def test_picking_a_variant_sends_its_ids_picture_and_warranty_period(
         item_post(headphones.pk, item_name="Wireless Headphones – Black", item_sku="WH-100-BLK"),
     )
 
-    assert response.url == step_url(claim, "warranty")
+    assert response.url == step_url(claim, "address")  # the item's page holds the warranty
     claim.refresh_from_db()
     assert claim.catalog_variant == headphones
     assert claim.warranty_period == "P2Y"  # the product's, not the store's P1Y
@@ -123,7 +123,7 @@ def test_another_store_s_product_is_refused_where_it_was_picked_and_the_rest_is_
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors["catalog_variant"] == [
+    assert step_form(response, "item").errors["catalog_variant"] == [
         "That product is no longer in this store's catalog: find it again, or type it in."
     ]
     assert b'href="#catalog_variant-block"' in response.content

@@ -9,8 +9,10 @@ from tests.factories import StoreFactory
 pytestmark = pytest.mark.django_db
 
 
-def add_product(store, name, *variants, image_url=""):
-    product = Product.objects.create(name=name, image_url=image_url)
+def add_product(store, name, *variants, image_url="", warranty_period=""):
+    product = Product.objects.create(
+        name=name, image_url=image_url, warranty_period=warranty_period
+    )
     product.stores.add(store)
     return [Variant.objects.create(product=product, **fields) for fields in variants]
 
@@ -23,11 +25,18 @@ def catalog(store):
         {"title": "Black", "sku": "WH-100-BLK", "barcode": "00012345678905", "price": "99.99"},
         {"title": "White", "sku": "WH-100-WHT", "barcode": "04006381333931", "price": "99.99"},
         image_url="https://cdn.example.com/wh.jpg",
+        warranty_period="P2Y",
     )
     kettle = add_product(
         store,
         "Electric Kettle",
-        {"title": "", "sku": "KT-2", "barcode": "00042100005264", "image_url": "https://x/k.jpg"},
+        {
+            "title": "",
+            "sku": "KT-2",
+            "barcode": "00042100005264",
+            "image_url": "https://x/k.jpg",
+            "warranty_period": "P6M",
+        },
     )
     phone_case = add_product(store, "Headphone Case", {"sku": "HC-1"})
     elsewhere = add_product(StoreFactory(), "Wireless Headphones Pro", {"sku": "WH-200"})
@@ -74,11 +83,12 @@ def test_an_entry_carries_what_fills_the_item(store, catalog):
         "barcode": "00012345678905",
         "price": Decimal("99.99"),
         "image": "https://cdn.example.com/wh.jpg",  # the product's, the variant has none
+        "warranty": "P2Y",  # the product's too
         "text": "wireless headphones black wh-100-blk",
         "exact": True,
     }
     (kettle,) = catalog_search(store=store, query="kettle")
-    assert kettle["image"] == "https://x/k.jpg"
+    assert (kettle["image"], kettle["warranty"]) == ("https://x/k.jpg", "P6M")
 
 
 def test_only_the_store_s_own_catalog_is_searched_or_copied(store, catalog):

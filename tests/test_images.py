@@ -304,7 +304,7 @@ def test_replacing_the_product_image_at_the_limit_is_allowed_on_both_paths(
     )
 
     assert through_upload.status_code == 201
-    assert through_form.status_code == 302 and through_form.url == step_url(claim, "warranty")
+    assert through_form.status_code == 302 and through_form.url == step_url(claim, "address")
     uploaded = through_upload.json()["photos"][0]["id"]
     products = claim.attachments.current().filter(kind=ClaimAttachment.Kind.PRODUCT)
     assert [p.pk > uploaded for p in products] == [True]  # the form's image replaced it

@@ -12,10 +12,11 @@ from tests.factories import ClaimFactory
 from tests.test_tablets import signed_in_tablet, unlock  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-SHELLS = [
-    reverse("kiosk:step-shell", args=[slug])
-    for slug in ("customer", "item", "warranty", "address", "issue")
-] + [reverse("kiosk:review-shell"), reverse("kiosk:home-shell"), reverse("kiosk:result-shell")]
+SHELLS = [reverse("kiosk:step-shell", args=[slug]) for slug in ("customer", "item", "address")] + [
+    reverse("kiosk:review-shell"),
+    reverse("kiosk:home-shell"),
+    reverse("kiosk:result-shell"),
+]
 
 
 @pytest.fixture
@@ -41,6 +42,14 @@ def test_each_shell_is_a_blank_page_for_the_reference_to_be_put_in(unlocked, ass
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+def test_the_item_s_shell_holds_the_issue_and_the_warranty_which_have_none(unlocked):
+    page = unlocked.get(reverse("kiosk:step-shell", args=["item"])).content.decode()
+    for field in ("item_name", "issue_type", "resolution", "date_of_purchase", "receipt_photos"):
+        assert f'name="{field}"' in page, field
+    for slug in ("issue", "warranty"):
+        assert unlocked.get(reverse("kiosk:step-shell", args=[slug])).status_code == 404
+
+
 def test_a_shell_needs_a_tablet(associate_client):
     assert associate_client.get(SHELLS[0]).status_code == 404
 
@@ -52,7 +61,7 @@ def test_the_service_worker_names_the_shells_and_the_assets_it_keeps(client):
     assert response["Cache-Control"] == "no-cache"
     config = json.loads(re.match(r"self\.KIOSK = (.*);\n", response.content.decode()).group(1))
     assert sorted(config["shells"].values()) == sorted(SHELLS)
-    assert config["pages"] == ["customer", "item", "warranty", "address", "issue", "review"]
+    assert config["pages"] == ["customer", "item", "address", "review"]
     assert reverse("kiosk:offline") in config["precache"]
     assert config["outboxUrl"] == reverse("kiosk:outbox")
 

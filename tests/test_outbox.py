@@ -152,7 +152,8 @@ def test_a_save_sent_twice_is_saved_once(outbox):
     ("navigation", "checked"),
     [
         ({}, True),  # Next
-        ({"goto": "issue"}, True),  # a step further on
+        ({"goto": "review"}, True),  # a page further on
+        ({"goto": "issue"}, False),  # on the item's page, before this one
         ({"goto": "signature"}, True),  # on the review page, further on
         ({"nav": "back"}, False),
         ({"goto": "customer"}, False),
@@ -345,7 +346,7 @@ def test_a_step_shown_offline_without_its_input_saves_nothing_when_it_goes_on(
     response = associate_client.post(url, {"offline_unloaded": "1", "nav": "next"})
 
     assert response.status_code == 302
-    assert response.url == reverse("kiosk:claim-step", args=[claim.reference, "issue"])
+    assert response.url == reverse("kiosk:claim-step", args=[claim.reference, "review"])
     claim.refresh_from_db()
     assert claim.ship_zip == "10001"
 
@@ -370,7 +371,8 @@ def test_a_submit_of_an_incomplete_claim_says_which_step_needs_a_correction(outb
 def test_a_submit_the_api_rejects_says_where_to_correct_it(
     outbox, complete_claim, api_to_sandbox, media_server
 ):
-    # The API cannot fetch the receipt photo: it names warranty.receiptImages[0].
+    # The API cannot fetch the receipt photo: it names warranty.receiptImages[0], collected
+    # on the item's page.
     complete_claim.attachments.get(kind="receipt").file.delete(save=False)
 
     response = outbox("submit", reference=complete_claim.reference)
@@ -379,7 +381,7 @@ def test_a_submit_the_api_rejects_says_where_to_correct_it(
     assert complete_claim.attention_reason == Claim.AttentionReason.REJECTED
     assert response.json() == {
         "status": "needs_correction",
-        "step": "warranty",
+        "step": "item",
         "message": complete_claim.last_error,
     }
     assert complete_claim.last_error

@@ -143,7 +143,7 @@ def test_removing_a_photo_of_a_claim_queued_meanwhile_leaves_it(complete_claim, 
     queue(complete_claim, media_server)
 
     with pytest.raises(ClaimNotEditable):
-        claim_remove_attachment(claim=stale, slug="item", attachment_id=photo.pk)
+        claim_remove_attachment(claim=stale, attachment_id=photo.pk)
 
     photo.refresh_from_db()
     assert photo.removed_at is None

@@ -11,6 +11,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from kiosk.models import Claim, DeliveryAttempt
+from kiosk.steps import STEPS_BY_SLUG, page_of
+from tests.conftest import step_form
 from tests.factories import StoreFactory, UserFactory
 from tests.images import signature_data_url, uploaded_image
 
@@ -103,12 +105,18 @@ def test_claim_step_error_shows_at_the_field_and_loses_nothing(associate_client,
 
     response = associate_client.post(step_url(claim, step), data | {"nav": "next"}, follow=True)
 
-    # The signature is given on the review page, and its error shows there.
-    form_name = "signature_form" if step == "signature" else "form"
-    page_url = step_url(claim, "review" if step == "signature" else step)
+    # The signature is given on the review page, and its error shows there; the issue and
+    # the warranty on the item's page.
+    page_url = step_url(claim, page_of(STEPS_BY_SLUG[step]).slug)
+
+    def shown(response):
+        if step == "signature":
+            return response.context["signature_form"]
+        return step_form(response, step)
+
     assert response.redirect_chain in ([], [(page_url, 302)])
-    assert response.context[form_name].errors[field]
-    message = response.context[form_name].errors[field][0]
+    assert shown(response).errors[field]
+    message = shown(response).errors[field][0]
     assert message.encode() in response.content.replace(b"&#x27;", b"'")
     if step != "signature":
         assert b'data-testid="error-summary"' in response.content
@@ -118,9 +126,55 @@ def test_claim_step_error_shows_at_the_field_and_loses_nothing(associate_client,
     assert step not in claim.completed_steps
     # A reload shows the same input and the same error.
     reloaded = associate_client.get(page_url)
-    assert reloaded.context[form_name].errors[field]
+    assert shown(reloaded).errors[field]
     if typed:
         assert typed.encode() in reloaded.content
+
+
+def test_the_item_s_page_saves_the_item_the_issue_and_the_warranty_in_one_post(
+    associate_client, store
+):
+    claim = start_claim(associate_client, store)
+    page = associate_client.get(step_url(claim, "item"))
+    assert [step.slug for step, _ in page.context["sections"]] == ["item", "issue", "warranty"]
+    posted = (
+        VALID_STEPS["item"]
+        | VALID_STEPS["issue"]
+        | VALID_STEPS["warranty"]
+        | {
+            "item_photos": [uploaded_image("a.jpg")],
+            "receipt_photos": [uploaded_image("r.jpg", color="white")],
+            "nav": "next",
+        }
+    )
+
+    response = associate_client.post(step_url(claim, "item"), posted)
+
+    assert response.url == step_url(claim, "address")
+    claim.refresh_from_db()
+    assert {"item", "issue", "warranty"} <= set(claim.completed_steps)
+    assert (claim.item_name, claim.issue_type) == (
+        VALID_STEPS["item"]["item_name"],
+        VALID_STEPS["issue"]["issue_type"],
+    )
+    assert str(claim.date_of_purchase) == str(VALID_STEPS["warranty"]["date_of_purchase"])
+    assert sorted(a.kind for a in claim.attachments.current()) == ["item", "receipt"]
+
+
+def test_the_item_s_page_shows_each_of_its_steps_errors_and_keeps_the_rest(associate_client, store):
+    claim = start_claim(associate_client, store)
+    posted = VALID_STEPS["item"] | VALID_STEPS["issue"] | VALID_STEPS["warranty"]
+    posted |= {"item_photos": [uploaded_image()], "date_of_purchase": ""}
+
+    response = associate_client.post(step_url(claim, "item"), posted)
+
+    assert response.status_code == 200
+    assert not step_form(response, "item").errors and not step_form(response, "issue").errors
+    assert set(step_form(response, "warranty").errors) == {"date_of_purchase", "receipt_photos"}
+    assert b"these 2 fields" in response.content
+    claim.refresh_from_db()
+    assert {"item", "issue"} <= set(claim.completed_steps)
+    assert "warranty" not in claim.completed_steps
 
 
 def test_claim_step_keeps_good_photos_when_another_upload_is_bad(associate_client, store):
@@ -129,7 +183,7 @@ def test_claim_step_keeps_good_photos_when_another_upload_is_bad(associate_clien
 
     response = associate_client.post(step_url(claim, "warranty"), data | {"nav": "next"})
 
-    assert "receipt.jpg: This file is not a photo" in str(response.context["form"].errors)
+    assert "receipt.jpg: This file is not a photo" in str(step_form(response, "warranty").errors)
     assert claim.attachments.filter(kind="receipt").count() == 1
     assert b'data-testid="attachments-receipt"' in response.content
     # Pressing Next again, with no new file, is enough: the stored photo counts.
@@ -143,8 +197,8 @@ def test_claim_step_requires_receipt_and_item_photos(associate_client, store):
     item = associate_client.post(step_url(claim, "item"), VALID_STEPS["item"])
     warranty = associate_client.post(step_url(claim, "warranty"), VALID_STEPS["warranty"])
 
-    assert item.context["form"].errors["item_photos"] == ["Add at least one photo of the item."]
-    assert warranty.context["form"].errors["receipt_photos"] == [
+    assert step_form(item, "item").errors["item_photos"] == ["Add at least one photo of the item."]
+    assert step_form(warranty, "warranty").errors["receipt_photos"] == [
         "This store requires a photo of the receipt."
     ]
 
@@ -214,7 +268,7 @@ def test_associate_files_claim_through_every_step(
     }
     for step, data in VALID_STEPS.items():
         response = associate_client.post(step_url(claim, step), data | uploads.get(step, {}))
-        assert response.status_code == 302, response.context["form"].errors
+        assert response.status_code == 302, step
     review = associate_client.get(step_url(claim, "review"))
     assert review.context["ready"]
     assert review.context["payload"]["item"]["name"] == "Espresso machine"
@@ -262,10 +316,11 @@ def test_claim_rejected_by_api_returns_to_the_field_it_names(
     complete_claim.refresh_from_db()
     assert complete_claim.status == Claim.Status.NEEDS_ATTENTION
     assert complete_claim.attention_reason == Claim.AttentionReason.REJECTED
-    assert response.url == step_url(complete_claim, "warranty")
+    assert response.url == step_url(complete_claim, "item")  # the receipt is on the item's page
     page = associate_client.get(response.url)
-    assert "could not fetch image" in " ".join(page.context["form"].errors["receipt_photos"])
-    assert page.context["form"]["product_description"].value() == "Used daily, no visible damage."
+    warranty = step_form(page, "warranty")
+    assert "could not fetch image" in " ".join(warranty.errors["receipt_photos"])
+    assert warranty["product_description"].value() == "Used daily, no visible damage."
     # Replace the photo and resubmit: the claim is filed.
     broken = complete_claim.attachments.get(kind="receipt")
     warranty = {"date_of_purchase": RECENT_PURCHASE, "warranty_period_choice": "P1Y"}
@@ -415,7 +470,7 @@ def test_claim_dates_in_the_future_are_refused_server_side(associate_client, sto
         step_url(claim, "warranty"), VALID_STEPS["warranty"] | {"date_of_purchase": tomorrow}
     )
 
-    assert response.context["form"].errors["date_of_purchase"]
+    assert step_form(response, "warranty").errors["date_of_purchase"]
 
 
 def test_the_start_screen_keeps_no_trail_of_earlier_customers(associate_client, complete_claim):
@@ -440,8 +495,8 @@ def test_claim_step_stores_photos_as_soon_as_they_are_picked(associate_client, s
     assert response.url == step_url(claim, "item")
     assert claim.attachments.filter(kind="item").count() == 1
     page = associate_client.get(response.url)
-    assert not page.context["form"].errors  # not checked until Next
-    assert page.context["form"]["item_name"].value() == "Kettle"
+    assert not step_form(page, "item").errors  # not checked until Next
+    assert step_form(page, "item")["item_name"].value() == "Kettle"
 
 
 def test_claim_step_reports_a_refused_photo_at_once_and_only_that(associate_client, store):
@@ -453,7 +508,7 @@ def test_claim_step_reports_a_refused_photo_at_once_and_only_that(associate_clie
     )
 
     assert response.status_code == 200
-    assert list(response.context["form"].errors) == ["receipt_photos"]
+    assert list(step_form(response, "warranty").errors) == ["receipt_photos"]
     assert b"Scratched" in response.content
 
 
@@ -462,7 +517,7 @@ def test_claim_step_back_without_a_receipt_goes_back(associate_client, store):
 
     response = associate_client.post(step_url(claim, "warranty"), {"nav": "back"})
 
-    assert response.url == step_url(claim, "item")
+    assert response.url == step_url(claim, "customer")  # the page before the item's
 
 
 def test_autosave_keeps_what_was_typed_without_checking_it(associate_client, store):
@@ -480,8 +535,8 @@ def test_autosave_keeps_what_was_typed_without_checking_it(associate_client, sto
     assert typed["data"]["ship_first_name"] == ["Dana"]
     assert claim.customer_name == "Dana"
     page = associate_client.get(step_url(claim, "customer"))
-    assert page.context["form"]["customer_email"].value() == "dana@exa"
-    assert not page.context["form"].errors
+    assert step_form(page, "customer")["customer_email"].value() == "dana@exa"
+    assert not step_form(page, "customer").errors
 
 
 def post_customer(client, claim, order, nav="autosave", **typed):

@@ -152,7 +152,7 @@ def test_the_step_shows_coverage_of_the_saved_claim(associate_client, claim):
     claim.date_of_purchase = datetime.date(2026, 10, 1)
     claim.save()
 
-    response = associate_client.get(reverse("kiosk:claim-step", args=[claim.reference, "warranty"]))
+    response = associate_client.get(reverse("kiosk:claim-step", args=[claim.reference, "item"]))
 
     assert "Covered until 1 Oct 2027" in response.content.decode()
 

@@ -39,7 +39,10 @@ class ClaimStepForm(forms.ModelForm):
     def __init__(self, *args, claim: Claim, **kwargs):
         self.claim = claim
         # Validation writes into the form's instance: a copy, so that the claim itself
-        # changes only when the drafts service saves what `step_input()` hands it.
+        # changes only when the drafts service saves what `step_input()` hands it. What
+        # it changed is told against the claim as it was here, as the steps of a page
+        # are saved one after the other.
+        self.claim_before = copy.copy(claim)
         super().__init__(*args, instance=copy.copy(claim), **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -100,7 +103,7 @@ class ClaimStepForm(forms.ModelForm):
         return {
             field.attname: getattr(self.instance, field.attname)
             for field in Claim._meta.concrete_fields
-            if getattr(self.instance, field.attname) != getattr(self.claim, field.attname)
+            if getattr(self.instance, field.attname) != getattr(self.claim_before, field.attname)
         }
 
     def typed_input(self) -> dict[str, list[str]]:

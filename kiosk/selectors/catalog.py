@@ -19,6 +19,7 @@ ENTRY_EXPRESSIONS = {
     "name": F("product__name"),
     "variant": F("title"),
     "image": Coalesce(NullIf("image_url", Value("")), "product__image_url"),
+    "warranty": Coalesce(NullIf("warranty_period", Value("")), "product__warranty_period"),
     "text": F("search_text"),
 }
 

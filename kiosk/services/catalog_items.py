@@ -8,7 +8,7 @@ def item_fields_from_variant(*, claim: Claim, variant: Variant | None) -> dict[s
 
     Its ids and picture are sent with the item. Its warranty period, when it has one,
     replaces the claim's when another variant is picked; the associate may still change
-    it on the warranty step. What the associate types (name, SKU, price paid) is theirs:
+    it on the page. What the associate types (name, SKU, price paid) is theirs:
     the tablet fills it in from the catalog, and they may change it.
     """
     if variant is None:

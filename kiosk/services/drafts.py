@@ -348,7 +348,7 @@ def claim_check_photo_limit(*, claim: Claim, kind: str, adding: int, also_adding
         )
 
 
-def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> None:
+def claim_remove_attachment(*, claim: Claim, attachment_id: int) -> None:
     """Remove a photo; the step that holds it must then be checked again.
 
     Raises ClaimNotEditable once the claim was submitted: its body names the photo.
@@ -359,6 +359,7 @@ def claim_remove_attachment(*, claim: Claim, slug: str, attachment_id: int) -> N
         attachment = claim.attachments.current().filter(pk=attachment_id).first()
         if attachment is not None:
             attachment_delete(attachment=attachment)
+            slug = PHOTO_STEPS.get(attachment.kind)
             claim.completed_steps = [s for s in claim.completed_steps if s != slug]
             _claim_update(claim, ["completed_steps"])
 

@@ -206,11 +206,22 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // The product's warranty period, on the same page: a period the list has, else "Other…".
+  function pickWarrantyPeriod(period) {
+    const choice = form.elements.warranty_period_choice;
+    if (!choice) return;
+    const listed = Array.from(choice.options).some((option) => option.value === period);
+    choice.value = listed ? period : "other";
+    if (!listed) setValue(form.elements.warranty_period_custom, period);
+    choice.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
   function pick(entry) {
     variantField.value = String(entry.id);
     setValue(form.elements.item_name, label(entry));
     setValue(form.elements.item_sku, entry.sku || "");
     if (entry.price !== null && entry.price !== undefined) setValue(form.elements.item_price, Number(entry.price).toFixed(2));
+    if (entry.warranty) pickWarrantyPeriod(entry.warranty);
     variantField.dispatchEvent(new Event("change", { bubbles: true }));
     pickedName.textContent = label(entry);
     picked.hidden = false;
