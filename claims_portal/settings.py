@@ -470,6 +470,10 @@ KIOSK_PIN_COOLOFF = timedelta(minutes=env.float("KIOSK_PIN_COOLOFF_MINUTES", def
 KIOSK_PIN_WEEKLY_FAILURE_LIMIT = env.int("KIOSK_PIN_WEEKLY_FAILURE_LIMIT", default=10)
 # Shortest PIN accepted (4 to 6 digits); 6 for stores with many associates (docs/security.md).
 KIOSK_PIN_MIN_LENGTH = env.int("KIOSK_PIN_MIN_LENGTH", default=4)
+# The pad unlocks by itself at the PIN's last digit, as a phone does: so it shows how many
+# digits the PIN has (as phones do). With the limits above a guesser gets 10 tries a week
+# whatever they know of the length, so this costs nothing measurable (docs/security.md).
+KIOSK_PIN_UNLOCK_AT_LAST_DIGIT = env.bool("KIOSK_PIN_UNLOCK_AT_LAST_DIGIT", default=True)
 # Proxies in front of the portal that append the caller's address to X-Forwarded-For
 # (0: none, the client address is REMOTE_ADDR). Set it only when there are: otherwise
 # anyone could choose the address they are throttled by.

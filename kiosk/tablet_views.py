@@ -23,6 +23,7 @@ from kiosk.services.tablets import (
     PIN_BACKEND,
     TABLET_COOKIE,
     pin_holders,
+    pin_unlock_length,
     tablet_associates,
     tablet_sign_in,
 )
@@ -103,7 +104,11 @@ def unlock_pin(request: HttpRequest, user_id: int) -> HttpResponse:
         if capped_until is not None:
             return _pin_locked(request, until=capped_until)
         form.add_error("pin", "That PIN is not right. Try again.")
-    context = {"form": form, "associate": associate}
+    context = {
+        "form": form,
+        "associate": associate,
+        "pin_length": pin_unlock_length(user=associate),
+    }
     return render(request, "kiosk/unlock_pin.html", context)
 
 

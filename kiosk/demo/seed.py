@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from kiosk.choices import Resolution
 from kiosk.models import AssociatePin, Store
 from kiosk.roles import ASSOCIATES, STORE_MANAGERS
 from kiosk.services.tablets import pin_set
@@ -63,6 +64,7 @@ def demo_setup() -> DemoSetup:
             "default_country": "US",
             "default_state": "US-NY",
             "time_zone": "America/New_York",
+            "default_resolution": Resolution.RESHIP,
         },
     )
     if not store_created:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from kiosk.choices import ClaimCategory, ClaimFiledFrom, SalesChannel
+from kiosk.choices import ClaimCategory, ClaimFiledFrom, Resolution, SalesChannel
 from kiosk.validators import (
     validate_country_code,
     validate_iso_duration,
@@ -53,6 +53,13 @@ class Store(models.Model):
     )
     default_claim_filed_from = models.CharField(
         max_length=16, choices=ClaimFiledFrom, default=ClaimFiledFrom.EXTERNAL
+    )
+    default_resolution = models.CharField(
+        max_length=16,
+        choices=Resolution,
+        blank=True,
+        help_text="Preselected on new claims; the associate can change it. "
+        "Empty: the associate chooses every time.",
     )
     default_address_origin = models.CharField(max_length=64, blank=True)
     default_from_valet = models.BooleanField(default=False)

@@ -56,6 +56,9 @@ class AssociatePin(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kiosk_pin"
     )
     pin_hash = models.CharField(max_length=128, editable=False)
+    # How many digits, so that the pad unlocks at the last one (KIOSK_PIN_UNLOCK_AT_LAST_DIGIT);
+    # null for a PIN set before the length was kept.
+    length = models.PositiveSmallIntegerField(null=True, editable=False)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

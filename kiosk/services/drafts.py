@@ -85,6 +85,7 @@ def claim_prefilled(*, store: Store, **fields) -> Claim:
         sales_channel=store.default_sales_channel,
         claim_category=store.default_claim_category,
         claim_filed_from=store.default_claim_filed_from,
+        resolution=store.default_resolution,
         from_valet=store.default_from_valet,
         require_customer_signature=store.default_require_customer_signature,
         **fields,

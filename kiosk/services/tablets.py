@@ -149,7 +149,12 @@ def pin_set(*, user: AbstractBaseUser, pin: str, by: AbstractBaseUser | None) ->
     pin_validate(pin, min_length=pin_min_length_for(user=user))
     associate_pin, _ = AssociatePin.objects.update_or_create(
         user=user,
-        defaults={"pin_hash": make_password(pin), "set_by": by, "set_at": timezone.now()},
+        defaults={
+            "pin_hash": make_password(pin),
+            "length": len(pin),
+            "set_by": by,
+            "set_at": timezone.now(),
+        },
     )
     return associate_pin
 
@@ -160,6 +165,17 @@ def pin_matches(*, user: AbstractBaseUser, pin: str) -> bool:
         make_password(pin)  # the same work either way: timing tells nothing
         return False
     return check_password(pin, associate_pin.pin_hash)
+
+
+def pin_unlock_length(*, user: AbstractBaseUser) -> int | None:
+    """How many digits `user`'s PIN has, for the pad to unlock at the last one.
+
+    None when KIOSK_PIN_UNLOCK_AT_LAST_DIGIT is off, when `user` has no PIN, or when the
+    PIN was set before its length was kept (its pad unlocks with the Unlock button only).
+    """
+    if not settings.KIOSK_PIN_UNLOCK_AT_LAST_DIGIT:
+        return None
+    return AssociatePin.objects.filter(user=user).values_list("length", flat=True).first()
 
 
 def _digest(secret: str) -> str:

@@ -16,16 +16,39 @@
     });
   }
 
-  // PIN pad: large digits that type into the PIN field (a keyboard works as well).
+  // PIN pad: large digits that type into the PIN field (a keyboard works as well). When
+  // the page says how long the PIN is, the pad unlocks at its last digit, as a phone does.
   const pad = document.querySelector("[data-pin-pad]");
   if (pad) {
-    const input = document.querySelector("[data-pin-form] input[name=pin]");
+    const form = document.querySelector("[data-pin-form]");
+    const input = form.querySelector("input[name=pin]");
+    const length = Number(form.dataset.pinLength) || 0;
+    const longest = length || 6;
+    let submitted = false;
     pad.hidden = false;
+    if (length) {
+      const hint = document.querySelector("[data-pin-auto-hint]");
+      hint.hidden = false;
+      input.setAttribute("aria-describedby", hint.parentElement.id);
+    }
+    // Once: a tap on Unlock, or more digits, while the PIN is on its way send nothing more.
+    form.addEventListener("submit", (event) => {
+      if (submitted) event.preventDefault();
+      submitted = true;
+    });
+    // Back to this page from the history: it may be sent again.
+    window.addEventListener("pageshow", (event) => { if (event.persisted) submitted = false; });
+    const unlockAtLastDigit = () => {
+      if (length && input.value.length === length && !submitted) form.requestSubmit();
+    };
     pad.addEventListener("click", (event) => {
       const digit = event.target.closest("[data-digit]");
-      if (digit && input.value.length < 6) input.value += digit.dataset.digit;
+      if (digit && input.value.length < longest) input.value += digit.dataset.digit;
       if (event.target.closest("[data-pin-back]")) input.value = input.value.slice(0, -1);
+      if (digit) unlockAtLastDigit();
     });
+    // Typed on a keyboard, pasted or filled in.
+    input.addEventListener("input", unlockAtLastDigit);
   }
 
   // What the page loads by itself is marked automatic (the idle lock does not count it);

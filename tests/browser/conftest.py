@@ -154,10 +154,19 @@ def sign_in_tablet(page: Page, manager) -> None:
 
 
 def tap_pin(page: Page, associate_name: str, pin: str) -> None:
+    """Tap the name, then the PIN's digits: the pad sends them at the last digit when it
+    knows the PIN's length (and the PIN has that length), otherwise tap Unlock."""
     page.get_by_role("link", name=associate_name).click()
-    for digit in pin:
+    length = page.locator("[data-pin-form]").get_attribute("data-pin-length")
+    *first, last = pin
+    for digit in first:
         page.locator(f"[data-digit='{digit}']").click()
-    page.get_by_test_id("unlock").click()
+    if length == str(len(pin)):
+        with page.expect_navigation():
+            page.locator(f"[data-digit='{last}']").click()
+    else:
+        page.locator(f"[data-digit='{last}']").click()
+        page.get_by_test_id("unlock").click()
 
 
 @pytest.fixture
