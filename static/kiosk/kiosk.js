@@ -120,6 +120,7 @@
         if (!response.ok) return;  // not a ZIP code the portal knows
         place = await response.json();
       } catch {
+        if (asked === match[1]) asked = "";  // offline: asked again at the next keystroke
         return;
       }
       if (asked !== match[1]) return;  // the ZIP code changed while this was on its way
