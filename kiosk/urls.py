@@ -30,6 +30,7 @@ urlpatterns = [
     path("tablet/catalog/", catalog_views.catalog_copy_view, name="catalog-copy"),
     path("claims/new/", views.claim_new, name="claim-new"),
     path("claims/subdivisions/", views.subdivisions, name="subdivisions"),
+    path("claims/postal-code/", views.postal_code_place_view, name="postal-code-place"),
     path("claims/customer/", views.customer_claims_view, name="customer-claims"),
     path("claims/<str:reference>/", views.claim_resume, name="claim-resume"),
     path("claims/<str:reference>/steps/<slug:step>/", views.claim_step, name="claim-step"),

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import geography
@@ -227,3 +227,17 @@ def subdivisions(request: HttpRequest) -> JsonResponse:
     country = request.GET.get("country", "")
     choices = geography.subdivision_choices(country) if len(country) == 2 else []
     return JsonResponse({"subdivisions": [{"code": c, "name": n} for c, n in choices]})
+
+
+# The places of postal codes change with the library's data, i.e. with a deploy.
+@cache_control(private=True, max_age=24 * 60 * 60)
+@require_GET
+def postal_code_place_view(request: HttpRequest) -> JsonResponse:
+    """The city and state of a postal code, for the address step to fill in; 404 when the
+    code is not known (only US ZIP codes are), so that nothing is guessed."""
+    place = geography.postal_code_place(
+        request.GET.get("country", ""), request.GET.get("postal_code", "")
+    )
+    if place is None:
+        return JsonResponse({"error": "Postal code not known."}, status=404)
+    return JsonResponse({"city": place.city, "state": place.state})

@@ -144,6 +144,7 @@ EXPECTED = {
     "kiosk:photo-remove": "302 200 404 404 404 404 302",
     "kiosk:photo-thumbnail": "302 200 404 200 404 200 302",
     "kiosk:photo-upload": "302 201 404 404 404 404 302",
+    "kiosk:postal-code-place": "302 200 200 200 200 200 302",
     "kiosk:still-here": "302 204 204 204 204 204 302",
     "kiosk:subdivisions": "302 200 200 200 200 200 302",
     "kiosk:tablet-setup": "302 403 403 200 200 200 302",
@@ -253,6 +254,8 @@ class World:
         }
         if name in kiosk_kwargs:
             return reverse(name, kwargs=kiosk_kwargs[name])
+        if name == "kiosk:postal-code-place":
+            return reverse(name) + "?country=US&postal_code=10001"
         if name.startswith("^media/"):
             return f"/media/{self.photo.file.name}"
         if name == "admin:(?P<url>.*)$":
@@ -327,4 +330,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 931  # the matrix: 133 URLs × 7 users
+    assert len(names) * len(WHO) == 938  # the matrix: 134 URLs × 7 users

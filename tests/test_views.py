@@ -451,6 +451,34 @@ def test_subdivisions_lists_a_countrys_states(associate_client):
     assert {"code": "CA-ON", "name": "Ontario"} in response.json()["subdivisions"]
 
 
+def test_postal_code_place_answers_a_zip_codes_city_and_state(associate_client):
+    response = associate_client.get(
+        reverse("kiosk:postal-code-place"), {"country": "US", "postal_code": "10001-1234"}
+    )
+
+    assert response.json() == {"city": "New York", "state": "US-NY"}
+    assert "max-age=86400" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(("country", "postal_code"), [("US", "99999"), ("CA", "10001"), ("", "")])
+def test_postal_code_place_of_an_unknown_code_is_404(associate_client, country, postal_code):
+    response = associate_client.get(
+        reverse("kiosk:postal-code-place"), {"country": country, "postal_code": postal_code}
+    )
+
+    assert response.status_code == 404
+    assert "city" not in response.json()
+
+
+def test_postal_code_place_is_refused_to_anonymous_callers(client):
+    response = client.get(
+        reverse("kiosk:postal-code-place"), {"country": "US", "postal_code": "10001"}
+    )
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
 def test_start_next_claim_opens_an_empty_draft(associate_client, complete_claim):
     complete_claim.status = Claim.Status.FILED
     complete_claim.save()

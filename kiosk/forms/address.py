@@ -1,4 +1,4 @@
-from crispy_forms.layout import Layout
+from crispy_forms.layout import HTML, Layout
 from django import forms
 
 from kiosk import geography
@@ -63,7 +63,9 @@ class AddressForm(ClaimStepForm):
             columns("ship_first_name", "ship_last_name"),
             "ship_address1",
             "ship_address2",
-            columns("ship_city", "ship_zip"),
+            # The ZIP code first: on a US address it fills the city and state (kiosk.js).
+            columns("ship_zip", "ship_city"),
+            HTML('{% include "kiosk/includes/postal_code_fill.html" %}'),
             columns("ship_country", "ship_state"),
             Advanced(
                 "location and address origin", columns("ship_lat", "ship_lng", "address_origin")

@@ -81,6 +81,70 @@
     });
   }
 
+  // Address: a US ZIP code fills the city and the state (kiosk.geography.postal_code_place),
+  // never over a city the associate typed or a state they chose. Offline, or on any
+  // error, it does nothing: the associate types them as before.
+  const zip = document.getElementById("id_ship_zip");
+  const city = document.getElementById("id_ship_city");
+  const fillStatus = document.querySelector("[data-postal-code-fill]");
+  if (zip && city && country && state && fillStatus && window.fetch) {
+    const US_ZIP = /^\s*(\d{5})(?:-\d{4})?\s*$/;
+    const street = document.getElementById("id_ship_address1");
+    // The state a fresh address opens with is the store's, put there when the claim was
+    // started: not the associate's choice. Any other, or any they pick here, is.
+    let stateChosen = Boolean(state.value) && !(
+      state.value === fillStatus.dataset.storeState && !street.value && !city.value && !zip.value
+    );
+    const filled = { city: null, state: null };  // what the last lookup put in
+    let filling = false;
+    let asked = "";
+    let hideTimer = null;
+    state.addEventListener("change", () => { if (!filling) stateChosen = true; });
+    const fill = (field, value, eventType) => {
+      field.value = value;
+      filling = true;
+      field.dispatchEvent(new Event(eventType, { bubbles: true }));  // saved as typed input is
+      filling = false;
+    };
+    const lookup = async () => {
+      const match = country.value === "US" ? US_ZIP.exec(zip.value) : null;
+      if (!match) { asked = ""; return; }
+      if (match[1] === asked) return;
+      asked = match[1];
+      const query = new URLSearchParams({ country: "US", postal_code: match[1] });
+      let place;
+      try {
+        const response = await fetch(fillStatus.dataset.lookupUrl + "?" + query, {
+          credentials: "same-origin", headers: AUTOMATIC,
+        });
+        if (!response.ok) return;  // not a ZIP code the portal knows
+        place = await response.json();
+      } catch {
+        if (asked === match[1]) asked = "";  // offline: asked again at the next keystroke
+        return;
+      }
+      if (asked !== match[1]) return;  // the ZIP code changed while this was on its way
+      const said = [];
+      if (!city.value.trim() || city.value === filled.city) {
+        fill(city, place.city, "input");
+        filled.city = place.city;
+        said.push(place.city);
+      }
+      const known = Array.from(state.options).some((option) => option.value === place.state);
+      if (known && (!state.value || state.value === filled.state || !stateChosen)) {
+        fill(state, place.state, "change");
+        filled.state = place.state;
+        said.push(place.state.split("-")[1]);
+      }
+      if (!said.length) return;
+      fillStatus.textContent = said.join(", ") + " filled from the ZIP code";
+      clearTimeout(hideTimer);
+      hideTimer = setTimeout(() => { fillStatus.textContent = ""; }, 8000);
+    };
+    zip.addEventListener("input", lookup);
+    zip.addEventListener("change", lookup);
+  }
+
   // The header says where the step's input is: saved on the server, on its way, or kept
   // on this tablet until the connection is back (the service worker answers 202 then).
   const saveIndicator = document.querySelector("[data-save-indicator]");
