@@ -118,10 +118,11 @@
       summary.append(card);
       cards[step] = list;
     }
-    // The photos waiting for the claim, under their step, so that the customer sees them.
+    // The photos waiting for the claim, under the item's page (receipts too), so that the
+    // customer sees them.
     await keptPhotos();
     for (const photo of window.KioskKeptPhotos) {
-      const list = cards[photo.kind === "receipt" ? "warranty" : "item"];
+      const list = cards.item;
       if (!list) continue;
       const term = document.createElement("dt");
       term.textContent = photo.kind === "receipt" ? "Receipt photo" : "Item photo";
