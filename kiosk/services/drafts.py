@@ -216,7 +216,10 @@ def _save_done_before(claim: Claim, slug: str, save_id: uuid.UUID) -> bool | Non
 
 
 def _saved_later_input(claim: Claim, order: tuple[int, int] | None) -> bool:
-    """Whether the claim holds input given after `order`; locks the claim's row."""
+    """Whether the claim holds input given after `order`; locks the claim's row.
+
+    Input of the same order is the same post: the steps of one page are saved one after
+    the other with it, and each applies."""
     if order is None:
         return False
     saved = (
@@ -225,7 +228,7 @@ def _saved_later_input(claim: Claim, order: tuple[int, int] | None) -> bool:
         .values_list("input_page_rendered_at", "input_sequence")
         .first()
     )
-    return saved is not None and saved[0] is not None and tuple(saved) >= order
+    return saved is not None and saved[0] is not None and tuple(saved) > order
 
 
 def _record_step(claim, slug, entry: StepInput, checked, prepared, signature) -> None:

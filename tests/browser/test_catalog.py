@@ -76,7 +76,7 @@ def test_typing_part_of_a_name_lists_the_products_and_a_tap_fills_the_item(
     query = page.get_by_test_id("catalog-query")
 
     query.press_sequentially("headph", delay=30)
-    options = page.get_by_role("option")
+    options = page.get_by_role("listbox", name="Products found").get_by_role("option")
     expect(options).to_have_count(2)
     expect(options.first).to_contain_text("Wireless Headphones – Black")
     expect(options.first).to_contain_text("SKU WH-100-BLK · 99.99")
@@ -111,10 +111,14 @@ def test_the_keyboard_picks_a_result_as_the_listbox_pattern_has_it(
     expect(query).to_be_focused()  # ready for a scanner or typing, no tap needed
 
     query.press_sequentially("kettle", delay=30)
-    expect(page.get_by_role("option")).to_have_count(1)
+    expect(page.get_by_role("listbox", name="Products found").get_by_role("option")).to_have_count(
+        1
+    )
     query.press("ArrowDown")
     expect(query).to_have_attribute("aria-activedescendant", "catalog-option-0")
-    expect(page.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+    expect(
+        page.get_by_role("listbox", name="Products found").get_by_role("option").first
+    ).to_have_attribute("aria-selected", "true")
     query.press("Enter")
 
     expect_filled(page, "Electric Kettle", "KT-2", "39.50")
@@ -181,11 +185,13 @@ def test_offline_the_tablet_s_copy_of_the_catalog_answers(
     tablet_context.set_offline(True)
     page.get_by_test_id("catalog-query").press_sequentially("white", delay=30)
 
-    expect(page.get_by_role("option")).to_have_count(1)
+    expect(page.get_by_role("listbox", name="Products found").get_by_role("option")).to_have_count(
+        1
+    )
     expect(page.get_by_role("status").filter(has_text="found")).to_have_text(
         "1 product found in this tablet's copy (offline)."
     )
-    page.get_by_role("option").click()
+    page.get_by_role("listbox", name="Products found").get_by_role("option").click()
     expect_filled(page, "Wireless Headphones – White", "WH-100-WHT", "99.99")
     screenshot(page, "catalog-offline")
     tablet_context.set_offline(False)

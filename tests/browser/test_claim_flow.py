@@ -104,9 +104,16 @@ def test_associate_files_claim_end_to_end_on_tablet(
     )
     expect(page.get_by_test_id("error-summary")).to_have_count(0)
     screenshot(page, "item")
-    next_step(page, "warranty")
 
-    # Warranty: a text file named like a photo next to a real receipt photo.
+    # Issue and resolution, on the item's page: tiles.
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
+    expect(page.locator("#id_issue_type_0")).to_be_checked()
+    expect(page.locator("#id_resolution_1")).to_be_checked()
+    screenshot(page, "issue")
+
+    # Warranty, on the item's page too: a text file named like a photo next to a real
+    # receipt photo.
     purchased = datetime.date.today() - datetime.timedelta(days=40)
     page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
     page.fill("#id_product_description", "Used daily, no visible damage.")
@@ -114,7 +121,7 @@ def test_associate_files_claim_end_to_end_on_tablet(
     failed = page.get_by_test_id("attachments-receipt").locator(".attachment.failed")
     expect(failed).to_contain_text("receipt.jpg: This file is not a photo")
     expect(failed.get_by_role("button", name="Try again")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))
     expect(page.locator("#id_date_of_purchase")).to_have_value(f"{purchased:%Y-%m-%d}")
     expect(page.locator("#id_product_description")).to_have_value("Used daily, no visible damage.")
     expect(page.locator("#id_warranty_period_choice")).to_have_value("P1Y")
@@ -136,14 +143,6 @@ def test_associate_files_claim_end_to_end_on_tablet(
     expect(page.locator("#id_ship_state option[value='US-NY']")).to_have_count(1)
     page.select_option("#id_ship_state", "US-NY")
     screenshot(page, "address")
-    next_step(page, "issue")
-
-    # Issue and resolution: tiles.
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
-    expect(page.locator("#id_issue_type_0")).to_be_checked()
-    expect(page.locator("#id_resolution_1")).to_be_checked()
-    screenshot(page, "issue")
     next_step(page, "review")
 
     # Review: what will be sent, with the photos; the customer signs under it.
@@ -235,13 +234,13 @@ def test_reloading_a_step_resumes_the_draft(associate_tablet: Page, photos: Phot
     page.fill("#id_item_details", "The bowl lock is broken.")
     page.set_input_files("#id_item_photos", photos.item)
     expect_images_loaded(page.get_by_test_id("attachments-item").locator("img"), 1)
-    next_step(page, "warranty")
     page.reload()
-    expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))
     expect(page.get_by_test_id("claim-reference")).to_have_text(reference)
-    screenshot(page, "warranty-reloaded")
+    expect(page.locator("#id_item_name")).to_have_value("Stand mixer")
+    screenshot(page, "item-page-reloaded")
 
-    # Typed on the warranty step, then left it for the home page.
+    # Typed in the item page's warranty section, then left it for the home page.
     page.fill("#id_product_description", "Bought as a gift.")
     page.locator("button[name=goto][value=customer]").click()
     expect(page).to_have_url(re.compile(r"/steps/customer/$"))
@@ -253,7 +252,7 @@ def test_reloading_a_step_resumes_the_draft(associate_tablet: Page, photos: Phot
     screenshot(page, "home-with-draft")
 
     draft.click()
-    expect(page).to_have_url(re.compile(rf"/claims/{reference}/steps/warranty/$"))
+    expect(page).to_have_url(re.compile(rf"/claims/{reference}/steps/item/$"))
     expect(page.locator("#id_product_description")).to_have_value("Bought as a gift.")
     # Left through the step bar, not with Next: no errors until the associate goes on.
     expect(page.get_by_test_id("error-summary")).to_have_count(0)

@@ -17,6 +17,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from kiosk import urls as kiosk_urls
 from kiosk.models import Claim, ClaimAttachment, Tablet
 from kiosk.services.tablets import tablet_sign_out
+from kiosk.steps import PAGES
 from tests.browser.conftest import PIN, Photos, sign, sign_in_tablet, tap_pin
 from tests.browser.test_claim_flow import CLAIMS_PATH
 
@@ -33,7 +34,8 @@ def unlock(page: Page, manager) -> None:
 
 
 def wait_until_ready_offline(page: Page, *, busy: bool = False) -> None:
-    """The service worker controls the page and keeps the 8 shells of a claim's pages.
+    """The service worker controls the page and keeps the shells: one per page of a claim,
+    the start screen's and the result's.
 
     `busy`: someone is at the tablet meanwhile (a key pressed), so that a short idle lock
     does not come first.
@@ -49,7 +51,7 @@ def wait_until_ready_offline(page: Page, *, busy: bool = False) -> None:
     def ready() -> bool:
         if busy:
             page.keyboard.press("Shift")
-        return page.evaluate(shells) == 8
+        return page.evaluate(shells) == len(PAGES) + 2
 
     def describe() -> str:
         return f"{page.evaluate(shells)} shells; the worker: {page.evaluate(worker)}"
@@ -129,8 +131,8 @@ def test_a_whole_claim_done_offline_is_filed_once_when_the_connection_is_back(
     screenshot(page, "item-offline")
 
     expect(fill_item(page, photos)).to_contain_text("Kept on this tablet")
-    next_step(page, "warranty")
-
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
     purchased = datetime.date.today() - datetime.timedelta(days=40)
     page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
     page.set_input_files("#id_receipt_photos", photos.receipt)
@@ -143,15 +145,15 @@ def test_a_whole_claim_done_offline_is_filed_once_when_the_connection_is_back(
     page.fill("#id_ship_city", "New York")
     page.fill("#id_ship_zip", "10001")
     page.select_option("#id_ship_state", "US-NY")
-    next_step(page, "issue")
+    next_step(page, "review")
     # Back and on again: what was typed offline is still there.
-    page.get_by_role("button", name="← Shipping address").click()
+    page.locator("button[name=goto][value=address]").click()
     expect(page.locator("#id_ship_zip")).to_have_value("10001")
     expect(page.locator("#id_ship_state")).to_have_value("US-NY")
-    next_step(page, "issue")
-
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
+    page.locator("button[name=goto][value=item]").click()
+    expect(page.locator("#id_issue_type_0")).to_be_checked()
+    expect(page.locator("#id_date_of_purchase")).to_have_value(f"{purchased:%Y-%m-%d}")
+    next_step(page, "address")
     next_step(page, "review")
     review = page.get_by_test_id("review")
     for text in ("jane.doe@example.com", "Espresso machine", "249.99", "123 Main St", "10001"):
@@ -214,7 +216,7 @@ def test_a_shell_the_tablet_could_not_keep_is_fetched_again_while_the_start_scre
     wait_until(lambda: page.evaluate(kept, dropped), timeout=30)
     assert (
         page.evaluate("""async () => (await (await caches.open("kiosk-shells")).keys()).length""")
-        == 8
+        == len(PAGES) + 2
     )
 
 
@@ -222,29 +224,32 @@ def test_a_shell_the_tablet_could_not_keep_is_fetched_again_while_the_start_scre
 
 
 def started_online(page: Page, photos: Photos, *, until: str) -> str:
-    """A claim started and filled in online, up to the step `until`; its reference."""
+    """A claim started and filled in online, its reference. `until`: "item" stops on the
+    item's page before anything is typed there; "warranty" on that page with the item, the
+    issue and the date of purchase, but no receipt; "address" and "review" on those pages.
+    """
     fill_customer(page)
     page.get_by_role("button", name="Start a new claim").click()
     expect(page).to_have_url(re.compile(r"/steps/item/$"))
     reference = page.get_by_test_id("claim-reference").inner_text()
-    steps = ["item", "warranty", "address", "issue", "review"]
-    for step in steps[: steps.index(until)]:
-        if step == "item":
-            expect(fill_item(page, photos).locator("img")).to_have_count(1)
-        elif step == "warranty":
-            purchased = datetime.date.today() - datetime.timedelta(days=40)
-            page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
-            if until != "warranty":
-                page.set_input_files("#id_receipt_photos", photos.receipt)
-                expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
-        elif step == "address":
-            page.fill("#id_ship_address1", "123 Main St")
-            page.fill("#id_ship_city", "New York")
-            page.fill("#id_ship_zip", "10001")
-        elif step == "issue":
-            page.click("label[for=id_issue_type_0]")
-            page.click("label[for=id_resolution_1]")
-        next_step(page, steps[steps.index(step) + 1])
+    if until == "item":
+        return reference
+    expect(fill_item(page, photos).locator("img")).to_have_count(1)
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
+    purchased = datetime.date.today() - datetime.timedelta(days=40)
+    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
+    if until == "warranty":
+        return reference
+    page.set_input_files("#id_receipt_photos", photos.receipt)
+    expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+    next_step(page, "address")
+    if until == "address":
+        return reference
+    page.fill("#id_ship_address1", "123 Main St")
+    page.fill("#id_ship_city", "New York")
+    page.fill("#id_ship_zip", "10001")
+    next_step(page, "review")
     return reference
 
 
@@ -290,7 +295,7 @@ def test_a_receipt_photo_picked_offline_is_kept_then_uploaded_by_itself(
     wait_until(lambda: claim.attachments.filter(kind="receipt").exists())
     expect(page.get_by_test_id("outbox-indicator")).to_be_hidden()
     next_step(page, "address")  # online again: the server's page, which knows the photo
-    page.get_by_role("button", name="← Warranty & receipt").click()
+    page.get_by_role("button", name="← Item").click()
     expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
     assert claim.attachments.current().filter(kind="receipt").count() == 1
     assert claim.attachments.get(kind="receipt").width == 300  # the receipt, not the item
@@ -313,10 +318,10 @@ def test_next_offline_shows_the_portals_next_step_and_back_goes_one_step_back(
     tablet_context.set_offline(True)
     page.fill("#id_item_sku", "SKU-OFFLINE")
 
-    next_step(page, "warranty")
+    next_step(page, "address")
 
     no_browser_error_page(page)
-    expect(page.get_by_role("heading", name="Warranty & receipt")).to_be_visible()
+    expect(page.get_by_role("heading", name="Shipping address")).to_be_visible()
     expect(page.get_by_test_id("claim-reference")).to_have_text(reference)
     expect(page.get_by_test_id("save-indicator")).to_have_text(
         "Kept on this tablet: sends when the connection is back"
@@ -354,9 +359,9 @@ def test_the_zip_and_state_typed_offline_are_kept_through_next_and_back(
     expect(page.get_by_test_id("save-indicator")).to_have_text(
         "Kept on this tablet: sends when the connection is back"
     )
-    next_step(page, "issue")
+    next_step(page, "review")
     no_browser_error_page(page)
-    page.get_by_role("button", name="← Shipping address").click()
+    page.locator("button[name=goto][value=address]").click()
 
     expect(page.locator("#id_ship_zip")).to_have_value("94105")
     expect(page.locator("#id_ship_state")).to_have_value("US-CA")
@@ -415,7 +420,8 @@ def file_offline(page: Page, photos: Photos, email: str, *, reload_at_warranty: 
     expect(page).to_have_url(re.compile(r"/steps/item/$"))
     reference = page.get_by_test_id("claim-reference").inner_text()
     expect(fill_item(page, photos, name="Kettle").and_(page.locator(".kept"))).to_have_count(1)
-    next_step(page, "warranty")
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
     page.fill("#id_date_of_purchase", f"{datetime.date.today() - datetime.timedelta(days=5):%F}")
     page.set_input_files("#id_receipt_photos", photos.receipt)
     kept = page.get_by_test_id("attachments-receipt").locator(".attachment.kept")
@@ -432,9 +438,6 @@ def file_offline(page: Page, photos: Photos, email: str, *, reload_at_warranty: 
     page.fill("#id_ship_city", "Albany")
     page.fill("#id_ship_zip", "12207")
     page.select_option("#id_ship_state", "US-NY")
-    next_step(page, "issue")
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
     next_step(page, "review")
     sign(page)
     page.get_by_test_id("submit-claim").click()
@@ -516,8 +519,9 @@ def test_ten_drops_with_failing_answers_reloads_and_two_tabs_lose_nothing_and_fi
             + tabs[0].evaluate("KioskOutbox.notices().then(JSON.stringify)")
         ),
     )
-    # Each claim: start, 6 saves or more, 2 photos, submit; each failure sent again.
-    assert len(items) >= 10 * 10
+    # Each claim: start, 4 saves or more (Next on three pages, the signature), 2 photos,
+    # submit; each failure sent again.
+    assert len(items) >= 10 * 8
     assert len(failed) >= len(items) // 3
     assert all(arrivals[item] >= 2 for item in failed)
     claims = Claim.objects.all()

@@ -1,4 +1,5 @@
-"""Is it covered? The warranty step says so as the date changes; an expired one needs a reason."""
+"""Is it covered? The warranty section says so as the date changes; an expired one needs a
+reason."""
 
 import datetime
 import re
@@ -33,7 +34,7 @@ def test_an_expired_warranty_is_filed_with_an_override_reason(
     screenshot(page, "expired")
 
     page.get_by_test_id("next").click()
-    expect(page).to_have_url(re.compile(r"/steps/warranty/$"))
+    expect(page).to_have_url(re.compile(r"/steps/item/$"))  # the warranty is on the item's page
     summary = page.get_by_test_id("error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Override reason")
