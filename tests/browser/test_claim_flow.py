@@ -234,6 +234,11 @@ def test_reloading_a_step_resumes_the_draft(associate_tablet: Page, photos: Phot
     page.fill("#id_item_details", "The bowl lock is broken.")
     page.set_input_files("#id_item_photos", photos.item)
     expect_images_loaded(page.get_by_test_id("attachments-item").locator("img"), 1)
+    # Reloaded once the background save has reached the server.
+    deadline = time.monotonic() + 10
+    while Claim.objects.get(reference=reference).item_name != "Stand mixer":
+        assert time.monotonic() < deadline, "the item's name was not saved in the background"
+        time.sleep(0.2)
     page.reload()
     expect(page).to_have_url(re.compile(r"/steps/item/$"))
     expect(page.get_by_test_id("claim-reference")).to_have_text(reference)
