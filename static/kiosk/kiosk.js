@@ -6,6 +6,7 @@
   // Sent in the background, not a person's doing: it does not put off the idle lock
   // (a touch is reported by tablet.js).
   const AUTOMATIC = { "X-Kiosk-Automatic": "1" };
+  const UNSENT = "kiosk-unsent";
 
   // Signature pad: draws on a canvas, hands a PNG data URL to the hidden field.
   const canvas = document.querySelector("[data-signature-canvas]");
@@ -171,6 +172,17 @@
     let dirty = false;
     let timer = null;
     const sequence = stepForm.elements.input_sequence;
+    const send = (data, keepalive) => {
+      saveState("saving");
+      return fetch(stepForm.action || location.href, {
+        method: "POST", body: data, credentials: "same-origin", keepalive, headers: AUTOMATIC,
+      }).then((response) => {
+        if (response.status === 202) saveState("kept");
+        else if (response.ok) saveState("saved");
+        else { dirty = true; saveState("unsaved"); }
+        return response.ok;
+      }).catch(() => { dirty = true; saveState("unsaved"); return false; });
+    };
     const save = (keepalive) => {
       if (!dirty) return Promise.resolve();
       dirty = false;
@@ -182,15 +194,29 @@
       data.set("nav", "autosave");
       data.set("page_rendered_at", Date.now());
       data.set("request_id", newId());
-      saveState("saving");
-      return fetch(stepForm.action || location.href, {
-        method: "POST", body: data, credentials: "same-origin", keepalive, headers: AUTOMATIC,
-      }).then((response) => {
-        if (response.status === 202) saveState("kept");
-        else if (response.ok) saveState("saved");
-        else { dirty = true; saveState("unsaved"); }
-      }).catch(() => { dirty = true; saveState("unsaved"); });
+      if (keepalive) keepUnsent(data);
+      return send(data, keepalive);
     };
+    const restoreUnsent = () => {
+      const unsent = takeUnsent();
+      if (!unsent) return;
+      const data = new FormData();
+      for (const [name, value] of unsent.entries) data.append(name, value);
+      const [savedAt, savedSequence] = (stepForm.dataset.savedOrder || "0-0").split("-").map(Number);
+      const at = Number(data.get("page_rendered_at"));
+      const newer = at > savedAt || (at === savedAt && Number(data.get("input_sequence")) > savedSequence);
+      if (!newer) return;
+      const FORM_ORDER = ["csrfmiddlewaretoken", "page_rendered_at", "input_sequence", "request_id", "nav"];
+      for (const field of stepForm.elements) {
+        if (!field.name || FORM_ORDER.includes(field.name) || field.type === "file" || field.type === "hidden") continue;
+        const values = data.getAll(field.name);
+        if (field.type === "checkbox" || field.type === "radio") field.checked = values.includes(field.value);
+        else if (values.length) field.value = values[0];
+      }
+      data.set("csrfmiddlewaretoken", stepForm.elements.csrfmiddlewaretoken.value);
+      send(data, false);
+    };
+    restoreUnsent();
     window.KioskAutosave = { flush: () => { clearTimeout(timer); return save(true); } };
     const changed = (event) => {
       if (event.target.type === "file") return;
@@ -214,8 +240,32 @@
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") save(true);
     });
+  } else {
+    takeUnsent();
   }
 
+  // A save sent with `keepalive` as the page goes (a reload, a closed tab) can reach the
+  // server after the next page was rendered: that page shows the older values, and its
+  // Next would save them over the newer ones. So the save is also kept in this tab's
+  // sessionStorage until the next page is shown: when it is this form's page and the
+  // save is newer than what the page was rendered with, its values are put back in the
+  // form and sent again, with the same request id (one save for the server). Any other
+  // page drops it, so nothing typed outlives the next page in the browser.
+  function keepUnsent(data) {
+    try {
+      sessionStorage.setItem(UNSENT, JSON.stringify({
+        path: location.pathname, entries: Array.from(data.entries()),
+      }));
+    } catch { /* storage full or disabled: the keepalive save still goes */ }
+  }
+  function takeUnsent() {
+    let unsent = null;
+    try {
+      unsent = JSON.parse(sessionStorage.getItem(UNSENT));
+      sessionStorage.removeItem(UNSENT);
+    } catch { return null; }
+    return unsent && unsent.path === location.pathname ? unsent : null;
+  }
   // Every post carries an id made here: a post sent twice (a double tap, a retry after a
   // lost answer, a replay from the outbox) is one save for the server.
   function newId() {

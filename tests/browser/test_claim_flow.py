@@ -12,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from kiosk.models import Claim, ClaimAttachment
+from kiosk.steps import FormStep
 from tests.browser.conftest import Photos, sign
 from tests.factories import ClaimFactory
 
@@ -353,3 +354,38 @@ def test_a_page_closed_mid_step_resumes_with_everything_typed(
     expect(page.locator("#id_customer_phone")).to_have_value("212 555 0147")
     expect(page.get_by_test_id("error-summary")).to_have_count(0)  # not checked: no Next yet
     screenshot(page, "resumed")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reload_right_after_typing_keeps_what_was_typed(
+    associate_tablet: Page, monkeypatch, screenshot
+):
+    page = associate_tablet
+    reference = start_claim(page)
+    page.fill("#id_ship_first_name", "Dana")
+    claim = Claim.objects.get(reference=reference)
+    wait_until(lambda: typed_on_customer_step(claim).get("ship_first_name") == ["Dana"])
+
+    # The save that leaves with the page arrives after the reloaded page was rendered,
+    # as on a busy server: the reloaded page must not show, and then save, the older value.
+    late = []
+    save_forms = FormStep.save_forms
+
+    def arrive_late(self, claim, given, **kwargs):
+        if not late and any(form.data.get("ship_last_name") == "Reyes" for form in given.values()):
+            late.append(True)
+            time.sleep(2)
+        return save_forms(self, claim, given, **kwargs)
+
+    monkeypatch.setattr(FormStep, "save_forms", arrive_late)
+    page.fill("#id_ship_last_name", "Reyes")  # reloaded before its save was due
+    page.reload()
+    expect(page.locator("#id_ship_last_name")).to_have_value("Reyes")
+    assert late, "the save leaving with the page did not arrive"
+    wait_until(lambda: typed_on_customer_step(claim).get("ship_last_name") == ["Reyes"])
+    screenshot(page, "reloaded-with-the-late-name")
+
+    # Saved now, so a later reload shows it from the server and puts nothing back.
+    page.reload()
+    expect(page.locator("#id_ship_last_name")).to_have_value("Reyes")
+    assert page.evaluate("sessionStorage.getItem('kiosk-unsent')") is None
