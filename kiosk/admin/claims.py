@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
+from kiosk.admin.claim_actions import ClaimActionsMixin
 from kiosk.admin.claim_page import claim_history_view, claim_page_context
 from kiosk.admin.export import ClaimExportMixin
 from kiosk.admin.filters import (
@@ -32,13 +33,10 @@ from kiosk.admin.filters import (
 from kiosk.admin.pagination import EstimatedCountPaginator
 from kiosk.display import local_time
 from kiosk.followup.claim_state import claim_state_label
-from kiosk.followup.tasks import customer_copy_retry
 from kiosk.models import Claim, ClaimStateChange, DeliveryAttempt
 from kiosk.selectors.claim_search import claim_search_filter
 from kiosk.selectors.dashboard import PERIODS, dashboard_for
 from kiosk.selectors.scoping import claims_visible_to, stores_visible_to
-from kiosk.services.attachments import public_media_base_url
-from kiosk.services.manager_actions import claims_retry
 
 
 def local_time_of(name: str, description: str) -> Callable:
@@ -114,7 +112,9 @@ class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(
+    ClaimActionsMixin, ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     scope = staticmethod(claims_visible_to)
     # Narrow enough for 1280 px with the filters beside it (static/kiosk/admin.css);
     # the email, the associate and the rest are on the claim's page.
@@ -346,91 +346,6 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
     @admin.display(description=_("Response received"))
     def response_json(self, claim: Claim) -> str:
         return pretty_json(claim.response_body)
-
-    # -- actions ----------------------------------------------------------------------
-
-    @admin.action(
-        description=_("Retry delivery of selected claims that need attention"),
-        permissions=["retry_delivery"],
-    )
-    def retry_delivery(self, request, queryset):
-        """Asks why first; the retry is then on each claim's record with the reason."""
-        needing = queryset.filter(status=Claim.Status.NEEDS_ATTENTION)
-        others = queryset.exclude(status=Claim.Status.NEEDS_ATTENTION).count()
-        reason = request.POST.get("reason", "").strip()
-        if "confirmed" not in request.POST or not reason:
-            context = self.admin_site.each_context(request) | {
-                "title": _("Retry delivery"),
-                "opts": self.opts,
-                "claims": needing,
-                "others": others,
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "reason_missing": "confirmed" in request.POST,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            }
-            return TemplateResponse(request, "admin/kiosk/claim/retry_confirmation.html", context)
-        queued, refused = claims_retry(
-            user=request.user,
-            claims=list(needing),
-            reason=reason,
-            media_base_url=public_media_base_url(),
-        )
-        if queued:
-            references = ", ".join(c.reference for c in queued)
-            self.message_user(
-                request,
-                _("Queued for delivery again: %(references)s.") % {"references": references},
-                messages.SUCCESS,
-            )
-        if refused:
-            details = "; ".join(f"{c.reference} ({c.last_error})" for c in refused)
-            self.message_user(
-                request,
-                _("Not queued, still incomplete: %(details)s.") % {"details": details},
-                messages.ERROR,
-            )
-        if others:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d selected claim did not need attention and was left alone.",
-                    "%(count)d selected claims did not need attention and were left alone.",
-                    others,
-                )
-                % {"count": others},
-                messages.WARNING,
-            )
-        return None
-
-    def has_retry_delivery_permission(self, request) -> bool:
-        return request.user.has_perm(f"{self.opts.app_label}.retry_delivery")
-
-    @admin.action(
-        description=_("Send the customer's copy again where it failed"),
-        permissions=["retry_delivery"],
-    )
-    def resend_customer_copy(self, request, queryset):
-        failed = list(queryset.filter(customer_copy_status=Claim.CustomerCopyStatus.FAILED))
-        queued = [claim for claim in failed if customer_copy_retry(claim=claim)]
-        if queued:
-            references = ", ".join(c.reference for c in queued)
-            self.message_user(
-                request,
-                _("The customer's copy is queued again: %(references)s.")
-                % {"references": references},
-                messages.SUCCESS,
-            )
-        if others := queryset.count() - len(queued):
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d selected claim had no failed copy and was left alone.",
-                    "%(count)d selected claims had no failed copy and were left alone.",
-                    others,
-                )
-                % {"count": others},
-                messages.WARNING,
-            )
 
     # -- extra pages: export of everything matching, and the dashboard ----------------
 
