@@ -461,9 +461,7 @@ def test_export_writes_labels_with_the_codes_beside_them_and_the_warranty(client
     assert row["submitted_at"] == "2028-03-31T16:30:00-07:00"
 
 
-def test_export_keeps_the_apostrophe_for_a_phone_cell_that_is_not_a_grouped_number(
-    client, desk
-):
+def test_export_keeps_the_apostrophe_for_a_phone_cell_that_is_not_a_grouped_number(client, desk):
     Claim.objects.filter(pk=desk.claim_b.pk).update(customer_phone="+1+cmd|' /C calc'!A0")
     as_user(client, desk.manager_b)
 

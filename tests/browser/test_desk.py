@@ -281,8 +281,11 @@ def test_the_claim_list_fits_1280_px_without_a_sideways_scroll(
     container = page.locator(".results").bounding_box()
     assert table["x"] + table["width"] <= container["x"] + container["width"]
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    assert page.evaluate(
-        "(() => { const r = document.querySelector('.results'); "
-        "return r.scrollWidth - r.clientWidth; })()"
-    ) <= 0
+    assert (
+        page.evaluate(
+            "(() => { const r = document.querySelector('.results'); "
+            "return r.scrollWidth - r.clientWidth; })()"
+        )
+        <= 0
+    )
     screenshot(page, "claims-at-1280")
