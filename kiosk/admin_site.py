@@ -5,14 +5,15 @@ Outside the kiosk.admin package, which registers the model admins on this site.
 
 from django.contrib import admin
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.auth_backends import pin_session
 
 
 class DeskAdminSite(admin.AdminSite):
-    site_header = "Store Claims — manager desk"
-    site_title = "Store Claims"
-    index_title = "Claims filed at your stores"
+    site_header = _("Store Claims — manager desk")
+    site_title = _("Store Claims")
+    index_title = _("Claims filed at your stores")
     # The desk is used on tablets too: the index and breadcrumbs are the navigation.
     enable_nav_sidebar = False
 

@@ -431,7 +431,43 @@ def test_export_neutralises_cells_a_spreadsheet_would_run(client, desk):
     assert row["item"] == '\'=HYPERLINK("http://evil.test","click")'
     assert row["customer_first_name"] == "'@SUM(A1)"
     assert row["sku"] == "'\tTAB"
-    assert row["customer_phone"] == "'+12125550147"
+    # Grouped with spaces, the phone is neither a formula nor one big number: no apostrophe.
+    assert row["customer_phone"] == "+1 212-555-0147"
+
+
+def test_export_writes_labels_with_the_codes_beside_them_and_the_warranty(client, desk):
+    claim = desk.claim_b
+    claim.claim_state = "NEW"
+    claim.date_of_purchase = datetime.date(2026, 3, 31)
+    claim.warranty_period = "P2Y"
+    claim.submitted_at = datetime.datetime(2028, 3, 31, 23, 30, tzinfo=datetime.UTC)
+    claim.save()
+    desk.store_b.time_zone = "America/Los_Angeles"  # 31 Mar 2028, 16:30 there
+    desk.store_b.save()
+    as_user(client, desk.manager_b)
+
+    row = csv_rows(download_export(client))[0]
+
+    assert (row["status"], row["status_code"]) == ("Filed", "filed")
+    assert (row["state_at_orderprotection"], row["state_code"]) == (
+        "Filed, not reviewed yet",
+        "NEW",
+    )
+    assert (row["issue_type"], row["issue_type_code"]) == ("Defective item", "DEFECTIVE_ITEM")
+    assert (row["resolution"], row["resolution_code"]) == ("Refund", "REFUND")
+    assert (row["warranty_period"], row["warranty_period_code"]) == ("2 years", "P2Y")
+    assert row["warranty_ends"] == "2028-03-31"
+    assert row["coverage_when_submitted"] == "Covered"  # the store's day, not UTC's 1 Apr
+    assert row["submitted_at"] == "2028-03-31T16:30:00-07:00"
+
+
+def test_export_keeps_the_apostrophe_for_a_phone_cell_that_is_not_a_grouped_number(client, desk):
+    Claim.objects.filter(pk=desk.claim_b.pk).update(customer_phone="+1+cmd|' /C calc'!A0")
+    as_user(client, desk.manager_b)
+
+    row = csv_rows(download_export(client))[0]
+
+    assert row["customer_phone"].startswith("'+1")
 
 
 def test_export_neutralises_a_formula_after_a_separator_a_spreadsheet_splits_on(client, desk):
@@ -461,6 +497,7 @@ def test_export_neutralises_a_formula_after_a_separator_a_spreadsheet_splits_on(
         ("Kettle; 2 cups", "Kettle; 2 cups"),
         ("Café — 2024-05-01", "Café — 2024-05-01"),
         ("a=b", "a=b"),
+        ("+1 217-555-0100", "'+1 217-555-0100"),  # outside the phone column: as any text
     ],
 )
 def test_csv_cell_neutralised(text, cell):

@@ -40,7 +40,7 @@ def test_a_typed_in_item_says_so(manager_client, store):
 
     page = manager_client.get(reverse("admin:kiosk_claim_change", args=[claim.pk]))
 
-    assert "— (typed in)" in page.content.decode()
+    assert "No, typed in" in page.content.decode()
 
 
 def test_the_claims_of_one_product_and_a_refused_product_filter(manager_client, store, kettle):

@@ -77,7 +77,7 @@ def test_retry_action_leaves_claims_that_do_not_need_attention(manager_client, c
 
     page = retry_action(manager_client, complete_claim)
 
-    assert "did not need attention and were left alone" in page.content.decode()
+    assert "1 selected claim did not need attention and was left alone." in page.content.decode()
     complete_claim.refresh_from_db()
     assert complete_claim.status == Claim.Status.FILED
     assert not complete_claim.manager_actions.exists()

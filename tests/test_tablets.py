@@ -348,9 +348,9 @@ def test_signing_out_a_tablet_with_claims_waiting_is_refused_and_the_others_sign
     waiting.refresh_from_db()
     idle.refresh_from_db()
     assert waiting.signed_out_at is None and idle.signed_out_at is not None
-    assert "Counter 1 at Main Street” was not signed out: 2 claim(s) are waiting" in page
+    assert "Counter 1 at Main Street” was not signed out: 2 claims are waiting" in page
     assert "strands them" in page
-    assert "1 tablet(s) signed out." in page
+    assert "1 tablet signed out." in page
 
 
 def test_a_manager_can_sign_a_tablet_out_despite_the_claims_waiting_on_it(
@@ -365,4 +365,4 @@ def test_a_manager_can_sign_a_tablet_out_despite_the_claims_waiting_on_it(
     waiting.refresh_from_db()
 
     assert waiting.signed_out_at is not None and waiting.signed_out_by == manager
-    assert "1 tablet(s) signed out. 2 claim(s) waiting on them stay there, unsent" in page.decode()
+    assert "1 tablet signed out. 2 claims waiting on them stay there, unsent" in page.decode()

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from kiosk.barcode_drawing import barcode_svg, printable_code
 from kiosk.models import Store, Variant
@@ -56,7 +57,7 @@ def barcode_sheet_view(request: HttpRequest, admin_site) -> HttpResponse:
         else:
             unprintable.append(variant)
     context = admin_site.each_context(request) | {
-        "title": "Barcodes to scan",
+        "title": _("Barcodes to scan"),
         "stores": stores,
         "store": store,
         "page": page,

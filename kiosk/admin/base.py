@@ -5,6 +5,7 @@ import json
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 
 class ReadOnlyAdminMixin:
@@ -50,7 +51,7 @@ class StoreScopedAdminMixin:
         except (ValueError, TypeError):
             found = False
         if not found:
-            raise Http404(f"No {self.opts.verbose_name} with that ID.")
+            raise Http404(_("No %(thing)s with that ID.") % {"thing": self.opts.verbose_name})
 
 
 def pretty_json(value) -> str:

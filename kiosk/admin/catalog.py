@@ -5,6 +5,7 @@ page (kiosk.admin.catalog_import)."""
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.admin.base import StoreScopedAdminMixin
 from kiosk.admin.catalog_import import CatalogImportMixin
@@ -31,7 +32,7 @@ class ProductStoreFilter(StoreFilter):
 class ProductTypeFilter(CheckedListFilter):
     """The product types of the products the user may see."""
 
-    title = "product type"
+    title = _("product type")
     parameter_name = "type"
 
     def lookups(self, request, model_admin):
@@ -64,7 +65,7 @@ class VariantInline(admin.TabularInline):
     readonly_fields = ["image"]
     show_change_link = False
 
-    @admin.display(description="Image")
+    @admin.display(description=_("Image"))
     def image(self, variant: Variant) -> str:
         return _thumbnail(variant.effective_image_url, 40)
 
@@ -89,7 +90,7 @@ class ProductAdmin(CatalogImportMixin, StoreScopedAdminMixin, admin.ModelAdmin):
     list_filter = [ProductStoreFilter, ProductTypeFilter]
     # Served by get_search_results: see search_help_text.
     search_fields = ["name"]
-    search_help_text = (
+    search_help_text = _(
         "A product's name, or a SKU, barcode (UPC, EAN or GTIN, in any length), handle or "
         "source product or variant ID."
     )
@@ -138,10 +139,10 @@ class ProductAdmin(CatalogImportMixin, StoreScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # claims name products (PROTECT); the import never deletes either
 
-    @admin.display(description="Image")
+    @admin.display(description=_("Image"))
     def image(self, product: Product) -> str:
         return _thumbnail(product.image_url, 48)
 
-    @admin.display(description="Variants", ordering="variants_total")
+    @admin.display(description=_("Variants"), ordering="variants_total")
     def variant_count(self, product: Product) -> int:
         return product.variants_total

@@ -20,6 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.models import Store
 from kiosk.selectors.scoping import stores_visible_to
@@ -38,14 +40,14 @@ def upload_dir() -> Path:
 
 
 class CatalogImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV, TSV or XML, UTF-8.")
+    file = forms.FileField(label=_("File"), help_text=_("CSV, TSV or XML, UTF-8."))
     file_format = forms.ChoiceField(
-        label="Format", choices=list(FILE_FORMATS.items()), widget=forms.RadioSelect
+        label=_("Format"), choices=list(FILE_FORMATS.items()), widget=forms.RadioSelect
     )
     stores = forms.ModelMultipleChoiceField(
         queryset=Store.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="The stores that sell these products (added to those already set).",
+        help_text=_("The stores that sell these products (added to those already set)."),
     )
 
     def __init__(self, *args, stores, **kwargs):
@@ -95,7 +97,11 @@ class CatalogImportMixin:
             )
         except CatalogFileUnreadable as error:
             kept.unlink(missing_ok=True)
-            form.add_error("file", f"{error} Nothing was imported; choose the file again.")
+            form.add_error(
+                "file",
+                gettext("%(error)s Nothing was imported; choose the file again.")
+                % {"error": error},
+            )
             return self._render(request, "import", form=form, status=400)
         token = signing.dumps(
             {
@@ -128,13 +134,13 @@ class CatalogImportMixin:
         if chosen is None or chosen["user"] != request.user.pk or not kept.is_file():
             self.message_user(
                 request,
-                "That preview has expired or was already imported: upload the file again.",
+                gettext("That preview has expired or was already imported: upload the file again."),
                 messages.ERROR,
             )
             return HttpResponseRedirect(reverse("admin:kiosk_product_import"))
         try:
             if "discard" in request.POST:
-                self.message_user(request, "Nothing was imported.", messages.INFO)
+                self.message_user(request, gettext("Nothing was imported."), messages.INFO)
                 return HttpResponseRedirect(changelist)
             stores = stores_visible_to(request.user).filter(pk__in=chosen["stores"])
             report = catalog_import_recorded(
@@ -146,17 +152,30 @@ class CatalogImportMixin:
                 editable_stores=self._editable_stores(request),
             )
         except CatalogFileUnreadable as error:
-            self.message_user(request, f"Nothing imported: {error}", messages.ERROR)
+            self.message_user(
+                request, gettext("Nothing imported: %(error)s") % {"error": error}, messages.ERROR
+            )
             return HttpResponseRedirect(reverse("admin:kiosk_product_import"))
         finally:
             kept.unlink(missing_ok=True)
-        self.message_user(request, f"Catalog imported. {report.summary()}", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("Catalog imported. %(summary)s") % {"summary": report.summary()},
+            messages.SUCCESS,
+        )
         if report.refused:
             shown = " ".join(report.errors[:5])
-            more = f" (and {report.refused - 5} more)" if report.refused > 5 else ""
-            self.message_user(
-                request, f"{report.refused} row(s) refused: {shown}{more}", messages.WARNING
+            more = (
+                gettext(" (and %(count)d more)") % {"count": report.refused - 5}
+                if report.refused > 5
+                else ""
             )
+            refused = ngettext(
+                "%(count)d row refused: %(rows)s%(more)s",
+                "%(count)d rows refused: %(rows)s%(more)s",
+                report.refused,
+            ) % {"count": report.refused, "rows": shown, "more": more}
+            self.message_user(request, refused, messages.WARNING)
         return HttpResponseRedirect(changelist)
 
     @staticmethod
@@ -165,7 +184,9 @@ class CatalogImportMixin:
 
     def _render(self, request, page: str, *, status: int = 200, **context):
         context = self.admin_site.each_context(request) | {
-            "title": "Import catalog" if page == "import" else "Import catalog: preview",
+            "title": gettext("Import catalog")
+            if page == "import"
+            else gettext("Import catalog: preview"),
             "opts": self.opts,
             **context,
         }

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kiosk.models import ManagerAction
 from kiosk.selectors.export import claims_csv_rows
@@ -17,7 +19,9 @@ from kiosk.services.manager_actions import manager_action_record
 class ClaimExportMixin:
     """For ClaimAdmin: the export action, and the export page its get_urls serves."""
 
-    @admin.action(description="Export selected claims to CSV", permissions=["export_claims"])
+    @admin.action(
+        description=gettext_lazy("Export selected claims to CSV"), permissions=["export_claims"]
+    )
     def export_selected(self, request, queryset):
         return self._csv_response(request, queryset, {"selected": queryset.count()})
 
@@ -38,7 +42,7 @@ class ClaimExportMixin:
             filters = {key: value for key, value in request.GET.items()}
             return self._csv_response(request, queryset, {"filters": filters})
         context = self.admin_site.each_context(request) | {
-            "title": "Export claims to CSV",
+            "title": _("Export claims to CSV"),
             "opts": self.opts,
             "rows": queryset.count(),
             "filters": sorted(request.GET.items()),

@@ -14,6 +14,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import BadRequest
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from kiosk.followup.claim_state import STATE_LABELS, claim_state_label
 from kiosk.models import Claim, ClaimStateChange, Product
@@ -26,7 +28,7 @@ class RefusingChangeList(ChangeList):
     def __init__(self, request, *args, **kwargs):
         # PostgreSQL cannot even compare a text with a NUL in it.
         if any("\x00" in key + value for key, value in request.GET.items()):
-            raise BadRequest("A parameter of the claim list holds a NUL character.")
+            raise BadRequest(_("A parameter of the claim list holds a NUL character."))
         super().__init__(request, *args, **kwargs)
         for refusal in self.refusals:
             messages.error(request, refusal)
@@ -40,9 +42,12 @@ class RefusingChangeList(ChangeList):
         return queryset.none() if self.refusals else queryset
 
 
-def _refusal(title: str, value: str, why: str = "is not one of its choices") -> str:
+def _refusal(title: str, value: str) -> str:
     shown = Truncator(value).chars(40)
-    return f"Filter by {title}: “{shown}” {why}. No claim is listed until it is changed."
+    return _(
+        "Filter by %(title)s: “%(value)s” is not one of its choices. "
+        "No claim is listed until it is changed."
+    ) % {"title": title, "value": shown}
 
 
 class CheckedListFilter(admin.SimpleListFilter):
@@ -76,24 +81,29 @@ class CheckedChoicesFieldListFilter(admin.ChoicesFieldListFilter):
 class DraftFilter(CheckedListFilter):
     """Drafts are not claims yet: left out unless asked for."""
 
-    title = "drafts"
+    title = gettext_lazy("drafts")
     parameter_name = "drafts"
 
     def lookups(self, request, model_admin):
         return [
-            ("only", "Drafts only"),
+            ("only", _("Drafts only")),
             (
                 "abandoned",
-                f"Abandoned (untouched for {settings.DRAFT_ABANDONED_AFTER_DAYS} days)",
+                ngettext(
+                    "Abandoned (untouched for %(days)d day)",
+                    "Abandoned (untouched for %(days)d days)",
+                    settings.DRAFT_ABANDONED_AFTER_DAYS,
+                )
+                % {"days": settings.DRAFT_ABANDONED_AFTER_DAYS},
             ),
-            ("include", "Drafts and submitted claims"),
+            ("include", _("Drafts and submitted claims")),
         ]
 
     def choices(self, changelist):
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Submitted claims only",
+            "display": _("Submitted claims only"),
         }
         for lookup, title in self.lookup_choices:
             yield {
@@ -120,7 +130,7 @@ def abandoned_before() -> datetime.datetime:
 class StoreFilter(CheckedListFilter):
     """The stores the user may see, and only those."""
 
-    title = "store"
+    title = gettext_lazy("store")
     parameter_name = "store"
 
     def lookups(self, request, model_admin):
@@ -137,7 +147,7 @@ class ProductFilter(CheckedListFilter):
     """The claims about one product of the catalog (the dashboard links here); listed only
     once chosen, as the catalog may hold thousands."""
 
-    title = "product"
+    title = gettext_lazy("product")
     parameter_name = "product"
 
     def lookups(self, request, model_admin):
@@ -157,14 +167,14 @@ class ProductFilter(CheckedListFilter):
 
 
 class ClaimStateFilter(CheckedListFilter):
-    title = "state at OrderProtection"
+    title = gettext_lazy("state at OrderProtection")
     parameter_name = "claim_state"
 
     # Kept but not applied: what a manager may want to look at.
     FLAGGED = {
-        "flag:late": "A state arrived late",
-        "flag:unknown_state": "An unknown state received",
-        "flag:other_store": "An event for another store",
+        "flag:late": gettext_lazy("A state arrived late"),
+        "flag:unknown_state": gettext_lazy("An unknown state received"),
+        "flag:other_store": gettext_lazy("An event for another store"),
     }
 
     def lookups(self, request, model_admin):
@@ -178,22 +188,28 @@ class ClaimStateFilter(CheckedListFilter):
         return queryset.filter(claim_state=self.value()) if self.value() else queryset
 
 
-DATE_ERROR = {"invalid": "Enter a date such as 2024-05-01."}
+DATE_ERROR = {"invalid": gettext_lazy("Enter a date such as 2024-05-01.")}
 
 
 class SubmittedRangeForm(forms.Form):
     submitted_from = forms.DateField(
-        label="From", required=False, input_formats=["%Y-%m-%d"], error_messages=DATE_ERROR
+        label=gettext_lazy("From"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages=DATE_ERROR,
     )
     submitted_to = forms.DateField(
-        label="To", required=False, input_formats=["%Y-%m-%d"], error_messages=DATE_ERROR
+        label=gettext_lazy("To"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages=DATE_ERROR,
     )
 
     def clean(self):
         cleaned = super().clean()
         first, last = cleaned.get("submitted_from"), cleaned.get("submitted_to")
         if first and last and first > last:
-            raise forms.ValidationError("“From” is after “To”.", code="reversed")
+            raise forms.ValidationError(_("“From” is after “To”."), code="reversed")
         return cleaned
 
     def problems(self) -> str:
@@ -208,10 +224,14 @@ class SubmittedRangeForm(forms.Form):
 class SubmittedFilter(CheckedListFilter):
     """Submitted today, in the last 7 or 30 days, or between two dates (from, to)."""
 
-    title = "submitted"
+    title = gettext_lazy("submitted")
     parameter_name = "submitted"
     template = "admin/kiosk/submitted_filter.html"
-    PRESETS = {"today": ("Today", 0), "7d": ("Last 7 days", 6), "30d": ("Last 30 days", 29)}
+    PRESETS = {
+        "today": (gettext_lazy("Today"), 0),
+        "7d": (gettext_lazy("Last 7 days"), 6),
+        "30d": (gettext_lazy("Last 30 days"), 29),
+    }
 
     def __init__(self, request, params, model, model_admin):
         self.date_from = params.pop("submitted_from", [""])[-1]
@@ -221,10 +241,9 @@ class SubmittedFilter(CheckedListFilter):
             {"submitted_from": self.date_from, "submitted_to": self.date_to}
         )
         if not self.refused and not self.range.is_valid():
-            self.refused = (
-                f"Filter by {self.title}: {self.range.problems()} No claim is listed until "
-                "the dates are changed."
-            )
+            self.refused = _(
+                "Filter by %(title)s: %(problems)s No claim is listed until the dates are changed."
+            ) % {"title": self.title, "problems": self.range.problems()}
 
     def has_output(self) -> bool:
         return True
@@ -276,11 +295,11 @@ def _start_of(day: datetime.date, *, days_later: int = 0) -> datetime.datetime |
 class UndeliveredFilter(CheckedListFilter):
     """Claims on their way to OrderProtection, or stopped on the way."""
 
-    title = "delivery"
+    title = gettext_lazy("delivery")
     parameter_name = "undelivered"
 
     def lookups(self, request, model_admin):
-        return [("1", "Not delivered yet")]
+        return [("1", _("Not delivered yet"))]
 
     def queryset(self, request, queryset):
         return queryset.undelivered() if self.value() == "1" else queryset
@@ -289,11 +308,11 @@ class UndeliveredFilter(CheckedListFilter):
 class WarrantyOverrideFilter(CheckedListFilter):
     """Claims filed although their warranty had expired, with the associate's reason."""
 
-    title = "warranty override"
+    title = gettext_lazy("warranty override")
     parameter_name = "warranty_override"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -304,11 +323,11 @@ class WarrantyOverrideFilter(CheckedListFilter):
 
 
 class CustomerCopyFilter(CheckedListFilter):
-    title = "customer's copy"
+    title = gettext_lazy("customer's copy")
     parameter_name = "customer_copy"
 
     def lookups(self, request, model_admin):
-        return [("none", "Not queued"), *Claim.CustomerCopyStatus.choices]
+        return [("none", _("Not queued")), *Claim.CustomerCopyStatus.choices]
 
     def queryset(self, request, queryset):
         if self.value() == "none":

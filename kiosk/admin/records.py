@@ -1,6 +1,7 @@
 """The audit record beside the claims: attempts, webhook events and manager actions."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
 from kiosk.models import DeliveryAttempt, ManagerAction, WebhookEvent
@@ -44,11 +45,11 @@ class DeliveryAttemptAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.Mode
     ]
     readonly_fields = fields
 
-    @admin.display(description="Request body")
+    @admin.display(description=_("Request body"))
     def request(self, attempt: DeliveryAttempt) -> str:
         return pretty_json(attempt.request_body)
 
-    @admin.display(description="Response body")
+    @admin.display(description=_("Response body"))
     def response(self, attempt: DeliveryAttempt) -> str:
         return pretty_json(attempt.response_body)
 
@@ -88,6 +89,6 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
 
-    @admin.display(description="Body")
+    @admin.display(description=_("Body"))
     def body_json(self, event: WebhookEvent) -> str:
         return pretty_json(event.body)

@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from kiosk.admin.base import StoreScopedAdminMixin
 from kiosk.models import AssociatePin, Lockout, Tablet
@@ -20,11 +22,17 @@ from kiosk.services.tablets import (
 def _when(moment) -> str:
     """A report's time as the desk reads it: the hour today, else the date too."""
     if moment is None:
-        return "at an unknown time"
+        return _("at an unknown time")
     local = timezone.localtime(moment)
     if local.date() == timezone.localdate():
         return local.strftime("%H:%M")
     return local.strftime("%b %-d, %H:%M")
+
+
+def _signed_out(count: int) -> str:
+    return ngettext("%(count)d tablet signed out.", "%(count)d tablets signed out.", count) % {
+        "count": count
+    }
 
 
 def _tablets_of(user, queryset):
@@ -61,14 +69,17 @@ class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Claims waiting", ordering="waiting_claims")
+    @admin.display(description=gettext_lazy("Claims waiting"), ordering="waiting_claims")
     def claims_waiting(self, tablet: Tablet) -> str:
         """What the tablet last reported as waiting on it to send (its outbox)."""
         if not tablet.waiting_claims:
             return "—"
-        return f"{tablet.waiting_claims} (reported {_when(tablet.waiting_reported_at)})"
+        return _("%(count)d (reported %(when)s)") % {
+            "count": tablet.waiting_claims,
+            "when": _when(tablet.waiting_reported_at),
+        }
 
-    @admin.action(description="Sign the selected tablets out", permissions=["change"])
+    @admin.action(description=gettext_lazy("Sign the selected tablets out"), permissions=["change"])
     def sign_out(self, request, queryset):
         signed_out = 0
         for tablet in queryset.filter(signed_out_at__isnull=True):
@@ -78,16 +89,28 @@ class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             tablet.refresh_from_db(fields=["waiting_claims", "waiting_reported_at"])
             self.message_user(
                 request,
-                f"“{tablet}” was not signed out: {tablet.waiting_claims} claim(s) are waiting "
-                f"on it to send (reported {_when(tablet.waiting_reported_at)}). Signing it out "
-                "strands them on the tablet. Let them send first, or use “Sign the selected "
-                "tablets out, even with claims waiting on them”.",
+                ngettext(
+                    "“%(tablet)s” was not signed out: %(count)d claim is waiting on it to send "
+                    "(reported %(when)s). Signing it out strands it on the tablet. Let it send "
+                    "first, or use “Sign the selected tablets out, even with claims waiting on "
+                    "them”.",
+                    "“%(tablet)s” was not signed out: %(count)d claims are waiting on it to send "
+                    "(reported %(when)s). Signing it out strands them on the tablet. Let them "
+                    "send first, or use “Sign the selected tablets out, even with claims waiting "
+                    "on them”.",
+                    tablet.waiting_claims,
+                )
+                % {
+                    "tablet": tablet,
+                    "count": tablet.waiting_claims,
+                    "when": _when(tablet.waiting_reported_at),
+                },
                 messages.ERROR,
             )
-        self.message_user(request, f"{signed_out} tablet(s) signed out.", messages.SUCCESS)
+        self.message_user(request, _signed_out(signed_out), messages.SUCCESS)
 
     @admin.action(
-        description="Sign the selected tablets out, even with claims waiting on them",
+        description=gettext_lazy("Sign the selected tablets out, even with claims waiting on them"),
         permissions=["change"],
     )
     def sign_out_despite_waiting(self, request, queryset):
@@ -96,23 +119,28 @@ class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             if tablet_sign_out(tablet=tablet, by=request.user, despite_waiting=True):
                 signed_out += 1
                 stranded += tablet.waiting_claims
-        message = f"{signed_out} tablet(s) signed out."
+        message = _signed_out(signed_out)
         if stranded:
-            message += (
-                f" {stranded} claim(s) waiting on them stay there, unsent, until the tablet "
-                "is signed in again and the associate who wrote them unlocks it."
-            )
+            message += " " + ngettext(
+                "%(count)d claim waiting on them stays there, unsent, until the tablet is "
+                "signed in again and the associate who wrote it unlocks it.",
+                "%(count)d claims waiting on them stay there, unsent, until the tablet is "
+                "signed in again and the associate who wrote them unlocks it.",
+                stranded,
+            ) % {"count": stranded}
         self.message_user(request, message, messages.WARNING if stranded else messages.SUCCESS)
 
 
 class AssociatePinForm(forms.ModelForm):
     pin = forms.CharField(
-        label="New PIN",
+        label=gettext_lazy("New PIN"),
         min_length=4,
         max_length=6,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
-        help_text="Digits only; not 0000, 1234, 1212 or a year. It is stored hashed; "
-        "nobody can read it back.",
+        help_text=gettext_lazy(
+            "Digits only; not 0000, 1234, 1212 or a year. It is stored hashed; "
+            "nobody can read it back."
+        ),
     )
 
     class Meta:
@@ -182,15 +210,20 @@ class LockoutAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # cleared by the action, which records it
 
-    @admin.display(description="Person", ordering="username")
+    @admin.display(description=gettext_lazy("Person"), ordering="username")
     def person(self, lockout: Lockout) -> str:
         return lockout.username.removeprefix(PIN_PREFIX)
 
-    @admin.display(description="Locked")
+    @admin.display(description=gettext_lazy("Locked"))
     def kind(self, lockout: Lockout) -> str:
-        return "PIN" if lockout.username.startswith(PIN_PREFIX) else "Password"
+        return _("PIN") if lockout.username.startswith(PIN_PREFIX) else _("Password")
 
-    @admin.action(description="Clear the selected lockouts", permissions=["change"])
+    @admin.action(description=gettext_lazy("Clear the selected lockouts"), permissions=["change"])
     def clear(self, request, queryset):
         cleared = lockouts_clear(lockouts=queryset, by=request.user)
-        self.message_user(request, f"{cleared} lockout(s) cleared.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d lockout cleared.", "%(count)d lockouts cleared.", cleared)
+            % {"count": cleared},
+            messages.SUCCESS,
+        )

@@ -7,11 +7,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from kiosk.models import Claim
 from kiosk.selectors.scoping import claims_visible_to
 
-PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}
+PERIODS = {
+    "today": gettext_lazy("Today"),
+    "7d": gettext_lazy("Last 7 days"),
+    "30d": gettext_lazy("Last 30 days"),
+}
 CHART_WIDTH, CHART_HEIGHT = 720, 180
 PRODUCTS_SHOWN = 10
 

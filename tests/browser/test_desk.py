@@ -153,7 +153,7 @@ def test_the_claim_list_at_tablet_width(
     search = page.locator("#searchbar").bounding_box()
     content = page.locator("#changelist").bounding_box()
     assert search["width"] >= content["width"] * 0.6
-    for column in ("claim_number_shown", "reference", "status_badge", "customer_name", "submitted"):
+    for column in ("claim_shown", "status_badge", "customer_shown", "submitted"):
         expect(page.locator(f"#result_list th.column-{column}")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
@@ -190,3 +190,102 @@ def test_a_manager_imports_a_catalog_file_after_its_preview(
     expect(page.get_by_role("link", name="Desk Lamp")).to_be_visible()
     assert list(Variant.objects.values_list("sku", flat=True)) == ["DL-BLK"]
     screenshot(page, "catalog-imported")
+
+
+def test_the_claim_page_leads_with_what_a_manager_decides_on(
+    settings,
+    new_context,
+    live_server,
+    store,
+    make_complete_claim,
+    api_to_sandbox,
+    media_server,
+    screenshot,
+):
+    store.time_zone = "America/Chicago"
+    store.save()
+    manager_of(store, "bruno")
+    claim = make_complete_claim()
+    claim.warranty_period = "P2Y"
+    claim.ship_state, claim.ship_city, claim.ship_zip = "US-IL", "Springfield", "62701"
+    claim.customer_phone = "+12175550100"
+    claim.save()
+    claim_submit(claim=claim, media_base_url=media_server)
+    claim.refresh_from_db()
+    page = new_context(base_url=live_server.url, **DESK).new_page()
+    admin_log_in(page, "bruno")
+
+    page.goto(reverse("admin:kiosk_claim_change", args=[claim.pk]))
+
+    # Before: 8,680 px, the delivery internals first. Now what a manager decides on leads.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"claim page height at 1280x900: {height} px")
+    assert height < 2600
+    summary = page.get_by_test_id("claim-summary")
+    for words in (
+        "Jane Doe",
+        "+1 217-555-0100",
+        "Springfield, Illinois 62701",
+        "United States",
+        "Defective item",
+        "Refund",
+        "2 years",
+    ):
+        expect(summary).to_contain_text(words)
+    expect(summary.locator("img.audit-photo")).to_have_count(2)
+    expect(summary.locator("img.audit-signature")).to_be_visible()
+    submitted = summary.get_by_text(re.compile(r"\d{2}:\d{2}:\d{2} C[SD]T$"))
+    expect(submitted).to_be_visible()
+    record = page.get_by_role("heading", name="Delivery record", exact=True)
+    assert summary.bounding_box()["y"] < record.bounding_box()["y"]
+    # The delivery internals and the codes are folded away, there for an engineer.
+    expect(page.get_by_text(str(claim.idempotency_key))).to_be_hidden()
+    for text in ("P2Y", "US-IL", "NEW", "+12175550100"):
+        expect(summary).not_to_contain_text(text)
+    screenshot(page, "claim-page")
+    page.get_by_role("heading", name="Sent and received").click()
+    request_sent = page.locator(".field-request_json pre")
+    expect(request_sent).to_be_visible()
+    expect(request_sent).to_contain_text('"warrantyPeriod": "P2Y"')
+    expect(request_sent).to_contain_text('"stateAbr": "IL"')
+
+    # History is the claim's own timeline, in the store's time zone.
+    page.get_by_role("link", name="History").click()
+    history = page.get_by_test_id("history-timeline")
+    expect(history).to_contain_text("Submitted — alex")
+    expect(history).to_contain_text(f"filed as {claim.claim_number}")
+    expect(history.locator("time").first).to_have_text(re.compile(r"\d{2}:\d{2}:\d{2} C[SD]T$"))
+    screenshot(page, "history")
+
+
+def test_the_claim_list_fits_1280_px_without_a_sideways_scroll(
+    new_context, live_server, store, make_complete_claim, media_server, api_to_sandbox, screenshot
+):
+    # A manager of two stores: the widest list, with the store column.
+    second = StoreFactory(name="Uptown", source_store_id="store_a")
+    bruno = manager_of(store, "bruno")
+    second.members.add(bruno)
+    claim = make_complete_claim()
+    claim.item_name = "Espresso machine with milk frother, brushed stainless steel"
+    claim.customer_email = "jane.doe-longname@example-customer-domain.com"
+    claim.save()
+    claim_submit(claim=claim, media_base_url=media_server)
+    page = new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800}).new_page()
+    admin_log_in(page, "bruno")
+
+    page.goto(reverse("admin:kiosk_claim_changelist"))
+
+    for column in ("claim_shown", "status_badge", "store", "issue", "resolution", "submitted"):
+        expect(page.locator(f"#result_list th.column-{column}")).to_be_visible()
+    table = page.locator("#result_list").bounding_box()
+    container = page.locator(".results").bounding_box()
+    assert table["x"] + table["width"] <= container["x"] + container["width"]
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert (
+        page.evaluate(
+            "(() => { const r = document.querySelector('.results'); "
+            "return r.scrollWidth - r.clientWidth; })()"
+        )
+        <= 0
+    )
+    screenshot(page, "claims-at-1280")
