@@ -282,6 +282,12 @@ WARRANTY_PERIOD_CHOICES = env.list(
 # The longest warranty period accepted, in (average Gregorian) years: a longer one is a
 # form error, so that no coverage is ever shown ending in a year no calendar reaches.
 WARRANTY_PERIOD_MAX_YEARS = env.int("WARRANTY_PERIOD_MAX_YEARS", default=100)
+# A postal code that is not one of the chosen state's (a US ZIP code by the USPS list, any
+# other by Google's address metadata): "confirm" asks the associate to correct it or confirm
+# both are right; "refuse" has it corrected; "allow" does not check. See docs/tablet.md.
+POSTAL_CODE_STATE_MISMATCH = env_choice(
+    "POSTAL_CODE_STATE_MISMATCH", choices=("confirm", "refuse", "allow"), default="confirm"
+)
 # Only CONCIERGE is documented; the field also accepts any other value.
 ADDRESS_ORIGIN_SUGGESTIONS = env.list("ADDRESS_ORIGIN_SUGGESTIONS", default=["CONCIERGE"])
 
