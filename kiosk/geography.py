@@ -58,7 +58,7 @@ def country_display_name(code: str) -> str:
     common = getattr(country, "common_name", None)
     if common and words.gettext(common) != common:
         return words.gettext(common)
-    return words.gettext(country.name) if not common else common
+    return common or words.gettext(country.name)
 
 
 def subdivision_display_name(code: str) -> str:

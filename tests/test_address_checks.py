@@ -28,7 +28,9 @@ def claim(store, associate):
         store=store,
         created_by=associate,
         completed_steps=[],
-        ship_zip="", ship_state="", ship_city="",
+        ship_zip="",
+        ship_state="",
+        ship_city="",
         ship_address1="",
     )
 
@@ -154,17 +156,14 @@ def test_postal_code_state_mismatch_policy(claim, settings, policy, field, valid
     if field:
         # Refused, the box does not help: the ZIP code or the state must change.
         assert form.errors[field] == [
-            "The ZIP code 62701 is in Illinois, not in New York. Correct the ZIP code or the "
-            "state."
+            "The ZIP code 62701 is in Illinois, not in New York. Correct the ZIP code or the state."
         ]
 
 
 def test_address_form_needs_a_state_where_the_country_has_them(claim):
     form = AddressForm(ADDRESS | {"ship_state": ""}, claim=claim)
 
-    assert form.errors["ship_state"] == [
-        "Choose the state: an address in United States needs one."
-    ]
+    assert form.errors["ship_state"] == ["Choose the state: an address in United States needs one."]
 
 
 def test_address_form_needs_no_state_where_the_country_has_none(claim):

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from kiosk.services.attachments import signature_decode
 from kiosk.services.coverage import coverage_on
-from kiosk.warranty_period import warranty_period_from_words, warranty_period_words
 from kiosk.validators import (
     normalise_phone_number,
     validate_country_code,
@@ -19,6 +18,7 @@ from kiosk.validators import (
     validate_not_in_future,
     validate_two_decimals,
 )
+from kiosk.warranty_period import warranty_period_from_words, warranty_period_words
 from tests.images import signature_data_url
 
 D = datetime.date

@@ -113,9 +113,7 @@ def test_warranty_form_takes_whole_periods(claim, custom):
 @pytest.mark.parametrize(
     ("typed", "period"), [("18 months", "P18M"), ("2 years", "P2Y"), ("1 year 6 months", "P1Y6M")]
 )
-def test_warranty_form_takes_a_period_in_peoples_words_and_sends_it_in_iso(
-    claim, typed, period
-):
+def test_warranty_form_takes_a_period_in_peoples_words_and_sends_it_in_iso(claim, typed, period):
     data = COVERED | {"warranty_period_choice": "other", "warranty_period_custom": typed}
 
     form = WarrantyForm(data, claim=claim)

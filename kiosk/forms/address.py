@@ -221,9 +221,11 @@ class PostalCodeMismatch:
         if self.place:
             said = _("The %(noun)s %(code)s is in %(place)s, not in %(state)s.") % words
         else:
-            said = _("The %(noun)s %(code)s is not one of %(state)s.") % words
+            said = _("The %(noun)s %(code)s is not in %(state)s.") % words
         if confirmable:
-            return said + " " + _(
-                "Correct the %(noun)s or the state, or tick the box if both are right."
-            ) % words
+            return (
+                said
+                + " "
+                + _("Correct the %(noun)s or the state, or tick the box if both are right.") % words
+            )
         return said + " " + _("Correct the %(noun)s or the state.") % words

@@ -1,6 +1,5 @@
 """Form fields and widgets shared by the claim steps."""
 
-
 from crispy_forms.layout import HTML, Div
 from django import forms
 from django.conf import settings
