@@ -282,6 +282,38 @@ WARRANTY_PERIOD_CHOICES = env.list(
 # The longest warranty period accepted, in (average Gregorian) years: a longer one is a
 # form error, so that no coverage is ever shown ending in a year no calendar reaches.
 WARRANTY_PERIOD_MAX_YEARS = env.int("WARRANTY_PERIOD_MAX_YEARS", default=100)
+# The issue types offered for each claim category (OrderProtection documents both lists,
+# not which goes with which). By default a warranty claim is not offered the shipping-only
+# ones (stolen, delivered but not received, returned to sender, tracking not moving, wrong
+# address); a claim that already has one keeps it. The first ISSUE_TILES of a list are
+# tiles, the others behind "Another problem…". See docs/tablet.md.
+ISSUE_TYPES_BY_CATEGORY = {
+    "WARRANTY": env.list(
+        "WARRANTY_CLAIM_ISSUE_TYPES",
+        default=["DEFECTIVE_ITEM", "DAMAGED", "MISSING_ITEM", "WRONG_ITEM", "MULTIPLE"],
+    ),
+    "SHIPPING": env.list(
+        "SHIPPING_CLAIM_ISSUE_TYPES",
+        default=[
+            "ORDER_DELIVERED_NOT_RECEIVED",
+            "DAMAGED",
+            "STOLEN",
+            "MISSING_ITEM",
+            "WRONG_ITEM",
+            "RETURNED_TO_SENDER",
+            "TRACKING_NOT_MOVING",
+            "WRONG_ADDRESS",
+            "DEFECTIVE_ITEM",
+            "MULTIPLE",
+        ],
+    ),
+}
+# A postal code that is not one of the chosen state's (a US ZIP code by the USPS list, any
+# other by Google's address metadata): "confirm" asks the associate to correct it or confirm
+# both are right; "refuse" has it corrected; "allow" does not check. See docs/tablet.md.
+POSTAL_CODE_STATE_MISMATCH = env_choice(
+    "POSTAL_CODE_STATE_MISMATCH", choices=("confirm", "refuse", "allow"), default="confirm"
+)
 # Only CONCIERGE is documented; the field also accepts any other value.
 ADDRESS_ORIGIN_SUGGESTIONS = env.list("ADDRESS_ORIGIN_SUGGESTIONS", default=["CONCIERGE"])
 

@@ -55,3 +55,24 @@ def check_counter_deadline(app_configs, **kwargs) -> list[checks.CheckMessage]:
             id="kiosk.W003",
         )
     ]
+
+
+@checks.register()
+def check_issue_types_by_category(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Each category's issue types are the API's, and none is empty."""
+    from kiosk.choices import IssueType
+
+    errors = []
+    for category, types in settings.ISSUE_TYPES_BY_CATEGORY.items():
+        unknown = [value for value in types if value not in IssueType.values]
+        if unknown or not types:
+            errors.append(
+                checks.Error(
+                    f"The issue types for {category} claims are {types!r}: "
+                    + (f"{', '.join(unknown)} not the API's." if unknown else "none."),
+                    hint=f"Use some of {', '.join(IssueType.values)} "
+                    f"({category}_CLAIM_ISSUE_TYPES).",
+                    id="kiosk.E004",
+                )
+            )
+    return errors

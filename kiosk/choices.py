@@ -1,5 +1,6 @@
 """The API's enums, each value with the label an associate reads."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -24,6 +25,14 @@ class IssueType(models.TextChoices):
     TRACKING_NOT_MOVING = "TRACKING_NOT_MOVING", "Tracking not moving"
     WRONG_ADDRESS = "WRONG_ADDRESS", "Wrong address"
     MULTIPLE = "MULTIPLE", "More than one issue"
+
+
+def issue_types_offered(category: str) -> list[str]:
+    """The issue types the tablet offers on a claim of this category, in the order of
+    ISSUE_TYPES_BY_CATEGORY (OrderProtection's docs do not say which types go with which
+    category, so it is a setting); every type for a category it does not name."""
+    offered = settings.ISSUE_TYPES_BY_CATEGORY.get(category)
+    return list(dict.fromkeys(offered)) if offered else list(IssueType.values)
 
 
 class Resolution(models.TextChoices):

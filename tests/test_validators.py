@@ -7,7 +7,6 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.forms.fields import warranty_period_label
 from kiosk.services.attachments import signature_decode
 from kiosk.services.coverage import coverage_on
 from kiosk.validators import (
@@ -19,6 +18,7 @@ from kiosk.validators import (
     validate_not_in_future,
     validate_two_decimals,
 )
+from kiosk.warranty_period import warranty_period_from_words, warranty_period_words
 from tests.images import signature_data_url
 
 D = datetime.date
@@ -141,7 +141,46 @@ def test_signature_decode_refuses_blank_or_broken_signatures(data_url, message):
 
 
 @pytest.mark.parametrize(
-    "value, label", [("P30D", "30 days"), ("P1Y", "1 year"), ("P1Y6M", "P1Y6M")]
+    "value, label",
+    [
+        ("P30D", "30 days"),
+        ("P1Y", "1 year"),
+        ("P2Y", "2 years"),
+        ("P1Y6M", "1 year and 6 months"),
+        ("P1Y2M10D", "1 year, 2 months and 10 days"),
+        ("P2W", "2 weeks"),
+        ("P0.5Y", "P0.5Y"),  # not whole: shown as written
+        ("garbage", "garbage"),
+    ],
 )
-def test_warranty_period_label(value, label):
-    assert warranty_period_label(value) == label
+def test_warranty_period_words(value, label):
+    assert warranty_period_words(value) == label
+
+
+@pytest.mark.parametrize(
+    "typed, period",
+    [
+        ("18 months", "P18M"),
+        ("2 years", "P2Y"),
+        ("1 year 6 months", "P1Y6M"),
+        ("1 year, 6 months", "P1Y6M"),
+        ("1 year and 6 months", "P1Y6M"),
+        ("90 days", "P90D"),
+        ("1 day", "P1D"),
+        ("3 weeks", "P3W"),
+        ("1 month 2 weeks", "P1M14D"),  # ISO-8601 has weeks only on their own
+        ("18m", "P18M"),
+        (" 2  Years ", "P2Y"),
+        ("18 meses", "P18M"),
+        ("1 año y 6 meses", "P1Y6M"),
+        ("90 días", "P90D"),
+        ("P18M", "P18M"),
+        ("p18m", "P18M"),
+        ("1.5 years", "P1.5Y"),  # refused by warranty_period_parse: a fraction
+        ("18 moons", "18 MOONS"),  # not read: refused by warranty_period_parse
+        ("1 year 2 years", "1 YEAR 2 YEARS"),
+        ("months", "MONTHS"),
+    ],
+)
+def test_warranty_period_from_words(typed, period):
+    assert warranty_period_from_words(typed) == period

@@ -82,7 +82,9 @@ def test_warranty_form_custom_period_counts_for_coverage(claim):
         ("PT5H", "a fraction of one has no exact end date"),
         ("P99999999999999999999D", "at most 100 years"),
         ("P200Y", "at most 100 years"),
-        ("garbage", "Enter an ISO-8601 duration"),
+        ("garbage", "Enter a period such as 18 months, 2 years or 90 days."),
+        ("1.5 years", "a fraction of one has no exact end date"),
+        ("0 days", "Enter a period such as 18 months, 2 years or 90 days."),
     ],
 )
 def test_warranty_form_refuses_a_custom_period_without_an_exact_end(claim, custom, error):
@@ -95,7 +97,9 @@ def test_warranty_form_refuses_a_custom_period_without_an_exact_end(claim, custo
     assert error in form.errors["warranty_period_custom"][0]
 
 
-@pytest.mark.parametrize("custom", ["P1Y2M10D", "P1W", "P100Y"])
+@pytest.mark.parametrize(
+    "custom", ["P1Y2M10D", "P1W", "P100Y", "18 months", "1 year 6 months", "90 days"]
+)
 def test_warranty_form_takes_whole_periods(claim, custom):
     data = COVERED | {
         "warranty_period_choice": "other",
@@ -104,6 +108,29 @@ def test_warranty_form_takes_whole_periods(claim, custom):
     }
 
     assert WarrantyForm(data, claim=claim).is_valid()
+
+
+@pytest.mark.parametrize(
+    ("typed", "period"), [("18 months", "P18M"), ("2 years", "P2Y"), ("1 year 6 months", "P1Y6M")]
+)
+def test_warranty_form_takes_a_period_in_peoples_words_and_sends_it_in_iso(claim, typed, period):
+    data = COVERED | {"warranty_period_choice": "other", "warranty_period_custom": typed}
+
+    form = WarrantyForm(data, claim=claim)
+
+    assert form.is_valid(), form.errors
+    form.save()
+    claim.refresh_from_db()
+    assert claim.warranty_period == period
+
+
+def test_warranty_form_shows_a_custom_period_in_peoples_words(claim):
+    claim.warranty_period = "P18M"
+
+    form = WarrantyForm(claim=claim)
+
+    assert form["warranty_period_custom"].value() == "18 months"
+    assert form["warranty_period_choice"].value() == "other"
 
 
 def test_warranty_form_refuses_a_configured_choice_without_an_exact_end(claim, settings):

@@ -1,7 +1,5 @@
 """Form fields and widgets shared by the claim steps."""
 
-import re
-
 from crispy_forms.layout import HTML, Div
 from django import forms
 from django.conf import settings
@@ -52,18 +50,6 @@ class ImageUploadField(forms.FileField):
         if self.refused:
             raise ValidationError(self.refused)
         return self.accepted
-
-
-DURATION_UNITS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
-
-
-def warranty_period_label(value: str) -> str:
-    """ "P90D" -> "90 days", "P1Y" -> "1 year"; anything else is shown as written."""
-    match = re.fullmatch(r"P(\d+)([DWMY])", value)
-    if not match:
-        return value
-    count, unit = int(match[1]), DURATION_UNITS[match[2]]
-    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def attachment_thumbnails(kind: str) -> HTML:

@@ -1,22 +1,27 @@
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kiosk.choices import IssueType, Resolution
+from kiosk.choices import ClaimCategory, IssueType, Resolution, issue_types_offered
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import Advanced, columns
 from kiosk.models import Claim
 
-# A warranty claim is about one of these; the shipping problems sit behind "Another problem".
-WARRANTY_ISSUES = (IssueType.DEFECTIVE_ITEM, IssueType.DAMAGED, IssueType.MISSING_ITEM)
+# The first issue types of the claim's category are tiles; the others sit behind
+# "Another problem…".
+ISSUE_TILES = 3
 OTHER_PROBLEM = "other"
 
 
 class IssueForm(ClaimStepForm):
     payload_fields = COLLECTED_BY["issue"]
-    issue_type = forms.ChoiceField(label="What is wrong?", widget=forms.RadioSelect)
+    issue_type = forms.ChoiceField(
+        label=gettext_lazy("What kind of problem?"), widget=forms.RadioSelect
+    )
     other_issue_type = forms.ChoiceField(
-        label="Other problems", required=False, widget=forms.RadioSelect
+        label=gettext_lazy("Which problem?"), required=False, widget=forms.RadioSelect
     )
     resolution = forms.ChoiceField(
         label="What does the customer want?", choices=Resolution.choices, widget=forms.RadioSelect
@@ -43,24 +48,31 @@ class IssueForm(ClaimStepForm):
         super().__init__(*args, **kwargs)
         for name in ("sales_channel", "claim_category", "claim_filed_from"):
             self.fields[name].required = True
+        tiles, others = self._issue_types()
         self.fields["issue_type"].choices = [
-            *((value, IssueType(value).label) for value in WARRANTY_ISSUES),
-            (OTHER_PROBLEM, "Another problem…"),
+            *((value, IssueType(value).label) for value in tiles),
+            *([(OTHER_PROBLEM, _("Another problem…"))] if others else []),
         ]
         self.fields["other_issue_type"].choices = [
-            (value, label) for value, label in IssueType.choices if value not in WARRANTY_ISSUES
+            (value, IssueType(value).label) for value in others
         ]
-        if self.instance.issue_type and self.instance.issue_type not in WARRANTY_ISSUES:
+        if self.instance.issue_type in others:
             self.initial["issue_type"] = OTHER_PROBLEM
             self.initial["other_issue_type"] = self.instance.issue_type
         self.helper.layout = Layout(
             Div(
                 Div(
                     Field("issue_type", wrapper_class="choice-tiles"),
-                    Div(
-                        Field("other_issue_type", wrapper_class="choice-tiles"),
-                        css_class="other-problems",
-                        data_other_problems="",
+                    *(
+                        [
+                            Div(
+                                Field("other_issue_type", wrapper_class="choice-tiles"),
+                                css_class="other-problems",
+                                data_other_problems="",
+                            )
+                        ]
+                        if others
+                        else []
                     ),
                     css_class="col-md-7",
                 ),
@@ -75,11 +87,24 @@ class IssueForm(ClaimStepForm):
             ),
         )
 
+    def _issue_types(self) -> tuple[list[str], list[str]]:
+        """The tiles and the other problems offered: the types of the claim's category (as
+        posted, or as saved), and the type the claim already has even when its category
+        does not offer it, so that it shows and stays valid."""
+        category = self.data.get(self.add_prefix("claim_category")) or self.claim.claim_category
+        if category not in ClaimCategory.values:
+            category = self.claim.claim_category
+        offered = issue_types_offered(category)
+        current = self.claim.issue_type
+        if current in IssueType.values and current not in offered:
+            offered.append(current)
+        return offered[:ISSUE_TILES], offered[ISSUE_TILES:]
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("issue_type") == OTHER_PROBLEM:
             if not cleaned.get("other_issue_type"):
-                self.add_error("other_issue_type", "Choose the problem.")
+                self.add_error("other_issue_type", _("Choose the problem."))
             else:
                 cleaned["issue_type"] = cleaned["other_issue_type"]
                 self.instance.issue_type = cleaned["issue_type"]

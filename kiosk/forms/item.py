@@ -1,5 +1,6 @@
 from crispy_forms.layout import HTML, Layout
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
@@ -36,7 +37,7 @@ class ItemForm(ClaimStepForm):
         labels = {
             "item_name": "Item name",
             "item_price": "Price paid",
-            "item_details": "What is wrong with it?",
+            "item_details": gettext_lazy("Describe the problem"),
         }
         widgets = {
             "item_details": forms.Textarea(attrs={"rows": 3}),

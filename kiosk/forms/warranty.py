@@ -3,13 +3,16 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
-from kiosk.forms.fields import ImageUploadField, attachment_thumbnails, warranty_period_label
+from kiosk.forms.fields import ImageUploadField, attachment_thumbnails
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.coverage import Coverage, claim_coverage, coverage_on, store_today
 from kiosk.validators import validate_iso_duration, validate_not_in_future
+from kiosk.warranty_period import warranty_period_from_words, warranty_period_words
 
 OTHER_PERIOD = "other"
 
@@ -22,7 +25,9 @@ class WarrantyForm(ClaimStepForm):
     warranty_period_custom = forms.CharField(
         label="Other period",
         required=False,
-        help_text="An ISO-8601 duration, such as P18M for 18 months.",
+        help_text=gettext_lazy(
+            "In years, months, weeks or days, such as 18 months or 1 year 6 months."
+        ),
     )
     receipt_photos = ImageUploadField(label="Photos of the receipt")
 
@@ -56,7 +61,7 @@ class WarrantyForm(ClaimStepForm):
         self.fields["date_of_purchase"].widget.attrs["max"] = f"{self.today:%Y-%m-%d}"
         periods = list(dict.fromkeys(settings.WARRANTY_PERIOD_CHOICES))
         self.fields["warranty_period_choice"].choices = [
-            *((p, warranty_period_label(p)) for p in periods),
+            *((p, warranty_period_words(p)) for p in periods),
             (OTHER_PERIOD, "Other…"),
         ]
         current = self.claim.warranty_period or self.claim.store.default_warranty_period
@@ -64,7 +69,7 @@ class WarrantyForm(ClaimStepForm):
             self.initial.setdefault("warranty_period_choice", current)
         else:
             self.initial.setdefault("warranty_period_choice", OTHER_PERIOD)
-            self.initial.setdefault("warranty_period_custom", current)
+            self.initial.setdefault("warranty_period_custom", warranty_period_words(current))
         if self.claim.receipt_required:
             self.fields["receipt_photos"].help_text = "This store requires a receipt."
         self.helper.layout = Layout(
@@ -98,10 +103,15 @@ class WarrantyForm(ClaimStepForm):
         cleaned = super().clean()
         choice = cleaned.get("warranty_period_choice")
         if choice == OTHER_PERIOD:
-            custom = cleaned.get("warranty_period_custom", "").strip().upper()
+            custom = warranty_period_from_words(cleaned.get("warranty_period_custom", ""))
             try:
                 validate_iso_duration(custom)
             except ValidationError as error:
+                if error.code in ("invalid_duration", "zero"):
+                    error = ValidationError(
+                        _("Enter a period such as 18 months, 2 years or 90 days."),
+                        code=error.code,
+                    )
                 self.add_error("warranty_period_custom", error)
             else:
                 self.instance.warranty_period = custom

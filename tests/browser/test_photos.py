@@ -128,7 +128,9 @@ def test_next_waits_for_a_slow_upload_so_no_photo_is_left_behind(
     expect(page.get_by_role("status").filter(has_text="Waiting for the photos")).to_be_visible()
     screenshot(page, "waiting-for-upload")
     # Sent once the photo is up: the item is complete, the issue and warranty are not yet.
-    expect(page.get_by_test_id("error-summary")).to_contain_text("What is wrong?", timeout=20_000)
+    expect(page.get_by_test_id("error-summary")).to_contain_text(
+        "What kind of problem?", timeout=20_000
+    )
     expect(page).to_have_url(re.compile(r"/steps/item/$"))
     claim = Claim.objects.get(reference=reference)
     assert claim.attachments.filter(kind=ClaimAttachment.Kind.ITEM).count() == 1
