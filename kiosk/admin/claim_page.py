@@ -13,18 +13,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from kiosk.display import (
-    country_label,
     local_date,
     local_time,
     phone_display,
-    subdivision_label,
-    warranty_period_words,
 )
 from kiosk.followup.claim_state import claim_state_label
+from kiosk.geography import country_display_name, subdivision_display_name
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.selectors.timeline import claim_timeline
 from kiosk.services.attachments import attachment_staff_url
 from kiosk.services.coverage import claim_coverage
+from kiosk.warranty_period import warranty_period_words
 
 
 @dataclass(frozen=True)
@@ -50,13 +49,13 @@ def money(value) -> str:
 
 def address_lines(claim: Claim) -> str:
     """The shipping address as it is written on a parcel, with the state and country named."""
-    state = subdivision_label(claim.ship_state)
+    state = subdivision_display_name(claim.ship_state) if claim.ship_state else ""
     city_line = " ".join(filter(None, [f"{claim.ship_city}," if claim.ship_city else "", state]))
     lines = [
         claim.ship_address1,
         claim.ship_address2,
         " ".join(filter(None, [city_line, claim.ship_zip])),
-        country_label(claim.ship_country),
+        country_display_name(claim.ship_country) if claim.ship_country else "",
     ]
     return format_html_join("", "{}<br>", ((line,) for line in lines if line))
 

@@ -14,10 +14,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kiosk.choices import IssueType, Resolution
-from kiosk.display import phone_display, store_zone, warranty_period_words
+from kiosk.display import phone_display, store_zone
 from kiosk.followup.claim_state import claim_state_label
 from kiosk.models import Claim
-from kiosk.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
+from kiosk.warranty_period import (
+    WarrantyPeriodInvalid,
+    warranty_period_parse,
+    warranty_period_words,
+)
 
 # The fields each row is made from.
 FIELDS = (
