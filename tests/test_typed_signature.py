@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from PIL import Image
+from pytest_django.asserts import assertContains
 
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.attachments import signature_from_typed_name
@@ -158,3 +159,12 @@ def test_the_typed_signature_is_drawn_without_a_font_installed_for_spanish_names
 
     with Image.open(io.BytesIO(image.data)) as drawn:
         assert drawn.width > drawn.height > 0
+
+
+def test_the_desk_shows_how_the_claim_was_signed(manager_client, complete_claim):
+    complete_claim.attachments.filter(kind=ClaimAttachment.Kind.SIGNATURE).update(typed=True)
+
+    page = manager_client.get(reverse("admin:kiosk_claim_change", args=[complete_claim.pk]))
+
+    assertContains(page, "How it was signed")
+    assertContains(page, "Typed: the customer typed their name, drawn as the signature")

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
 from kiosk.admin.export import ClaimExportMixin
@@ -157,7 +158,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
                 ]
             },
         ),
-        ("Images", {"fields": ["signature_image", "photos"]}),
+        ("Images", {"fields": ["signature_image", "signed_how", "photos"]}),
         ("Customer", {"fields": CustomerForm.Meta.fields}),
         (
             "Item",
@@ -295,6 +296,15 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
             attachment_staff_url(attachment=signatures[-1]),
             attachment_staff_url(attachment=signatures[-1], thumbnail=True),
         )
+
+    @admin.display(description=gettext_lazy("How it was signed"))
+    def signed_how(self, claim: Claim) -> str:
+        signatures = claim.attachments_of(ClaimAttachment.Kind.SIGNATURE)
+        if not signatures:
+            return "—"
+        if signatures[-1].typed:
+            return gettext("Typed: the customer typed their name, drawn as the signature")
+        return gettext("Drawn on the tablet")
 
     @admin.display(description="Photos")
     def photos(self, claim: Claim) -> str:
