@@ -365,12 +365,14 @@ class ReviewStep(Step):
         return redirect("kiosk:claim-step", reference=claim.reference, step=target.slug)
 
     def save_given(self, request: HttpRequest, claim: Claim) -> bool:
-        """Save the steps given on this page (the signature) that the post holds; whether
-        there was any. Raises ClaimNotEditable when the claim was sent meanwhile."""
+        """Save the steps given on this page (the signature) that the post holds, and
+        check those still missing as given empty, so that the page says what is missing;
+        whether there was any. Raises ClaimNotEditable when the claim was sent meanwhile."""
         given = [
             step
             for step in FORM_STEPS
-            if step.shown_on == self.slug and step.given_in(request.POST)
+            if step.shown_on == self.slug
+            and (step.given_in(request.POST) or not step.is_complete(claim))
         ]
         for step in given:
             step.save(claim, step.form(claim, request), checked=True)

@@ -35,6 +35,7 @@ from kiosk.steps import (
     STEPS,
     STEPS_BY_SLUG,
     first_incomplete_step,
+    page_of,
     page_to_correct,
     step_after,
 )
@@ -150,8 +151,11 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
         if claim.is_editable and REVIEW.save_given(request, claim):
             claim = associate_claim(request, reference)  # with the signature just stored
     result = claim_submit(claim=claim, media_base_url=public_media_base_url())
-    if result.result == Result.INCOMPLETE and claim_incomplete_steps(claim=claim):
-        messages.error(request, "Some steps are not complete yet.")
+    if result.result == Result.INCOMPLETE and (incomplete := claim_incomplete_steps(claim=claim)):
+        # What is missing on the review itself (the signature) it says at the top, in its
+        # error summary; a page before it is named by this message.
+        if any(page_of(STEPS_BY_SLUG[slug]) is not REVIEW for slug in incomplete):
+            messages.error(request, "Some steps are not complete yet.")
         return redirect(
             "kiosk:claim-step", reference=reference, step=first_incomplete_step(claim).slug
         )

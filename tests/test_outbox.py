@@ -228,6 +228,29 @@ def test_a_signature_saved_then_submitted_files_the_claim_once(
     assert body["signature"].startswith(media_server)
 
 
+def test_a_name_typed_as_the_signature_offline_is_drawn_when_it_arrives(
+    outbox, complete_claim, api_to_sandbox, media_server
+):
+    complete_claim.attachments.filter(kind=ClaimAttachment.Kind.SIGNATURE).delete()
+    complete_claim.completed_steps = complete_claim.completed_steps[:-1]
+    complete_claim.save()
+    reference = complete_claim.reference
+
+    signed = outbox(
+        "save",
+        reference=reference,
+        step="signature",
+        signature_data="",
+        signature_typed_name="Dana Reyes",
+    )
+    submitted = outbox("submit", reference=reference)
+
+    assert signed.json() == {"status": "saved", "complete": True}
+    assert submitted.json() == {"status": "submitted", "result": "filed"}
+    (signature,) = complete_claim.attachments_of(ClaimAttachment.Kind.SIGNATURE)
+    assert signature.typed
+
+
 def test_an_unknown_step_is_refused(outbox):
     claim = started(outbox)
 

@@ -109,6 +109,15 @@ def signature_html(claim: Claim) -> str:
     )
 
 
+def signed_how(claim: Claim) -> str:
+    signatures = claim.attachments_of(ClaimAttachment.Kind.SIGNATURE)
+    if not signatures:
+        return ""
+    if signatures[-1].typed:
+        return _("Typed: the customer typed their name, drawn as the signature")
+    return _("Drawn on the tablet")
+
+
 def claim_cards(claim: Claim) -> list[Card]:
     """The customer, the item, the issue, the warranty and the photos, in that order."""
     coverage = claim_coverage(claim=claim)
@@ -164,6 +173,7 @@ def claim_cards(claim: Claim) -> list[Card]:
                 (_("Item photos"), photos_html(claim, kinds.ITEM) or _("No item photos")),
                 (_("Receipt photos"), photos_html(claim, kinds.RECEIPT)),
                 (_("Signature"), signature_html(claim)),
+                (_("How it was signed"), signed_how(claim)),
             ],
             wide=True,
         ),

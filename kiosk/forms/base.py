@@ -31,10 +31,14 @@ class ClaimStepForm(forms.ModelForm):
     `payload_fields` maps the API's dotted keys to this form's fields, so that
     a rejection naming a key is shown at the field that collected it.
     `upload_kinds` maps image fields to the attachment kind they create.
+    `error_anchors` says where an error summary's link to a hidden field leads.
     """
 
     payload_fields: dict[str, str] = {}
     upload_kinds: dict[str, str] = {}
+    # The element an error summary's link leads to, for a field not shown as itself (a
+    # hidden field that a widget of the page fills): field name → element id.
+    error_anchors: dict[str, str] = {}
 
     def __init__(self, *args, claim: Claim, **kwargs):
         self.claim = claim

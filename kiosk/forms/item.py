@@ -13,6 +13,7 @@ from kiosk.validators import validate_two_decimals
 
 class ItemForm(ClaimStepForm):
     payload_fields = COLLECTED_BY["item"]
+    error_anchors = {"catalog_variant": "catalog-query"}
     upload_kinds = {
         "item_photos": ClaimAttachment.Kind.ITEM,
         "product_image": ClaimAttachment.Kind.PRODUCT,

@@ -2,6 +2,7 @@ import secrets
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.models.claim import Claim
 
@@ -49,6 +50,9 @@ class ClaimAttachment(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     # The id the tablet gave the photo: an upload of it again is the same photo.
     tablet_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # A signature made from the name the customer typed (kiosk.services.attachments),
+    # not drawn: the audit record says how the claim was signed.
+    typed = models.BooleanField(_("signed by typing the name"), default=False, editable=False)
 
     objects = ClaimAttachmentQuerySet.as_manager()
 

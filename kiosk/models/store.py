@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.choices import ClaimCategory, ClaimFiledFrom, Resolution, SalesChannel
 from kiosk.validators import (
@@ -42,6 +43,16 @@ class Store(models.Model):
     )
     receipt_required = models.BooleanField(default=True)
     signature_required = models.BooleanField(default=True)
+    # Allowed unless a store turns it off: without it a customer who cannot draw on the
+    # screen (a keyboard, a switch, a screen reader, an unsteady hand) cannot sign at all.
+    typed_signature_allowed = models.BooleanField(
+        _("typed signature allowed"),
+        default=True,
+        help_text=_(
+            "The customer may type their full name instead of drawing their signature; "
+            "it is sent as the signature image, and the claim records that it was typed."
+        ),
+    )
     default_warranty_period = models.CharField(
         max_length=32, default="P1Y", validators=[validate_iso_duration]
     )

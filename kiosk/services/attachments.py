@@ -9,6 +9,7 @@ import binascii
 import hashlib
 import io
 import time
+from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
@@ -20,7 +21,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from PIL import Image
+from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.models import Claim, ClaimAttachment
 from kiosk.services.images import NormalisedImage, image_normalise
@@ -90,6 +92,61 @@ def signature_decode(*, data_url: str) -> NormalisedImage:
     if image.content_type != "image/png" or _is_blank(image.data):
         raise ValidationError("The customer has not signed yet.", code="blank")
     return image
+
+
+# The typed signature's font ships with the portal, so that no server needs one installed:
+# Pillow's own (load_default) has no accented letters, not even the é of José.
+TYPED_SIGNATURE_FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSerif-Italic.ttf"
+TYPED_SIGNATURE_FONT_PX = 64
+TYPED_SIGNATURE_PADDING_PX = 24
+TYPED_SIGNATURE_INK = (17, 17, 17, 255)  # near-black, as the pad draws
+TYPED_NAME_MAX_CHARS = 100
+
+
+def signature_from_typed_name(*, name: str) -> NormalisedImage:
+    """The signature image of a name the customer typed: the name in dark ink on a
+    transparent PNG, normalised like a drawn signature (no metadata).
+
+    ValidationError for an empty name, or one with letters the font cannot show (it
+    covers the Latin, Greek and Cyrillic alphabets; another script would come out as
+    empty boxes).
+    """
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(_("Type the customer's full name."), code="blank")
+    font = ImageFont.truetype(TYPED_SIGNATURE_FONT, TYPED_SIGNATURE_FONT_PX)
+    missing = _letters_not_in_font(font, name)
+    if missing:
+        raise ValidationError(
+            _(
+                "The signature cannot show these letters: %(letters)s. "
+                "Ask the customer to sign in the box instead."
+            ),
+            code="letters",
+            params={"letters": " ".join(missing)},
+        )
+    left, top, right, bottom = font.getbbox(name)
+    padding = TYPED_SIGNATURE_PADDING_PX
+    image = Image.new("RGBA", (right - left + 2 * padding, bottom - top + 2 * padding))
+    ImageDraw.Draw(image).text(
+        (padding - left, padding - top), name, font=font, fill=TYPED_SIGNATURE_INK
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return image_normalise(data=buffer.getvalue())
+
+
+def _letters_not_in_font(font: ImageFont.FreeTypeFont, text: str) -> list[str]:
+    """The characters of `text` that the font draws as its "missing glyph" box."""
+
+    def drawn(char: str) -> bytes:
+        glyph = Image.new("L", (2 * TYPED_SIGNATURE_FONT_PX, 2 * TYPED_SIGNATURE_FONT_PX))
+        ImageDraw.Draw(glyph).text((0, 0), char, font=font, fill=255)
+        return glyph.tobytes()
+
+    missing_glyph = drawn("\U0010ffff")
+    letters = dict.fromkeys(char for char in text if not char.isspace())
+    return [char for char in letters if drawn(char) == missing_glyph]
 
 
 def _is_blank(png: bytes) -> bool:

@@ -129,6 +129,7 @@ class StepInput:
     values: dict[str, object] = field(default_factory=dict)
     uploads: list[tuple[str, NormalisedImage]] = field(default_factory=list)
     signature: NormalisedImage | None = None
+    signature_typed: bool = False  # drawn from the name the customer typed
     clear_signature: bool = False
     typed: dict[str, list[str]] = field(default_factory=dict)
     collects: frozenset[str] = frozenset()
@@ -179,6 +180,7 @@ def claim_save_step(
         signature = attachment_prepare(
             claim=claim, kind=ClaimAttachment.Kind.SIGNATURE, image=entry.signature
         )
+        signature.typed = entry.signature_typed
         prepared.append(signature)
     # If this rolls back, the files just written stay: orphan_files_purge deletes them
     # once no row names them. An error path deletes no file.

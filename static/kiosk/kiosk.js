@@ -8,8 +8,31 @@
   const AUTOMATIC = { "X-Kiosk-Automatic": "1" };
   const UNSENT = "kiosk-unsent";
 
-  // Signature pad: draws on a canvas, hands a PNG data URL to the hidden field.
+  // The typed signature, where the store allows it: the server draws the name the
+  // customer types. Typing empties the pad and drawing empties the name, so that one
+  // signature is sent. Enter or Space on the pad opens it, for whoever has a keyboard.
+  let clearPad = () => {};
   const canvas = document.querySelector("[data-signature-canvas]");
+  const typedPanel = document.querySelector("[data-typed-signature]");
+  const typedName = document.querySelector("[data-typed-signature-name]");
+  if (typedPanel && typedName) {
+    // After the click (Enter and Space on a summary are one) has opened or closed it.
+    typedPanel.querySelector("summary").addEventListener("click", () => setTimeout(() => {
+      if (typedPanel.open) typedName.focus();
+      else typedName.value = "";  // closed: not signed by typing after all
+    }));
+    typedName.addEventListener("input", () => { if (typedName.value.trim()) clearPad(); });
+    if (canvas) {
+      canvas.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        event.preventDefault();
+        typedPanel.open = true;
+        typedName.focus();
+      });
+    }
+  }
+
+  // Signature pad: draws on a canvas, hands a PNG data URL to the hidden field.
   if (canvas && window.SignaturePad) {
     const field = document.getElementById("id_signature_data");
     const clearFlag = document.getElementById("id_clear_signature");
@@ -26,11 +49,15 @@
     window.addEventListener("resize", resize);
     resize();
     if (field.value) pad.fromDataURL(field.value);
-    pad.addEventListener("endStroke", () => { field.value = pad.toDataURL("image/png"); });
+    clearPad = () => { pad.clear(); field.value = ""; };
+    pad.addEventListener("endStroke", () => {
+      field.value = pad.toDataURL("image/png");
+      if (typedName) typedName.value = "";
+    });
     canvas.dataset.ready = "";  // drawing is taken from now on (offline, after the kept input)
     document.querySelector("[data-signature-clear]").addEventListener("click", () => {
-      pad.clear();
-      field.value = "";
+      clearPad();
+      if (typedName) typedName.value = "";
     });
     const resign = document.querySelector("[data-signature-resign]");
     if (resign) {
@@ -295,7 +322,30 @@
     });
   }
 
-  // Move focus to the error summary so the associate sees what to fix.
+  // Where the keyboard starts: on the error summary when the page shows one, so that
+  // the associate sees what to fix; else on the page's first field (the review: its
+  // heading), not at the top of the page, Tabs away from the form. Focus the page
+  // placed already (autofocus, or a Tab while it loaded) stays where it is.
   const summary = document.querySelector("[data-testid=error-summary]");
   if (summary) summary.focus();
+  else if (!document.activeElement || document.activeElement === document.body) {
+    const start = firstField() || document.querySelector("[data-page-start]");
+    if (start) start.focus();
+  }
+
+  function firstField() {
+    const fields = document.querySelector("[data-step-fields]");
+    if (!fields) return null;
+    for (const element of fields.querySelectorAll("input, select, textarea, button, summary")) {
+      if (element.type === "hidden" || element.disabled || element.tabIndex < 0) continue;
+      if (!element.getClientRects().length) continue;  // not shown, or in a closed panel
+      if (element.type === "radio" && element.name) {
+        // A group of choices is one stop: its chosen one, else its first.
+        const chosen = fields.querySelector(`input[type=radio][name="${CSS.escape(element.name)}"]:checked`);
+        return chosen || element;
+      }
+      return element;
+    }
+    return null;
+  }
 });

@@ -137,6 +137,12 @@
     const signature = await outbox.waitingFields(reference, "signature");
     const data = signature && signature.find(([name]) => name === "signature_data");
     if (data && data[1]) document.getElementById("id_signature_data").value = data[1];
+    const typed = signature && signature.find(([name]) => name === "signature_typed_name");
+    const typedField = document.getElementById("id_signature_typed_name");
+    if (typed && typed[1] && typedField) {
+      typedField.value = typed[1];
+      typedField.closest("details").open = true;
+    }
   }
 
   async function fill() {

@@ -299,7 +299,10 @@ def test_blank_signature_is_refused_when_the_store_requires_one(
     expect(page).to_have_url(re.compile(r"/steps/review/$"))
     error = page.locator("#error_signature")
     expect(error).to_be_visible()
-    expect(error).to_have_text("Ask the customer to sign in the box.")
+    expect(error).to_have_text(
+        "The customer has not signed yet: ask them to sign in the box, "
+        "or to type their name instead."
+    )
     expect(page.get_by_test_id("signature-block")).to_have_class(re.compile(r"\bis-invalid\b"))
     screenshot(page, "blank-signature-refused")
 
