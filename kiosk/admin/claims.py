@@ -94,6 +94,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
         ProductFilter,
         ("issue_type", CheckedChoicesFieldListFilter),
         ("resolution", CheckedChoicesFieldListFilter),
+        "customer_language",
         WarrantyOverrideFilter,
         CustomerCopyFilter,
         SubmittedFilter,
@@ -158,7 +159,7 @@ class ClaimAdmin(ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, ad
             },
         ),
         ("Images", {"fields": ["signature_image", "photos"]}),
-        ("Customer", {"fields": CustomerForm.Meta.fields}),
+        ("Customer", {"fields": [*CustomerForm.Meta.fields, "customer_language"]}),
         (
             "Item",
             {

@@ -6,6 +6,8 @@ from crispy_forms.layout import HTML, Div
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kiosk.services.images import NormalisedImage, image_check_size, image_normalise
 
@@ -39,8 +41,11 @@ class ImageUploadField(forms.FileField):
         self.accepted, self.refused = [], []
         if len(files) > settings.UPLOAD_MAX_FILES:
             self.refused.append(
-                f"{len(files)} photos were sent at once; at most {settings.UPLOAD_MAX_FILES} "
-                "can be. Add the others in a second go."
+                _(
+                    "%(count)s photos were sent at once; at most %(most)s can be. "
+                    "Add the others in a second go."
+                )
+                % {"count": len(files), "most": settings.UPLOAD_MAX_FILES}
             )
             raise ValidationError(self.refused)
         for upload in files:
@@ -54,16 +59,19 @@ class ImageUploadField(forms.FileField):
         return self.accepted
 
 
-DURATION_UNITS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
-
-
 def warranty_period_label(value: str) -> str:
     """ "P90D" -> "90 days", "P1Y" -> "1 year"; anything else is shown as written."""
     match = re.fullmatch(r"P(\d+)([DWMY])", value)
     if not match:
         return value
-    count, unit = int(match[1]), DURATION_UNITS[match[2]]
-    return f"{count} {unit}{'' if count == 1 else 's'}"
+    count, unit = int(match[1]), match[2]
+    words = {
+        "D": ngettext("%(count)d day", "%(count)d days", count),
+        "W": ngettext("%(count)d week", "%(count)d weeks", count),
+        "M": ngettext("%(count)d month", "%(count)d months", count),
+        "Y": ngettext("%(count)d year", "%(count)d years", count),
+    }
+    return words[unit] % {"count": count}
 
 
 def attachment_thumbnails(kind: str) -> HTML:

@@ -1,5 +1,6 @@
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.choices import IssueType, Resolution
 from kiosk.delivery.fields import COLLECTED_BY
@@ -14,12 +15,14 @@ OTHER_PROBLEM = "other"
 
 class IssueForm(ClaimStepForm):
     payload_fields = COLLECTED_BY["issue"]
-    issue_type = forms.ChoiceField(label="What is wrong?", widget=forms.RadioSelect)
+    issue_type = forms.ChoiceField(label=_("What is wrong?"), widget=forms.RadioSelect)
     other_issue_type = forms.ChoiceField(
-        label="Other problems", required=False, widget=forms.RadioSelect
+        label=_("Other problems"), required=False, widget=forms.RadioSelect
     )
     resolution = forms.ChoiceField(
-        label="What does the customer want?", choices=Resolution.choices, widget=forms.RadioSelect
+        label=_("What does the customer want?"),
+        choices=Resolution.choices,
+        widget=forms.RadioSelect,
     )
 
     class Meta:
@@ -34,9 +37,9 @@ class IssueForm(ClaimStepForm):
             "require_customer_signature",
         ]
         labels = {
-            "claim_filed_from": "Claim filed from",
-            "from_valet": "From valet",
-            "require_customer_signature": "OrderProtection asks the customer to sign",
+            "claim_filed_from": _("Claim filed from"),
+            "from_valet": _("From valet"),
+            "require_customer_signature": _("OrderProtection asks the customer to sign"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -45,7 +48,7 @@ class IssueForm(ClaimStepForm):
             self.fields[name].required = True
         self.fields["issue_type"].choices = [
             *((value, IssueType(value).label) for value in WARRANTY_ISSUES),
-            (OTHER_PROBLEM, "Another problem…"),
+            (OTHER_PROBLEM, _("Another problem…")),
         ]
         self.fields["other_issue_type"].choices = [
             (value, label) for value, label in IssueType.choices if value not in WARRANTY_ISSUES
@@ -68,7 +71,7 @@ class IssueForm(ClaimStepForm):
                 css_class="row",
             ),
             Advanced(
-                "the store's filing policy",
+                _("the store's filing policy"),
                 columns("sales_channel", "claim_category", "claim_filed_from"),
                 "from_valet",
                 "require_customer_signature",
@@ -79,7 +82,7 @@ class IssueForm(ClaimStepForm):
         cleaned = super().clean()
         if cleaned.get("issue_type") == OTHER_PROBLEM:
             if not cleaned.get("other_issue_type"):
-                self.add_error("other_issue_type", "Choose the problem.")
+                self.add_error("other_issue_type", _("Choose the problem."))
             else:
                 cleaned["issue_type"] = cleaned["other_issue_type"]
                 self.instance.issue_type = cleaned["issue_type"]

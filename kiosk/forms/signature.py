@@ -1,6 +1,7 @@
 import dataclasses
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
@@ -13,7 +14,7 @@ from kiosk.services.images import NormalisedImage
 class SignatureForm(ClaimStepForm):
     payload_fields = COLLECTED_BY["signature"]
 
-    signature_data = forms.CharField(label="Signature", required=False, widget=forms.HiddenInput)
+    signature_data = forms.CharField(label=_("Signature"), required=False, widget=forms.HiddenInput)
     clear_signature = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -49,5 +50,5 @@ class SignatureForm(ClaimStepForm):
             and not self.signature_image
             and not has_stored
         ):
-            self.add_error("signature_data", "Ask the customer to sign in the box.")
+            self.add_error("signature_data", _("Ask the customer to sign in the box."))
         return cleaned

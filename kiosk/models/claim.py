@@ -8,8 +8,16 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from kiosk.choices import ClaimCategory, ClaimFiledFrom, IssueType, Resolution, SalesChannel
+from kiosk.choices import (
+    ClaimCategory,
+    ClaimFiledFrom,
+    IssueType,
+    Language,
+    Resolution,
+    SalesChannel,
+)
 from kiosk.models.store import Store
 
 if TYPE_CHECKING:
@@ -97,6 +105,11 @@ class Claim(models.Model):
     claim_number = models.CharField("claim number", max_length=64, blank=True, db_index=True)
 
     # Customer
+    # What the customer reads and signs (the review, the printed and emailed copies) is in
+    # this language; the associate's pages stay in theirs. Never part of what is sent.
+    customer_language = models.CharField(
+        _("customer's language"), max_length=8, choices=Language, default=Language.ENGLISH
+    )
     customer_email = models.EmailField(blank=True)
     customer_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
 
