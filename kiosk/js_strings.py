@@ -9,6 +9,10 @@ Plurals come as two keys (`…_one`, `…_other`): English and Spanish need no m
 from django.utils.translation import gettext_lazy as _
 
 JS_STRINGS = {
+    # tablet.js
+    "idle_title": _("Still there?"),
+    "idle_countdown": _("The tablet locks in %(seconds)s seconds, and this page is cleared."),
+    "idle_still_here": _("I'm still here"),
     # kiosk.js
     "saving": _("Saving…"),
     "saved": _("Saved"),
