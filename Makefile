@@ -78,6 +78,13 @@ define apt_package
 fi
 endef
 
+# The translations: locale/<language>/LC_MESSAGES/django.po compiled to .mo files, which are
+# built here and never committed (docs/languages.md). Debian's gettext has msgfmt.
+.PHONY: messages
+messages: $(VENV)/.installed-run
+	$(call apt_package,command -v msgfmt >/dev/null,gettext,the translations (compilemessages))
+	@DEBUG=true $(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules --ignore=staticfiles
+
 .PHONY: chromium
 chromium:
 	$(call apt_package,command -v chromium >/dev/null,chromium,the browser tests)
@@ -114,7 +121,7 @@ wait
 endef
 
 .PHONY: run
-run: $(VENV)/.installed-run node_modules/.installed env-secrets
+run: $(VENV)/.installed-run node_modules/.installed env-secrets messages
 	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see docs/operations.md for production)."
 	@echo "Emails (password resets, customers' copies) are written to $(OUTBOX)/, not sent."
@@ -127,7 +134,7 @@ demo-remove: $(VENV)/.installed-run env-secrets
 
 # For developers: DEBUG on, runserver with its autoreloader.
 .PHONY: dev
-dev: $(VENV)/.installed-run node_modules/.installed env-secrets
+dev: $(VENV)/.installed-run node_modules/.installed env-secrets messages
 	$(call serve,$(DEV_ENV) $(SANDBOX_SECRETS) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT))
 
 .PHONY: redis-server
@@ -162,7 +169,7 @@ pytest_status = if [ $(2) -eq 5 ]; then echo "$(1): pytest collected no tests" >
 	elif [ $(2) -ne 0 ]; then echo "$(1): failed (exit status $(2))" >&2; fi
 
 .PHONY: test
-test: $(VENV)/.installed-dev node_modules/.installed chromium redis-server postgresql
+test: $(VENV)/.installed-dev messages node_modules/.installed chromium redis-server postgresql
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
@@ -187,4 +194,4 @@ bench: $(VENV)/.installed-dev node_modules/.installed redis-server postgresql
 
 .PHONY: clean
 clean:
-	rm -rf $(VENV) node_modules staticfiles media outbox db.sqlite3 test-artifacts
+	rm -rf $(VENV) node_modules staticfiles media outbox db.sqlite3 test-artifacts locale/*/LC_MESSAGES/*.mo

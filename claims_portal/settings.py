@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kiosk.middleware.TabletMiddleware",
+    # After the tablet and the user are known: the associate's, the manager's or the
+    # store's language, else the browser's (Accept-Language).
+    "kiosk.middleware.LanguageMiddleware",
     "kiosk.middleware.KioskLoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -110,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kiosk.context_processors.api_target",
                 "kiosk.context_processors.tablet",
+                "kiosk.context_processors.kiosk_strings",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -144,6 +149,10 @@ LOGIN_REDIRECT_URL = "kiosk:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# The portal's languages, US formats for both (claims_portal/formats/): locale/es holds the
+# Spanish, which es-us finds by gettext's fallback from es_US to es. See docs/languages.md.
+LANGUAGES = [("en-us", "English"), ("es-us", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates and times as the desk shows them: times with seconds (claims_portal/formats/).
 FORMAT_MODULE_PATH = ["claims_portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

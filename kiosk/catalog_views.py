@@ -3,6 +3,7 @@
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,7 +29,7 @@ def catalog_copy_view(request: HttpRequest) -> HttpResponse:
     """The tablet's store's whole catalog, for search while the Wi-Fi is gone; answered
     304 Not Modified when the tablet's copy (If-None-Match) is current."""
     if request.tablet is None:
-        raise Http404("Only on a store's tablet.")
+        raise Http404(_("Only on a store's tablet."))
     store = request.tablet.store
     version = catalog_version(store=store)
     etag = f'"{version}"'

@@ -2,29 +2,30 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SalesChannel(models.TextChoices):
-    IN_STORE = "IN_STORE", "In store"
-    ONLINE = "ONLINE", "Online"
+    IN_STORE = "IN_STORE", _("In store")
+    ONLINE = "ONLINE", _("Online")
 
 
 class ClaimCategory(models.TextChoices):
-    WARRANTY = "WARRANTY", "Warranty"
-    SHIPPING = "SHIPPING", "Shipping"
+    WARRANTY = "WARRANTY", _("Warranty")
+    SHIPPING = "SHIPPING", _("Shipping")
 
 
 class IssueType(models.TextChoices):
-    DEFECTIVE_ITEM = "DEFECTIVE_ITEM", "Defective item"
-    DAMAGED = "DAMAGED", "Damaged"
-    WRONG_ITEM = "WRONG_ITEM", "Wrong item"
-    MISSING_ITEM = "MISSING_ITEM", "Missing item or part"
-    STOLEN = "STOLEN", "Stolen"
-    ORDER_DELIVERED_NOT_RECEIVED = "ORDER_DELIVERED_NOT_RECEIVED", "Delivered but not received"
-    RETURNED_TO_SENDER = "RETURNED_TO_SENDER", "Returned to sender"
-    TRACKING_NOT_MOVING = "TRACKING_NOT_MOVING", "Tracking not moving"
-    WRONG_ADDRESS = "WRONG_ADDRESS", "Wrong address"
-    MULTIPLE = "MULTIPLE", "More than one issue"
+    DEFECTIVE_ITEM = "DEFECTIVE_ITEM", _("Defective item")
+    DAMAGED = "DAMAGED", _("Damaged")
+    WRONG_ITEM = "WRONG_ITEM", _("Wrong item")
+    MISSING_ITEM = "MISSING_ITEM", _("Missing item or part")
+    STOLEN = "STOLEN", _("Stolen")
+    ORDER_DELIVERED_NOT_RECEIVED = "ORDER_DELIVERED_NOT_RECEIVED", _("Delivered but not received")
+    RETURNED_TO_SENDER = "RETURNED_TO_SENDER", _("Returned to sender")
+    TRACKING_NOT_MOVING = "TRACKING_NOT_MOVING", _("Tracking not moving")
+    WRONG_ADDRESS = "WRONG_ADDRESS", _("Wrong address")
+    MULTIPLE = "MULTIPLE", _("More than one issue")
 
 
 def issue_types_offered(category: str) -> list[str]:
@@ -36,11 +37,18 @@ def issue_types_offered(category: str) -> list[str]:
 
 
 class Resolution(models.TextChoices):
-    REFUND = "REFUND", "Refund"
-    RESHIP = "RESHIP", "Replacement shipped"
-    STORE_CREDIT = "STORE_CREDIT", "Store credit"
+    REFUND = "REFUND", _("Refund")
+    RESHIP = "RESHIP", _("Replacement shipped")
+    STORE_CREDIT = "STORE_CREDIT", _("Store credit")
 
 
 class ClaimFiledFrom(models.TextChoices):
-    EXTERNAL = "EXTERNAL", "External"
-    INTERNAL = "INTERNAL", "Internal"
+    EXTERNAL = "EXTERNAL", _("External")
+    INTERNAL = "INTERNAL", _("Internal")
+
+
+class Language(models.TextChoices):
+    """The portal's languages (settings.LANGUAGES), each with its US formats."""
+
+    ENGLISH = "en-us", _("English")
+    SPANISH = "es-us", _("Spanish")

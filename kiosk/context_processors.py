@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from kiosk.js_strings import JS_STRINGS
 from kiosk.middleware import UNLOCKED_ON, tablet_idle_seconds
 from kiosk.services.outbox import outbox_token
 
@@ -33,3 +34,8 @@ def tablet(request) -> dict:
         # a page that reloads by itself does not restart the countdown.
         "idle_for": round(tablet_idle_seconds(request)) if unlocked else 0,
     }
+
+
+def kiosk_strings(request) -> dict:
+    """The words the tablet's scripts show, in the page's language (kiosk/js_strings.py)."""
+    return {"kiosk_strings": JS_STRINGS}

@@ -8,7 +8,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
+from kiosk.services.languages import user_language, user_store_language
 from kiosk.services.tablets import TABLET_COOKIE, tablet_from_cookie, tablet_seen
 
 # Session keys of an associate who unlocked a tablet by PIN.
@@ -78,8 +82,53 @@ class TabletMiddleware:
         logout(request)
         if tablet is None:
             return None
-        messages.info(request, "The tablet locked itself after being left idle.")
+        # Said on the PIN pad, in the tablet's language (LanguageMiddleware comes later).
+        language_activate(request)
+        messages.info(request, _("The tablet locked itself after being left idle."))
         return redirect("kiosk:unlock")
+
+
+def request_language(request) -> tuple[str, bool]:
+    """The language of a request's pages, and whether it came from the browser.
+
+    A signed-in person's own setting (the associate who unlocked the tablet, the manager
+    at the desk); else the store's: the tablet's store, or the person's; else the
+    browser's Accept-Language, as Django's LocaleMiddleware reads it.
+    """
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and (chosen := user_language(user=user)):
+        return chosen, False
+    tablet = getattr(request, "tablet", None)
+    if tablet is not None:
+        return tablet.store.language, False
+    if signed_in and (store_language := user_store_language(user=user)):
+        return store_language, False
+    return translation.get_language_from_request(request), True
+
+
+def language_activate(request) -> bool:
+    """Activate the request's language (request_language); True if the browser chose it."""
+    language, from_browser = request_language(request)
+    translation.activate(language)
+    request.LANGUAGE_CODE = translation.get_language()
+    return from_browser
+
+
+class LanguageMiddleware:
+    """Each page in the language of the person it is for (request_language). What the
+    customer reads is rendered in the claim's own language by the templates."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from_browser = language_activate(request)
+        response = self.get_response(request)
+        if from_browser:
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
 
 
 class KioskLoginRequiredMiddleware(LoginRequiredMiddleware):

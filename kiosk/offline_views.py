@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -42,6 +43,7 @@ TABLET_ASSETS = [
     "vendor/signature_pad/signature_pad.umd.min.js",
     "vendor/idb/umd.js",
     "kiosk/kiosk.css",
+    "kiosk/strings.js",
     "kiosk/tablet.js",
     "kiosk/kiosk.js",
     "kiosk/photos.js",
@@ -84,7 +86,7 @@ def _shell_context(step, claim: Claim) -> dict:
 
 def _tablet_only(request: HttpRequest) -> None:
     if request.tablet is None:
-        raise Http404("Only on a store's tablet.")
+        raise Http404(_("Only on a store's tablet."))
 
 
 @never_cache
@@ -93,7 +95,7 @@ def step_shell(request: HttpRequest, step: str) -> HttpResponse:
     _tablet_only(request)
     current = STEPS_BY_SLUG.get(step)
     if not isinstance(current, FormStep) or current.shown_on:
-        raise Http404("No such step.")
+        raise Http404(_("No such step."))
     claim = _shell_claim(request)
     context = _shell_context(current, claim)
     sections = [(step, step.form_class(claim=claim)) for step in current.page_steps()]

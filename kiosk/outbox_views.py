@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -41,8 +42,10 @@ from kiosk.validators import tablet_made_id
 
 TOKEN_HEADER = "X-Kiosk-Outbox-Token"
 WAITING_HEADER = "X-Kiosk-Waiting"
-SIGNED_OUT = "This tablet is signed out. Ask a manager to sign it in again; the claims wait on it."
-TOKEN_REFUSED = (
+SIGNED_OUT = _(
+    "This tablet is signed out. Ask a manager to sign it in again; the claims wait on it."
+)
+TOKEN_REFUSED = _(
     "The claims kept on this tablet can no longer be sent in their associate's name. "
     "Ask them to unlock the tablet with their PIN; the claims wait on it."
 )
@@ -73,7 +76,7 @@ def outbox(request: HttpRequest) -> JsonResponse:
         return _refused(403, "token", TOKEN_REFUSED)
     item_id = tablet_made_id(request.POST.get("id"))
     if item_id is None:
-        return _refused(400, "bad_request", "Each item needs its id (a UUID).")
+        return _refused(400, "bad_request", _("Each item needs its id (a UUID)."))
     kind = request.POST.get("kind", "")
     reference = request.POST.get("reference", "")
     if kind == "status":  # nothing to do but the waiting count, recorded above
@@ -81,7 +84,7 @@ def outbox(request: HttpRequest) -> JsonResponse:
     if kind == "start":
         return _start(tablet, user, reference)
     if kind not in CHANGES and kind != "submit":
-        return _refused(400, "bad_request", "Unknown kind of item.")
+        return _refused(400, "bad_request", _("Unknown kind of item."))
     claim = (
         associate_claims(associate=user, tablet=tablet)
         .select_related("store")
@@ -89,7 +92,7 @@ def outbox(request: HttpRequest) -> JsonResponse:
         .first()
     )
     if claim is None:
-        return _refused(404, "no_claim", "No claim of this associate has this reference here.")
+        return _refused(404, "no_claim", _("No claim of this associate has this reference here."))
     if kind == "submit":
         return _submit(claim)
     if not claim.is_editable:
@@ -104,16 +107,16 @@ def _start(tablet: Tablet, user: AbstractBaseUser, reference: str) -> JsonRespon
     try:
         claim_start(store=tablet.store, associate=user, reference=reference)
     except ValueError:
-        return _refused(400, "bad_request", "Not a claim reference.")
+        return _refused(400, "bad_request", _("Not a claim reference."))
     except ReferenceTaken:
-        return _refused(409, "reference_taken", "Another claim has this reference already.")
+        return _refused(409, "reference_taken", _("Another claim has this reference already."))
     return JsonResponse({"status": "saved"})
 
 
 def _save(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:
     step = STEPS_BY_SLUG.get(request.POST.get("step", ""))
     if not isinstance(step, FormStep):
-        return _refused(400, "bad_request", "Unknown step.")
+        return _refused(400, "bad_request", _("Unknown step."))
     try:
         complete = step.replay(claim, request.POST, save_id=item_id)
     except ValidationError as error:  # the id is another claim's save
@@ -125,7 +128,7 @@ def _photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonRespon
     kind = request.POST.get("photo_kind", "")
     photo_id = tablet_made_id(request.POST.get("photo_id"))
     if kind not in UPLOAD_KINDS or photo_id is None:
-        return _refused(400, "bad_request", "A photo needs its kind and its id.")
+        return _refused(400, "bad_request", _("A photo needs its kind and its id."))
     try:
         images = ImageUploadField().clean(request.FILES.getlist("photo"))
         [added] = claim_add_photos(claim=claim, kind=kind, images=images, tablet_id=photo_id)
@@ -146,7 +149,7 @@ def _remove_photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> Jso
         if stored is not None and stored.kind in UPLOAD_KINDS:
             claim_remove_attachment(claim=claim, attachment_id=stored.pk)
     else:
-        return _refused(400, "bad_request", "Which photo: its id is missing.")
+        return _refused(400, "bad_request", _("Which photo: its id is missing."))
     return JsonResponse({"status": "saved"})
 
 
@@ -161,7 +164,7 @@ def _submit(claim: Claim) -> JsonResponse:
             {
                 "status": "needs_correction",
                 "step": first_incomplete_step(claim).slug,
-                "message": "Some steps are not complete yet.",
+                "message": _("Some steps are not complete yet."),
             }
         )
     if result.result in (Result.REJECTED, Result.INCOMPLETE):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk.forms.fields import ImageUploadField
@@ -31,9 +32,9 @@ def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
     claim = associate_claim(request, reference)
     kind = request.POST.get("kind", "")
     if kind not in UPLOAD_KINDS:
-        return JsonResponse({"error": "Unknown kind of photo."}, status=400)
+        return JsonResponse({"error": _("Unknown kind of photo.")}, status=400)
     if not claim.is_editable:
-        return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
+        return JsonResponse({"error": _("This claim was sent meanwhile.")}, status=409)
     # The id the tablet gave the photo: an upload sent again answers with the same photo.
     tablet_id = tablet_made_id(request.POST.get("photo_id"))
     try:
@@ -42,7 +43,7 @@ def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
     except ClaimNotEditable:
-        return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
+        return JsonResponse({"error": _("This claim was sent meanwhile.")}, status=409)
     return JsonResponse({"photos": [photo_json(claim.reference, a) for a in added]}, status=201)
 
 
@@ -53,7 +54,7 @@ def photo_remove(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
     try:
         claim_remove_attachment(claim=claim, attachment_id=attachment.pk)
     except ClaimNotEditable:
-        return JsonResponse({"error": "This claim was sent meanwhile."}, status=409)
+        return JsonResponse({"error": _("This claim was sent meanwhile.")}, status=409)
     return JsonResponse({"removed": pk})
 
 
@@ -90,13 +91,13 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
     """
     attachment = ClaimAttachment.objects.filter(file=path).first()
     if attachment is None or settings.MEDIA_STORAGE != "filesystem":
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     if settings.MEDIA_SIGNED_URLS and not media_signature_valid(
         name=path,
         expires=request.GET.get("expires", ""),
         signature=request.GET.get("signature", ""),
     ):
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     response = FileResponse(default_storage.open(path), content_type=attachment.content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from kiosk import forms
 from kiosk.delivery.fields import collecting_field
@@ -28,7 +29,7 @@ from kiosk.services.drafts import ClaimNotEditable, claim_remove_attachment, cla
 from kiosk.services.submission import claim_build_payload
 from kiosk.validators import tablet_made_id
 
-SENT_MEANWHILE = "This claim was sent meanwhile, so it can no longer be changed here."
+SENT_MEANWHILE = _("This claim was sent meanwhile, so it can no longer be changed here.")
 # Posted by a step shown offline whose input the tablet did not have (offline-pages.js).
 OFFLINE_UNLOADED = "offline_unloaded"
 
@@ -280,33 +281,33 @@ class FormStep(Step):
 
 
 class CustomerStep(FormStep):
-    slug, title = "customer", "Customer"
-    intro = "Who the customer is, and how to reach them."
+    slug, title = "customer", _("Customer")
+    intro = _("Who the customer is, and how to reach them.")
     form_class = forms.CustomerForm
 
 
 class ItemStep(FormStep):
-    slug, title = "item", "Item"
-    intro = "The item, what is wrong with it, and when it was bought."
+    slug, title = "item", _("Item")
+    intro = _("The item, what is wrong with it, and when it was bought.")
     form_class = forms.ItemForm
 
 
 class WarrantyStep(FormStep):
-    slug, title = "warranty", "Warranty & receipt"
-    intro = "When it was bought, and proof."
+    slug, title = "warranty", _("Warranty & receipt")
+    intro = _("When it was bought, and proof.")
     form_class = forms.WarrantyForm
     shown_on = "item"
 
 
 class AddressStep(FormStep):
-    slug, title = "address", "Shipping address"
-    intro = "Where a replacement or refund goes."
+    slug, title = "address", _("Shipping address")
+    intro = _("Where a replacement or refund goes.")
     form_class = forms.AddressForm
 
 
 class IssueStep(FormStep):
-    slug, title = "issue", "Issue & resolution"
-    intro = "What went wrong, and what they want."
+    slug, title = "issue", _("Issue & resolution")
+    intro = _("What went wrong, and what they want.")
     form_class = forms.IssueForm
     shown_on = "item"
 
@@ -314,8 +315,8 @@ class IssueStep(FormStep):
 class SignatureStep(FormStep):
     """Given on the review page, right before Submit: its own address leads there."""
 
-    slug, title = "signature", "Signature"
-    intro = "Ask the customer to sign below."
+    slug, title = "signature", _("Signature")
+    intro = _("Ask the customer to sign below.")
     form_class = forms.SignatureForm
     shown_on = "review"
 
@@ -331,8 +332,8 @@ class SignatureStep(FormStep):
 class ReviewStep(Step):
     """The whole claim as it will be sent, the signature, and Submit."""
 
-    slug, title = "review", "Sign & submit"
-    intro = "Go through it with the customer, ask them to sign, then submit."
+    slug, title = "review", _("Sign & submit")
+    intro = _("Go through it with the customer, ask them to sign, then submit.")
     template_name = "kiosk/claim_review.html"
 
     def is_complete(self, claim: Claim) -> bool:

@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from kiosk.auth_backends import pin_session
 from kiosk.forms.tablet import PinForm, TabletSignInForm
 from kiosk.middleware import tablet_session_start
 from kiosk.selectors.scoping import stores_visible_to
+from kiosk.services.languages import user_set_language
 from kiosk.services.lockouts import pin_cap_hold, pin_capped_until
 from kiosk.services.tablets import (
     PIN_BACKEND,
@@ -61,7 +63,9 @@ def tablet_setup(request: HttpRequest) -> HttpResponse:
             httponly=True,
             samesite="Lax",
         )
-        messages.success(request, f"This tablet is signed in to {tablet.store}.")
+        messages.success(
+            request, _("This tablet is signed in to %(store)s.") % {"store": tablet.store}
+        )
         return response
     context = {"form": form, "sign_in_days": settings.TABLET_SIGN_IN_DAYS}
     return render(request, "kiosk/tablet_setup.html", context)
@@ -103,7 +107,7 @@ def unlock_pin(request: HttpRequest, user_id: int) -> HttpResponse:
         capped_until = pin_cap_hold(username=username)
         if capped_until is not None:
             return _pin_locked(request, until=capped_until)
-        form.add_error("pin", "That PIN is not right. Try again.")
+        form.add_error("pin", _("That PIN is not right. Try again."))
     context = {
         "form": form,
         "associate": associate,
@@ -134,3 +138,13 @@ def lock(request: HttpRequest) -> HttpResponse:
 def still_here(request: HttpRequest) -> HttpResponse:
     """The associate is at the tablet: the middleware noted the activity."""
     return HttpResponse(status=204)
+
+
+@require_POST
+def associate_language(request: HttpRequest) -> HttpResponse:
+    """The associate's own language, one tap on the start screen."""
+    try:
+        user_set_language(user=request.user, language=request.POST.get("language", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Not one of the portal's languages."))
+    return redirect("kiosk:home")

@@ -3,9 +3,10 @@ import contextlib
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,6 +29,7 @@ from kiosk.services.drafts import (
     claim_discard_draft,
     claim_start,
 )
+from kiosk.services.languages import claim_set_customer_language
 from kiosk.services.submission import claim_submit
 from kiosk.steps import (
     REVIEW,
@@ -77,7 +79,7 @@ def claim_discard(request: HttpRequest, reference: str) -> HttpResponse:
     )
     if request.method == "POST":
         claim_discard_draft(claim=claim)
-        messages.success(request, "The draft was discarded.")
+        messages.success(request, _("The draft was discarded."))
         return redirect("kiosk:home")
     return render(request, "kiosk/claim_discard.html", {"claim": claim})
 
@@ -86,7 +88,7 @@ def claim_discard(request: HttpRequest, reference: str) -> HttpResponse:
 def claim_new(request: HttpRequest) -> HttpResponse:
     store_id = request.POST.get("store", "")
     if not (store_id.isascii() and store_id.isdigit()):
-        raise Http404("No such store.")
+        raise Http404(_("No such store."))
     store = get_object_or_404(_associate_stores(request), pk=store_id)
     # The reference the tablet made for this claim: the same post sent again (a lost
     # answer, a replay) goes where the first went. One that is not a reference, or is
@@ -129,7 +131,7 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
     claim = associate_claim(request, reference)
     current = STEPS_BY_SLUG.get(step)
     if current is None:
-        raise Http404("No such step.")
+        raise Http404(_("No such step."))
     if not claim.is_editable:
         if request.method == "POST":
             messages.warning(request, SENT_MEANWHILE)
@@ -144,6 +146,24 @@ def claim_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
 
 
 @require_POST
+def claim_language_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """The customer's "English | Español" toggle: what they read and sign, in their language.
+
+    The page's typed input is saved before this post (kiosk.js flushes the autosave).
+    """
+    claim = associate_claim(request, reference)
+    back_to = STEPS_BY_SLUG.get(request.POST.get("next", ""), REVIEW)
+    try:
+        claim_set_customer_language(claim=claim, language=request.POST.get("customer_language", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Not one of the portal's languages."))
+    except ClaimNotEditable:
+        messages.warning(request, SENT_MEANWHILE)
+        return redirect("kiosk:claim-result", reference=claim.reference)
+    return redirect("kiosk:claim-step", reference=claim.reference, step=back_to.slug)
+
+
+@require_POST
 def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
     # Sent meanwhile: the submission below says where it stands.
@@ -155,7 +175,7 @@ def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
         # What is missing on the review itself (the signature) it says at the top, in its
         # error summary; a page before it is named by this message.
         if any(page_of(STEPS_BY_SLUG[slug]) is not REVIEW for slug in incomplete):
-            messages.error(request, "Some steps are not complete yet.")
+            messages.error(request, _("Some steps are not complete yet."))
         return redirect(
             "kiosk:claim-step", reference=reference, step=first_incomplete_step(claim).slug
         )
@@ -243,5 +263,5 @@ def postal_code_place_view(request: HttpRequest) -> JsonResponse:
         request.GET.get("country", ""), request.GET.get("postal_code", "")
     )
     if place is None:
-        return JsonResponse({"error": "Postal code not known."}, status=404)
+        return JsonResponse({"error": _("Postal code not known.")}, status=404)
     return JsonResponse({"city": place.city, "state": place.state})

@@ -9,6 +9,10 @@ from kiosk.models import ClaimAttachment
 from kiosk.services.attachments import attachment_store
 from tests.factories import ClaimFactory, StoreFactory, UserFactory
 from tests.images import image_bytes, signature_png
+from tests.translations import messages_compile_if_stale
+
+# Spanish tests need the compiled translations, which are built, never committed.
+messages_compile_if_stale()
 
 pytest_plugins = ["sandbox.pytest_plugin"]
 

@@ -127,6 +127,9 @@ EXPECTED = {
     "kiosk:claim-resume": "302 302 404 404 404 404 302",
     "kiosk:claim-step": "302 200 404 404 404 404 302",
     "kiosk:claim-submit": "302 302 404 404 404 404 302",
+    "kiosk:claim-language": "302 302 404 404 404 404 302",
+    # Each person's own language: anyone signed in may set theirs.
+    "kiosk:associate-language": "302 302 302 302 302 302 302",
     "kiosk:customer-claims": "302 200 200 200 200 200 302",
     "kiosk:home": "302 200 200 200 200 200 302",
     "kiosk:lock": "302 302 302 302 302 302 302",
@@ -262,7 +265,7 @@ class World:
             return "/admin/nowhere/"
         if name == "admin:<path:object_id>/":
             return f"/admin/kiosk/claim/{self.claim.pk}/"
-        draft_urls = ("resume", "discard", "submit", "coverage")
+        draft_urls = ("resume", "discard", "submit", "coverage", "language")
         draft_pages = {"kiosk:photo-upload", "kiosk:catalog-search"}
         if name in {f"kiosk:claim-{view}" for view in draft_urls} | draft_pages:
             return reverse(name, kwargs={"reference": self.draft.reference})
@@ -285,6 +288,8 @@ class World:
 POSTED = {
     "kiosk:claim-new": lambda world: {"store": world.store_a.pk},
     "kiosk:claim-submit": lambda world: {},
+    "kiosk:claim-language": lambda world: {"customer_language": "es-us", "next": "customer"},
+    "kiosk:associate-language": lambda world: {"language": "es-us"},
     "kiosk:photo-upload": lambda world: {
         "kind": "item",
         "photo": SimpleUploadedFile("p.jpg", image_bytes("JPEG"), "image/jpeg"),
@@ -330,4 +335,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 938  # the matrix: 134 URLs × 7 users
+    assert len(names) * len(WHO) == 952  # the matrix: 136 URLs × 7 users

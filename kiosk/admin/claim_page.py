@@ -130,6 +130,7 @@ def claim_cards(claim: Claim) -> list[Card]:
                 (_("Email"), claim.customer_email),
                 (_("Phone"), phone_display(claim.customer_phone)),
                 (_("Ship to"), address_lines(claim)),
+                (_("Language"), claim.get_customer_language_display()),
             ],
         ),
         Card(

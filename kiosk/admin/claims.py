@@ -139,6 +139,7 @@ class ClaimAdmin(
         ProductFilter,
         ("issue_type", CheckedChoicesFieldListFilter),
         ("resolution", CheckedChoicesFieldListFilter),
+        "customer_language",
         WarrantyOverrideFilter,
         CustomerCopyFilter,
         SubmittedFilter,

@@ -20,6 +20,7 @@ class StoreAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         "default_country",
         "default_state",
         "time_zone",
+        "language",
         "receipt_required",
         "signature_required",
     ]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.models import Claim, ClaimStateChange, WebhookEvent
 
@@ -15,20 +16,20 @@ logger = logging.getLogger(__name__)
 # What a claim that was just filed is, until OrderProtection says otherwise.
 NEW = "NEW"
 STATE_LABELS = {
-    "NEW": "Filed, not reviewed yet",
-    "OPEN": "Open",
-    "COMMUNICATING": "In discussion",
-    "WAITING_FOR_CUSTOMER": "Waiting for the customer",
-    "WAITING_FOR_BRAND": "Waiting for the store",
-    "WAITING_FOR_OP": "Waiting for OrderProtection",
-    "APPROVED": "Approved",
-    "DENIED": "Denied",
-    "RESOLVED": "Resolved",
-    "RESOLVED_BY_BRAND": "Resolved by the store",
-    "CLOSED": "Closed",
-    "ARCHIVED": "Archived",
-    "DISMISSED": "Dismissed",
-    "TEMPORARILY_DISMISSED": "Dismissed for now",
+    "NEW": _("Filed, not reviewed yet"),
+    "OPEN": _("Open"),
+    "COMMUNICATING": _("In discussion"),
+    "WAITING_FOR_CUSTOMER": _("Waiting for the customer"),
+    "WAITING_FOR_BRAND": _("Waiting for the store"),
+    "WAITING_FOR_OP": _("Waiting for OrderProtection"),
+    "APPROVED": _("Approved"),
+    "DENIED": _("Denied"),
+    "RESOLVED": _("Resolved"),
+    "RESOLVED_BY_BRAND": _("Resolved by the store"),
+    "CLOSED": _("Closed"),
+    "ARCHIVED": _("Archived"),
+    "DISMISSED": _("Dismissed"),
+    "TEMPORARILY_DISMISSED": _("Dismissed for now"),
 }
 
 

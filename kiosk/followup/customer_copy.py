@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kiosk.models import Claim
 
@@ -45,17 +46,20 @@ class CustomerCopy:
     def next_steps(self) -> list[str]:
         if self.filed:
             first = [
-                "OrderProtection reviews your claim.",
-                f"Quote the claim number {self.claim_number} if you contact the store "
-                "or OrderProtection.",
+                _("OrderProtection reviews your claim."),
+                _("Quote the claim number %(number)s if you contact the store or OrderProtection.")
+                % {"number": self.claim_number},
             ]
         else:
             first = [
-                "The store sends your claim to OrderProtection; nothing more is needed from "
-                "you now.",
-                f"Quote the reference {self.claim.reference} if you contact the store.",
+                _(
+                    "The store sends your claim to OrderProtection; nothing more is needed "
+                    "from you now."
+                ),
+                _("Quote the reference %(reference)s if you contact the store.")
+                % {"reference": self.claim.reference},
             ]
-        return [*first, "Keep the item and its receipt until the claim is settled."]
+        return [*first, _("Keep the item and its receipt until the claim is settled.")]
 
 
 def customer_copy_for(*, claim: Claim) -> CustomerCopy:
@@ -75,15 +79,17 @@ def customer_copy_for(*, claim: Claim) -> CustomerCopy:
 
 
 def customer_copy_message(*, copy: CustomerCopy) -> EmailMultiAlternatives:
-    """The email, in plain text with an HTML alternative."""
+    """The email, in plain text with an HTML alternative, in the customer's language."""
     context = {"copy": copy, "claim": copy.claim}
-    subject = render_to_string(f"{TEMPLATES}_subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"{TEMPLATES}.txt", context),
-        to=[copy.claim.customer_email],
-    )
-    message.attach_alternative(render_to_string(f"{TEMPLATES}.html", context), "text/html")
+    with translation.override(copy.claim.customer_language):
+        subject = render_to_string(f"{TEMPLATES}_subject.txt", context)
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string(f"{TEMPLATES}.txt", context),
+            to=[copy.claim.customer_email],
+        )
+        message.attach_alternative(render_to_string(f"{TEMPLATES}.html", context), "text/html")
+        message.extra_headers["Content-Language"] = translation.get_language()
     return message
 
 

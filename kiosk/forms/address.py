@@ -1,8 +1,8 @@
 from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from kiosk import geography
 from kiosk.delivery.fields import COLLECTED_BY
@@ -14,8 +14,8 @@ from kiosk.validators import validate_latitude, validate_longitude
 
 class AddressForm(ClaimStepForm):
     payload_fields = COLLECTED_BY["address"]
-    ship_country = forms.ChoiceField(label="Country")
-    ship_state = forms.ChoiceField(label="State or province", required=False)
+    ship_country = forms.ChoiceField(label=_("Country"))
+    ship_state = forms.ChoiceField(label=_("State or province"), required=False)
     # Shown only when the postal code and the state disagree (POSTAL_CODE_STATE_MISMATCH).
     postal_code_state_confirmed = forms.BooleanField(
         required=False, label=gettext_lazy("Both are right: keep this ZIP code and state")
@@ -37,15 +37,15 @@ class AddressForm(ClaimStepForm):
             "address_origin",
         ]
         labels = {
-            "ship_first_name": "Recipient's first name",
-            "ship_last_name": "Recipient's last name",
+            "ship_first_name": _("Recipient's first name"),
+            "ship_last_name": _("Recipient's last name"),
             "ship_address1": "Address",
-            "ship_address2": "Apartment, suite, etc.",
+            "ship_address2": _("Apartment, suite, etc."),
             "ship_city": "City",
-            "ship_zip": "Postal code",
+            "ship_zip": _("Postal code"),
             "ship_lat": "Latitude",
             "ship_lng": "Longitude",
-            "address_origin": "Address origin",
+            "address_origin": _("Address origin"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -69,7 +69,7 @@ class AddressForm(ClaimStepForm):
         for name in ("ship_lat", "ship_lng"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
         self.fields["address_origin"].widget.attrs["list"] = "address-origins"
-        self.fields["address_origin"].help_text = "Optional."
+        self.fields["address_origin"].help_text = _("Optional.")
         # The previous customer's address must not be offered on a shared tablet.
         for field in self.fields.values():
             field.widget.attrs["autocomplete"] = "off"
@@ -83,7 +83,7 @@ class AddressForm(ClaimStepForm):
             columns("ship_country", "ship_state"),
             *(["postal_code_state_confirmed"] if self._asks_to_confirm() else []),
             Advanced(
-                "location and address origin", columns("ship_lat", "ship_lng", "address_origin")
+                _("location and address origin"), columns("ship_lat", "ship_lng", "address_origin")
             ),
         )
 
@@ -166,7 +166,7 @@ class AddressForm(ClaimStepForm):
         lat, lng = cleaned.get("ship_lat"), cleaned.get("ship_lng")
         if (lat is None) != (lng is None) and not self.errors.keys() & {"ship_lat", "ship_lng"}:
             missing = "ship_lng" if lng is None else "ship_lat"
-            self.add_error(missing, "Enter both latitude and longitude, or neither.")
+            self.add_error(missing, _("Enter both latitude and longitude, or neither."))
         self._check_postal_code_against_state(cleaned)
         return cleaned
 

@@ -1,6 +1,7 @@
 from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
@@ -16,10 +17,10 @@ class CustomerForm(ClaimStepForm):
         model = Claim
         fields = ["ship_first_name", "ship_last_name", "customer_email", "customer_phone"]
         labels = {
-            "ship_first_name": "First name",
-            "ship_last_name": "Last name",
-            "customer_email": "Email",
-            "customer_phone": "Phone number",
+            "ship_first_name": _("First name"),
+            "ship_last_name": _("Last name"),
+            "customer_email": _("Email"),
+            "customer_phone": _("Phone number"),
         }
         # "off": a shared tablet must not offer the previous customer's details.
         widgets = {
@@ -28,7 +29,7 @@ class CustomerForm(ClaimStepForm):
             "customer_email": forms.EmailInput(attrs={"autocomplete": "off"}),
             "customer_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
-        help_texts = {"customer_phone": "Numbers from abroad start with + and the country code."}
+        help_texts = {"customer_phone": _("Numbers from abroad start with + and the country code.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,5 +49,5 @@ class CustomerForm(ClaimStepForm):
         cleaned = super().clean()
         contact_given = cleaned.get("customer_email") or cleaned.get("customer_phone")
         if not contact_given and not self.errors:
-            raise ValidationError("Enter the customer's email or phone number, or both.")
+            raise ValidationError(_("Enter the customer's email or phone number, or both."))
         return cleaned

@@ -4,6 +4,7 @@ from crispy_forms.layout import HTML, Div
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from kiosk.services.images import NormalisedImage, image_check_size, image_normalise
 
@@ -37,8 +38,11 @@ class ImageUploadField(forms.FileField):
         self.accepted, self.refused = [], []
         if len(files) > settings.UPLOAD_MAX_FILES:
             self.refused.append(
-                f"{len(files)} photos were sent at once; at most {settings.UPLOAD_MAX_FILES} "
-                "can be. Add the others in a second go."
+                _(
+                    "%(count)s photos were sent at once; at most %(most)s can be. "
+                    "Add the others in a second go."
+                )
+                % {"count": len(files), "most": settings.UPLOAD_MAX_FILES}
             )
             raise ValidationError(self.refused)
         for upload in files:

@@ -1,7 +1,7 @@
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.choices import ClaimCategory, IssueType, Resolution, issue_types_offered
 from kiosk.delivery.fields import COLLECTED_BY
@@ -24,7 +24,9 @@ class IssueForm(ClaimStepForm):
         label=gettext_lazy("Which problem?"), required=False, widget=forms.RadioSelect
     )
     resolution = forms.ChoiceField(
-        label="What does the customer want?", choices=Resolution.choices, widget=forms.RadioSelect
+        label=_("What does the customer want?"),
+        choices=Resolution.choices,
+        widget=forms.RadioSelect,
     )
 
     class Meta:
@@ -39,9 +41,9 @@ class IssueForm(ClaimStepForm):
             "require_customer_signature",
         ]
         labels = {
-            "claim_filed_from": "Claim filed from",
-            "from_valet": "From valet",
-            "require_customer_signature": "OrderProtection asks the customer to sign",
+            "claim_filed_from": _("Claim filed from"),
+            "from_valet": _("From valet"),
+            "require_customer_signature": _("OrderProtection asks the customer to sign"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -80,7 +82,7 @@ class IssueForm(ClaimStepForm):
                 css_class="row",
             ),
             Advanced(
-                "the store's filing policy",
+                _("the store's filing policy"),
                 columns("sales_channel", "claim_category", "claim_filed_from"),
                 "from_valet",
                 "require_customer_signature",

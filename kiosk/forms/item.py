@@ -1,6 +1,6 @@
 from crispy_forms.layout import HTML, Layout
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
@@ -20,10 +20,11 @@ class ItemForm(ClaimStepForm):
     }
 
     item_photos = ImageUploadField(
-        label="Photos of the item", help_text="At least one; each is saved as soon as it is picked."
+        label=_("Photos of the item"),
+        help_text=_("At least one; each is saved as soon as it is picked."),
     )
     product_image = ImageUploadField(
-        multiple=False, label="Product image", help_text="Optional: the product as sold."
+        multiple=False, label=_("Product image"), help_text=_("Optional: the product as sold.")
     )
 
     class Meta:
@@ -36,9 +37,9 @@ class ItemForm(ClaimStepForm):
             "catalog_variant",
         ]
         labels = {
-            "item_name": "Item name",
-            "item_price": "Price paid",
-            "item_details": gettext_lazy("Describe the problem"),
+            "item_name": _("Item name"),
+            "item_price": _("Price paid"),
+            "item_details": _("Describe the problem"),
         }
         widgets = {
             "item_details": forms.Textarea(attrs={"rows": 3}),
@@ -48,15 +49,13 @@ class ItemForm(ClaimStepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item_name"].required = True
-        self.fields[
-            "item_details"
-        ].help_text = (
+        self.fields["item_details"].help_text = _(
             "In the customer's words. Sent as the item's details and as the product's description."
         )
         self.fields["item_price"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
         variant = self.fields["catalog_variant"]
         variant.queryset = store_variants(store=self.claim.store).select_related("product")
-        variant.error_messages["invalid_choice"] = (
+        variant.error_messages["invalid_choice"] = _(
             "That product is no longer in this store's catalog: find it again, or type it in."
         )
         self.helper.layout = Layout(
@@ -80,7 +79,7 @@ class ItemForm(ClaimStepForm):
     def clean(self):
         cleaned = super().clean()
         if not self.has_error("item_photos") and not self.attachment_count("item"):
-            self.add_error("item_photos", "Add at least one photo of the item.")
+            self.add_error("item_photos", _("Add at least one photo of the item."))
         if not self.has_error("catalog_variant"):
             fields = item_fields_from_variant(
                 claim=self.claim, variant=cleaned.get("catalog_variant")

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.models import Store
 
@@ -6,10 +7,10 @@ from kiosk.models import Store
 class TabletSignInForm(forms.Form):
     store = forms.ModelChoiceField(queryset=Store.objects.none(), empty_label=None)
     name = forms.CharField(
-        label="Name of this tablet",
+        label=_("Name of this tablet"),
         max_length=100,
-        initial="Counter tablet",
-        help_text="Shown to managers, so they can sign it out.",
+        initial=_("Counter tablet"),
+        help_text=_("Shown to managers, so they can sign it out."),
     )
 
     def __init__(self, *args, stores, **kwargs):
@@ -19,7 +20,7 @@ class TabletSignInForm(forms.Form):
 
 class PinForm(forms.Form):
     pin = forms.CharField(
-        label="PIN",
+        label=_("PIN"),
         min_length=4,
         max_length=6,
         widget=forms.PasswordInput(

@@ -2,10 +2,10 @@ from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.dateformat import format as format_date
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from kiosk.dates import short_date
 from kiosk.delivery.fields import COLLECTED_BY
 from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import ImageUploadField, attachment_thumbnails
@@ -21,30 +21,30 @@ class WarrantyForm(ClaimStepForm):
     payload_fields = COLLECTED_BY["warranty"]
     upload_kinds = {"receipt_photos": ClaimAttachment.Kind.RECEIPT}
 
-    warranty_period_choice = forms.ChoiceField(label="Warranty period")
+    warranty_period_choice = forms.ChoiceField(label=_("Warranty period"))
     warranty_period_custom = forms.CharField(
-        label="Other period",
+        label=_("Other period"),
         required=False,
         help_text=gettext_lazy(
             "In years, months, weeks or days, such as 18 months or 1 year 6 months."
         ),
     )
-    receipt_photos = ImageUploadField(label="Photos of the receipt")
+    receipt_photos = ImageUploadField(label=_("Photos of the receipt"))
 
     class Meta:
         model = Claim
         fields = ["date_of_purchase", "warranty_override_reason", "product_description"]
         labels = {
-            "product_description": "Anything different to say about the product's condition?",
-            "warranty_override_reason": "Override reason",
+            "product_description": _("Anything different to say about the product's condition?"),
+            "warranty_override_reason": _("Override reason"),
         }
         help_texts = {
-            "warranty_override_reason": (
+            "warranty_override_reason": _(
                 "The warranty has expired: say why the claim is filed anyway, for example "
                 "who approved it. Kept for the store's managers; not sent to OrderProtection."
             ),
             "product_description": (
-                "Optional. Left empty, the item's description is sent as the product's."
+                _("Optional. Left empty, the item's description is sent as the product's.")
             ),
         }
         widgets = {
@@ -71,7 +71,7 @@ class WarrantyForm(ClaimStepForm):
             self.initial.setdefault("warranty_period_choice", OTHER_PERIOD)
             self.initial.setdefault("warranty_period_custom", warranty_period_words(current))
         if self.claim.receipt_required:
-            self.fields["receipt_photos"].help_text = "This store requires a receipt."
+            self.fields["receipt_photos"].help_text = _("This store requires a receipt.")
         self.helper.layout = Layout(
             Field("date_of_purchase"),
             Div(
@@ -123,7 +123,7 @@ class WarrantyForm(ClaimStepForm):
             and not self.has_error("receipt_photos")
             and not self.attachment_count("receipt")
         ):
-            self.add_error("receipt_photos", "This store requires a photo of the receipt.")
+            self.add_error("receipt_photos", _("This store requires a photo of the receipt."))
         return cleaned
 
     def _check_coverage(self, cleaned: dict) -> None:
@@ -145,10 +145,11 @@ class WarrantyForm(ClaimStepForm):
         if not self.checked_coverage.expired:
             cleaned["warranty_override_reason"] = ""
         elif not reason:
-            last_day = format_date(self.checked_coverage.last_day, "j M Y")
+            last_day = short_date(self.checked_coverage.last_day)
             self.add_error(
                 "warranty_override_reason",
-                f"The warranty ended on {last_day}: give a reason to file the claim anyway.",
+                _("The warranty ended on %(date)s: give a reason to file the claim anyway.")
+                % {"date": last_day},
             )
         else:
             cleaned["warranty_override_reason"] = reason

@@ -17,6 +17,7 @@ from kiosk.models.claim import (
     new_claim_reference,
 )
 from kiosk.models.delivery import ClaimStateChange, DeliveryAttempt, WebhookEvent
+from kiosk.models.language import UserLanguage
 from kiosk.models.outbox import ClaimSave
 from kiosk.models.store import Store
 from kiosk.models.tablet import AssociatePin, Lockout, Tablet
@@ -36,6 +37,7 @@ __all__ = [
     "Store",
     "DeliveryAttempt",
     "Tablet",
+    "UserLanguage",
     "Variant",
     "WebhookEvent",
     "attachment_upload_to",

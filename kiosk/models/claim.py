@@ -8,8 +8,16 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from kiosk.choices import ClaimCategory, ClaimFiledFrom, IssueType, Resolution, SalesChannel
+from kiosk.choices import (
+    ClaimCategory,
+    ClaimFiledFrom,
+    IssueType,
+    Language,
+    Resolution,
+    SalesChannel,
+)
 from kiosk.models.store import Store
 
 if TYPE_CHECKING:
@@ -49,27 +57,27 @@ class Claim(models.Model):
     """One warranty claim, from draft to filed, with everything collected."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        QUEUED = "queued", "Queued for delivery"
-        SENDING = "sending", "Sending"
+        DRAFT = "draft", _("Draft")
+        QUEUED = "queued", _("Queued for delivery")
+        SENDING = "sending", _("Sending")
         # The last request may have filed the claim: it is looked up before it is sent again.
-        OUTCOME_UNKNOWN = "outcome_unknown", "Outcome unknown"
-        FILED = "filed", "Filed"
-        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        OUTCOME_UNKNOWN = "outcome_unknown", _("Outcome unknown")
+        FILED = "filed", _("Filed")
+        NEEDS_ATTENTION = "needs_attention", _("Needs attention")
 
     class AttentionReason(models.TextChoices):
-        REJECTED = "rejected", "Rejected: the associate can correct it"
-        REFUSED = "refused", "Refused by OrderProtection"
-        CONFIGURATION = "configuration", "Configuration or credentials refused"
-        GAVE_UP = "gave_up", "Delivery gave up"
-        UNRESOLVED = "unresolved", "May already be filed"
+        REJECTED = "rejected", _("Rejected: the associate can correct it")
+        REFUSED = "refused", _("Refused by OrderProtection")
+        CONFIGURATION = "configuration", _("Configuration or credentials refused")
+        GAVE_UP = "gave_up", _("Delivery gave up")
+        UNRESOLVED = "unresolved", _("May already be filed")
 
     class CustomerCopyStatus(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        NO_EMAIL = "no_email", "Not sent: no email address"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        NO_EMAIL = "no_email", _("Not sent: no email address")
 
     # Claims waiting for their next delivery attempt.
     WAITING_STATUSES = (Status.QUEUED, Status.OUTCOME_UNKNOWN)
@@ -97,6 +105,11 @@ class Claim(models.Model):
     claim_number = models.CharField("claim number", max_length=64, blank=True, db_index=True)
 
     # Customer
+    # What the customer reads and signs (the review, the printed and emailed copies) is in
+    # this language; the associate's pages stay in theirs. Never part of what is sent.
+    customer_language = models.CharField(
+        _("customer's language"), max_length=8, choices=Language, default=Language.ENGLISH
+    )
     customer_email = models.EmailField(blank=True)
     customer_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
 
@@ -256,7 +269,9 @@ class Claim(models.Model):
     @property
     def status_label(self) -> str:
         if self.status == self.Status.NEEDS_ATTENTION and self.attention_reason:
-            return f"Needs attention: {self.get_attention_reason_display()}"
+            return _("Needs attention: %(reason)s") % {
+                "reason": self.get_attention_reason_display()
+            }
         return self.get_status_display()
 
     @property

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kiosk.choices import ClaimCategory, ClaimFiledFrom, Resolution, SalesChannel
+from kiosk.choices import ClaimCategory, ClaimFiledFrom, Language, Resolution, SalesChannel
 from kiosk.validators import (
     validate_country_code,
     validate_iso_duration,
@@ -40,6 +40,16 @@ class Store(models.Model):
         default=default_time_zone,
         validators=[validate_time_zone],
         help_text="IANA name, e.g. America/New_York: the store's today, for warranty coverage.",
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=Language,
+        default=Language.ENGLISH,
+        verbose_name=_("language"),
+        help_text=_(
+            "The tablet's language for associates who chose none, and each new claim's "
+            "customer language (the customer can switch it)."
+        ),
     )
     receipt_required = models.BooleanField(default=True)
     signature_required = models.BooleanField(default=True)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.models import Claim, ClaimAttachment
@@ -30,7 +30,7 @@ from kiosk.services.stored_files import stored_file_sent, stored_files_delete_on
 
 SIGNATURE_DATA_URL_PREFIX = "data:image/png;base64,"
 MEDIA_SIGNING_SALT = "kiosk.public-media"
-UNREADABLE_SIGNATURE = "The signature could not be read. Please sign again."
+UNREADABLE_SIGNATURE = _("The signature could not be read. Please sign again.")
 
 
 def attachment_store(*, claim: Claim, kind: str, data: bytes) -> ClaimAttachment:
@@ -90,7 +90,7 @@ def signature_decode(*, data_url: str) -> NormalisedImage:
     except ValidationError as error:
         raise ValidationError(UNREADABLE_SIGNATURE, code="format") from error
     if image.content_type != "image/png" or _is_blank(image.data):
-        raise ValidationError("The customer has not signed yet.", code="blank")
+        raise ValidationError(_("The customer has not signed yet."), code="blank")
     return image
 
 

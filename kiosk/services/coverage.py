@@ -5,9 +5,10 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
+from kiosk.dates import short_date
 from kiosk.models import Claim, Store
 from kiosk.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
 
@@ -40,12 +41,13 @@ class Coverage:
     def label(self) -> str:
         """What the associate reads: "Covered until 14 Jan 2027" or "Expired 3 months ago"."""
         if not self.known:
-            return f"Coverage unknown: {self.problem}"
+            return _("Coverage unknown: %(problem)s") % {"problem": self.problem}
         if self.expired:
-            return f"Expired {timesince(self.last_day, self.today, depth=1)} ago"
+            since = timesince(self.last_day, self.today, depth=1)
+            return _("Expired %(time)s ago") % {"time": since}
         if self.last_day == self.today:
-            return f"Covered until today ({format_date(self.last_day, 'j M Y')})"
-        return f"Covered until {format_date(self.last_day, 'j M Y')}"
+            return _("Covered until today (%(date)s)") % {"date": short_date(self.last_day)}
+        return _("Covered until %(date)s") % {"date": short_date(self.last_day)}
 
 
 def coverage_on(
@@ -65,7 +67,7 @@ def coverage_on(
         return Coverage(last_day=None, today=today, problem=str(refused))
     except OverflowError:
         return Coverage(
-            last_day=None, today=today, problem="The warranty would end after the year 9999."
+            last_day=None, today=today, problem=_("The warranty would end after the year 9999.")
         )
     return Coverage(last_day=last_day, today=today)
 

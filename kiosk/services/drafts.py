@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kiosk.models import CLAIM_REFERENCE_PATTERN, Claim, ClaimAttachment, ClaimSave, Store
 from kiosk.services.attachments import (
@@ -49,7 +50,7 @@ def claim_start(
     reference's unique constraint decides, so two requests at once start one claim.
     """
     if not store.members.filter(pk=associate.pk).exists():
-        raise PermissionDenied("You do not work at this store.")
+        raise PermissionDenied(_("You do not work at this store."))
     if reference is None:
         return _claim_create(store=store, associate=associate)
     if not CLAIM_REFERENCE_PATTERN.fullmatch(reference):
@@ -88,6 +89,7 @@ def claim_prefilled(*, store: Store, **fields) -> Claim:
         resolution=store.default_resolution,
         from_valet=store.default_from_valet,
         require_customer_signature=store.default_require_customer_signature,
+        customer_language=store.language,
         **fields,
     )
 
@@ -287,10 +289,10 @@ def claim_add_photos(
     and nothing new is stored. ValidationError if another claim's photo has it.
     """
     if not images:
-        raise ValidationError("Choose a photo.")
+        raise ValidationError(_("Choose a photo."))
     if tablet_id is not None:
         if len(images) != 1:
-            raise ValidationError("A photo with an id is sent alone.")
+            raise ValidationError(_("A photo with an id is sent alone."))
         if (stored := _photo_with_tablet_id(claim, tablet_id)) is not None:
             return [stored]
     claim_check_photo_limit(claim=claim, kind=kind, adding=len(images))
@@ -349,8 +351,11 @@ def claim_check_photo_limit(*, claim: Claim, kind: str, adding: int, also_adding
     counted = photos.count() + also_adding
     if counted + adding > settings.PHOTOS_PER_CLAIM:
         raise ValidationError(
-            f"A claim can have at most {settings.PHOTOS_PER_CLAIM} photos; it has {counted}. "
-            "Remove one to add another."
+            _(
+                "A claim can have at most %(most)s photos; it has %(count)s. "
+                "Remove one to add another."
+            )
+            % {"most": settings.PHOTOS_PER_CLAIM, "count": counted}
         )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 
@@ -25,7 +26,7 @@ register_heif_opener()
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}
 THUMBNAIL_SIDE = 256
 JPEG_QUALITY = 85
-NOT_A_PHOTO = (
+NOT_A_PHOTO = _(
     "This file is not a photo the portal can read. Use a JPEG, PNG, WebP, GIF or HEIC image."
 )
 
@@ -55,7 +56,7 @@ def image_probe(*, data: bytes) -> Probe:
     Only the header is read: a 30000×30000 "bomb" is refused without being decoded.
     """
     if not data:
-        raise ValidationError("This file is empty. Take the photo again.", code="empty")
+        raise ValidationError(_("This file is empty. Take the photo again."), code="empty")
     image_check_size(size=len(data))
     try:
         with warnings.catch_warnings():
@@ -69,9 +70,9 @@ def image_probe(*, data: bytes) -> Probe:
         raise ValidationError(NOT_A_PHOTO, code="not_an_image") from None
     if probe.format not in ACCEPTED_FORMATS:
         raise ValidationError(
-            "%(format)s files are not accepted. Use a JPEG, PNG, WebP, GIF or HEIC photo.",
+            _("%(format)s files are not accepted. Use a JPEG, PNG, WebP, GIF or HEIC photo."),
             code="format",
-            params={"format": probe.format or "These"},
+            params={"format": probe.format or _("These")},
         )
     if probe.width * probe.height > settings.IMAGE_MAX_PIXELS:
         raise _too_many_pixels(probe)
@@ -82,8 +83,10 @@ def image_check_size(*, size: int) -> None:
     """Refuse a file past UPLOAD_MAX_BYTES, before reading it."""
     if size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
-            "This file is %(size)s MB; the limit is %(limit)s MB. Take the photo again "
-            "at a lower resolution.",
+            _(
+                "This file is %(size)s MB; the limit is %(limit)s MB. Take the photo again "
+                "at a lower resolution."
+            ),
             code="too_large",
             params={
                 "size": f"{size / 1_000_000:.1f}",
@@ -111,7 +114,7 @@ def image_normalise(*, data: bytes, max_side: int | None = None) -> NormalisedIm
         raise
     except Exception:
         raise ValidationError(
-            "This photo is damaged or incomplete. Take it again.", code="unreadable"
+            _("This photo is damaged or incomplete. Take it again."), code="unreadable"
         ) from None
     image = _flattened(upright)
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -156,8 +159,10 @@ def _encoded(image: Image.Image) -> tuple[bytes, str, str]:
 def _too_many_pixels(probe: Probe | None = None) -> ValidationError:
     size = f" ({probe.width} × {probe.height})" if probe else ""
     return ValidationError(
-        "This image is too large%(size)s: at most %(limit)s megapixels are accepted. "
-        "Take the photo again at a lower resolution.",
+        _(
+            "This image is too large%(size)s: at most %(limit)s megapixels are accepted. "
+            "Take the photo again at a lower resolution."
+        ),
         code="too_many_pixels",
         params={"size": size, "limit": f"{settings.IMAGE_MAX_PIXELS / 1_000_000:.0f}"},
     )

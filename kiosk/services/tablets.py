@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.models import AssociatePin, Store, Tablet
 from kiosk.roles import ASSOCIATES
@@ -30,9 +31,9 @@ PIN_MAX_LENGTH = 6
 def tablet_sign_in(*, store: Store, name: str, manager: AbstractBaseUser) -> tuple[Tablet, str]:
     """Sign a tablet in to a store; returns the tablet and the value for its cookie."""
     if not manager.has_perm("kiosk.add_tablet"):
-        raise PermissionDenied("Only a store manager can sign a tablet in.")
+        raise PermissionDenied(_("Only a store manager can sign a tablet in."))
     if not manager.is_superuser and not store.members.filter(pk=manager.pk).exists():
-        raise PermissionDenied("You do not manage this store.")
+        raise PermissionDenied(_("You do not manage this store."))
     secret = secrets.token_urlsafe(32)
     tablet = Tablet.objects.create(
         store=store,
@@ -115,14 +116,19 @@ def pin_validate(pin: str, *, min_length: int | None = None) -> None:
         min_length = settings.KIOSK_PIN_MIN_LENGTH
     if not (pin.isascii() and pin.isdigit() and min_length <= len(pin) <= PIN_MAX_LENGTH):
         if min_length == PIN_MAX_LENGTH:
-            message = f"A PIN here is {PIN_MAX_LENGTH} digits."
+            message = _("A PIN here is %(most)s digits.") % {"most": PIN_MAX_LENGTH}
         else:
-            message = f"A PIN is {min_length} to {PIN_MAX_LENGTH} digits."
+            message = _("A PIN is %(least)s to %(most)s digits.") % {
+                "least": min_length,
+                "most": PIN_MAX_LENGTH,
+            }
         raise ValidationError(message, code="pin_format")
     if _pin_is_trivial(pin):
         raise ValidationError(
-            "That PIN is too easy to guess (a repeated digit or block, a run like 1234, "
-            "or a year). Choose another.",
+            _(
+                "That PIN is too easy to guess (a repeated digit or block, a run like 1234, "
+                "or a year). Choose another."
+            ),
             code="pin_trivial",
         )
 
@@ -143,11 +149,11 @@ def pin_set(*, user: AbstractBaseUser, pin: str, by: AbstractBaseUser | None) ->
     work at any of `user`'s stores; ValidationError if the PIN is malformed or trivial.
     """
     if not pin_holders().filter(pk=user.pk).exists():
-        raise PermissionDenied("Only associates have PINs: this person has more rights.")
+        raise PermissionDenied(_("Only associates have PINs: this person has more rights."))
     if by is not None and not stores_visible_to(by).filter(members=user).exists():
-        raise PermissionDenied("You can set PINs only for the people of your stores.")
+        raise PermissionDenied(_("You can set PINs only for the people of your stores."))
     pin_validate(pin, min_length=pin_min_length_for(user=user))
-    associate_pin, _ = AssociatePin.objects.update_or_create(
+    associate_pin, _created = AssociatePin.objects.update_or_create(
         user=user,
         defaults={
             "pin_hash": make_password(pin),

@@ -1,15 +1,18 @@
 """Filters that show the API body to a person on the review step."""
 
 import datetime
+from decimal import Decimal
 
 from django import template
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from kiosk import geography
+from kiosk.dates import long_date
 from kiosk.warranty_period import warranty_period_words
 
 register = template.Library()
+register.filter("long_date", long_date)
 
 # Codes the review does not show: the names beside them say the same in people's words
 # ("Show the exact request" keeps them).
@@ -62,9 +65,11 @@ def payload_shown(key: str) -> bool:
 def payload_value(value, key: str) -> str:
     """A sent value as a person reads it: dates, periods and yes/no spelled out."""
     if isinstance(value, bool):
-        return _("Yes") if value else _("No")
+        return gettext("Yes") if value else gettext("No")
     if key == "dateOfPurchase":
-        return f"{datetime.date.fromisoformat(value[:10]):%B %-d, %Y}"
+        return long_date(datetime.date.fromisoformat(value[:10]))
+    if key == "price" and value is not None:
+        return money(value)
     if key == "warrantyPeriod":
         return warranty_period_words(value)
     return str(value)
@@ -79,6 +84,13 @@ def payload_words(key: str, value, claim) -> str:
     if key == "state" and claim.ship_state:
         return geography.subdivision_display_name(claim.ship_state)
     return payload_value(value, key)
+
+
+@register.filter
+def money(value) -> str:
+    """An amount in dollars with the active language's separators (es-US as en-US): $1,234.50."""
+    amount = number_format(Decimal(str(value)), decimal_pos=2, force_grouping=True)
+    return gettext("$%(amount)s") % {"amount": amount}
 
 
 @register.filter
@@ -97,8 +109,13 @@ def duration_words(value) -> str:
     """timedelta(minutes=15) -> "15 minutes": in seconds under a minute, in hours from two
     hours, in days from two days."""
     seconds = int(value.total_seconds())
+    words = {
+        "day": lambda n: ngettext("%(count)d day", "%(count)d days", n),
+        "hour": lambda n: ngettext("%(count)d hour", "%(count)d hours", n),
+        "minute": lambda n: ngettext("%(count)d minute", "%(count)d minutes", n),
+    }
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= 2 * size or (unit == "minute" and seconds >= size):
             count = round(seconds / size)
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} second{'s' if seconds != 1 else ''}"
+            return words[unit](count) % {"count": count}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}

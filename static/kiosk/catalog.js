@@ -157,7 +157,7 @@
       name.textContent = label(entry);
       const details = document.createElement("span");
       details.className = "catalog-details";
-      details.textContent = [entry.sku && `SKU ${entry.sku}`, entry.price !== null && entry.price !== undefined && price.format(Number(entry.price))]
+      details.textContent = [entry.sku && kioskText("sku", { sku: entry.sku }), entry.price !== null && entry.price !== undefined && price.format(Number(entry.price))]
         .filter(Boolean).join(" · ");
       text.append(name, details);
       option.append(text);
@@ -167,9 +167,9 @@
     const open = results.length > 0;
     list.hidden = !open;
     input.setAttribute("aria-expanded", String(open));
-    if (found === null) status.textContent = "No connection, and this tablet has no copy of the catalog yet: type the item in below.";
-    else if (!open) status.textContent = `Nothing in the catalog for “${query}”: check it, or type the item in below.`;
-    else status.textContent = `${results.length === 1 ? "1 product" : `${results.length} products`} found${offline ? " in this tablet's copy (offline)" : ""}.`;
+    if (found === null) status.textContent = kioskText("catalog_no_copy");
+    else if (!open) status.textContent = kioskText("catalog_nothing", { query });
+    else status.textContent = kioskPlural(results.length, offline ? "catalog_found_offline" : "catalog_found");
   }
 
   function clearResults() {
@@ -228,7 +228,7 @@
     input.value = "";
     input.classList.remove("is-invalid");
     clearResults();
-    status.textContent = `Filled in from the catalog: ${label(entry)}. Check the price paid.`;
+    status.textContent = kioskText("catalog_filled", { product: label(entry) });
     const next = form.elements.item_details;
     if (next && !next.value) next.focus();
   }
@@ -237,7 +237,7 @@
     variantField.value = "";
     variantField.dispatchEvent(new Event("change", { bubbles: true }));
     picked.hidden = true;
-    status.textContent = "Not from the catalog: the item is as typed below.";
+    status.textContent = kioskText("catalog_not_picked");
     input.focus();
   }
 

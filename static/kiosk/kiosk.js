@@ -165,7 +165,7 @@
         said.push(place.state.split("-")[1]);
       }
       if (!said.length) return;
-      fillStatus.textContent = said.join(", ") + " filled from the ZIP code";
+      fillStatus.textContent = kioskText("zip_filled", { places: said.join(", ") });
       clearTimeout(hideTimer);
       hideTimer = setTimeout(() => { fillStatus.textContent = ""; }, 8000);
     };
@@ -177,10 +177,10 @@
   // on this tablet until the connection is back (the service worker answers 202 then).
   const saveIndicator = document.querySelector("[data-save-indicator]");
   const SAVE_STATES = {
-    saving: "Saving…",
-    saved: "Saved",
-    kept: "Kept on this tablet: sends when the connection is back",
-    unsaved: "Not saved: no connection",
+    saving: kioskText("saving"),
+    saved: kioskText("saved"),
+    kept: kioskText("kept"),
+    unsaved: kioskText("unsaved"),
   };
   function saveState(state) {
     if (!saveIndicator) return;
@@ -293,6 +293,22 @@
     } catch { return null; }
     return unsent && unsent.path === location.pathname ? unsent : null;
   }
+
+  // The customer's "English | Español": what was typed on the page is saved first (the
+  // autosave, flushed), then the page comes back in the other language with nothing lost.
+  const languageForm = document.querySelector("form[data-customer-language-form]");
+  if (languageForm && window.KioskAutosave) {
+    languageForm.addEventListener("submit", (event) => {
+      if (languageForm.dataset.flushed) return;
+      event.preventDefault();
+      const chosen = event.submitter;
+      window.KioskAutosave.flush().finally(() => {
+        languageForm.dataset.flushed = "1";
+        languageForm.requestSubmit(chosen);
+      });
+    });
+  }
+
   // Every post carries an id made here: a post sent twice (a double tap, a retry after a
   // lost answer, a replay from the outbox) is one save for the server.
   function newId() {
@@ -318,7 +334,7 @@
       form.dataset.submitted = "1";
       const button = form.querySelector("[type=submit]");
       button.disabled = true;
-      button.textContent = "Submitting…";
+      button.textContent = kioskText("submitting");
     });
   }
 

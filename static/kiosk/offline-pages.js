@@ -46,11 +46,14 @@
     notice.className = "alert alert-info";
     notice.dataset.testid = "saved-on-server";
     notice.setAttribute("role", "status");
-    notice.innerHTML = "<p class=\"mb-2\">This step was saved on the server before the connection dropped; it shows again when the connection is back. Next and Back go on without changing it.</p>";
+    const said = document.createElement("p");
+    said.className = "mb-2";
+    said.textContent = kioskText("saved_on_server_step");
+    notice.append(said);
     const again = document.createElement("button");
     again.type = "button";
     again.className = "btn btn-outline-primary btn-lg";
-    again.textContent = "Fill it in again here";
+    again.textContent = kioskText("fill_again");
     again.addEventListener("click", () => {
       fieldset.disabled = false;
       unloaded.remove();
@@ -96,14 +99,15 @@
       const fields = await outbox.waitingFields(reference, step);
       const card = document.createElement("div");
       card.className = "col-md-6";
-      card.innerHTML = `<div class="card h-100"><div class="card-body"><div class="d-flex justify-content-between align-items-center"><h2 class="h6 mb-0"></h2><a class="btn btn-outline-secondary review-edit">Edit</a></div><dl class="review-list"></dl></div></div>`;
+      card.innerHTML = `<div class="card h-100"><div class="card-body"><div class="d-flex justify-content-between align-items-center"><h2 class="h6 mb-0"></h2><a class="btn btn-outline-secondary review-edit"></a></div><dl class="review-list"></dl></div></div>`;
+      card.querySelector(".review-edit").textContent = kioskText("edit");
       const title = document.querySelector(`.step-nav button[value="${step}"] .step-title`);
       card.querySelector("h2").textContent = title ? title.textContent : step;
       card.querySelector("a").href = `/claims/${reference}/steps/${step}/`;
       const list = card.querySelector("dl");
       if (!fields) {
         const note = document.createElement("dd");
-        note.textContent = madeHere ? "Not filled in yet." : "Saved on the server.";
+        note.textContent = kioskText(madeHere ? "not_filled_yet" : "saved_on_server");
         list.append(note);
       }
       for (const [name, value] of fields || []) {
@@ -125,11 +129,11 @@
       const list = cards.item;
       if (!list) continue;
       const term = document.createElement("dt");
-      term.textContent = photo.kind === "receipt" ? "Receipt photo" : "Item photo";
+      term.textContent = kioskText(photo.kind === "receipt" ? "receipt_photo" : "item_photo");
       const detail = document.createElement("dd");
       const image = document.createElement("img");
       image.src = URL.createObjectURL(photo.file);
-      image.alt = term.textContent + " (kept on this tablet)";
+      image.alt = kioskText("kept_photo", { photo: term.textContent });
       image.className = "review-kept-photo";
       detail.append(image);
       list.append(term, detail);
@@ -154,7 +158,7 @@
     } catch (error) {
       // Nothing could be read back: the page stays blank, and says so.
       document.querySelector("main").prepend(Object.assign(document.createElement("div"), {
-        className: "alert alert-danger", textContent: "What was kept for this claim could not be read on this tablet.",
+        className: "alert alert-danger", textContent: kioskText("kept_unreadable"),
       }));
     }
   }

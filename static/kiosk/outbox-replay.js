@@ -4,6 +4,17 @@
 // Sync) and in the service worker (Background Sync, where the browser has it). One
 // context at a time sends (Web Locks); the server takes a request it has seen as the same.
 (function (scope) {
+  // The page's words (strings.js); in the service worker, which has no page, English.
+  const WORKER_WORDS = {
+    no_connection_yet: "No connection yet.",
+    steps_incomplete: "Some steps are not complete yet.",
+    server_refused: "The server refused this.",
+    server_answered: "The server answered %(status)s.",
+  };
+  function text(key, params) {
+    if (scope.kioskText) return scope.kioskText(key, params);
+    return WORKER_WORDS[key].replace(/%\((\w+)\)s/g, (match, name) => String((params || {})[name]));
+  }
   "use strict";
 
   const TIMEOUT_MS = 30000;
@@ -58,7 +69,7 @@
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (error) {
-      await later(request, "No connection yet.");
+      await later(request, text("no_connection_yet"));
       return "wait";
     }
     let answer = {};
@@ -70,7 +81,7 @@
           reference: request.reference,
           associate: request.associate,
           step: answer.step || "",
-          message: answer.message || "Some steps are not complete yet.",
+          message: answer.message || text("steps_incomplete"),
         });
       }
       return "sent";
@@ -92,7 +103,7 @@
     }
     if (response.status >= 400 && response.status < 500 && response.status !== 429 && answer.status === "refused") {
       request.state = "refused";
-      request.message = answer.message || "The server refused this.";
+      request.message = answer.message || text("server_refused");
       await outbox.update(request);
       await outbox.noticePut({
         reference: request.reference,
@@ -102,7 +113,7 @@
       });
       return "refused";
     }
-    await later(request, `The server answered ${response.status}.`, retryAfter(response));
+    await later(request, text("server_answered", { status: response.status }), retryAfter(response));
     return "wait";
   }
 

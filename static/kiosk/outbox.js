@@ -33,10 +33,6 @@
     ? outbox.sessionPut({ associate, token: body.dataset.outboxToken })
     : Promise.resolve();
 
-  function plural(count, one, many) {
-    return `${count} ${count === 1 ? one : many}`;
-  }
-
   async function show() {
     const requests = await outbox.requests();
     const waiting = new Map();  // reference → its requests not refused
@@ -49,7 +45,7 @@
     if (indicator) {
       indicator.hidden = waiting.size === 0;
       indicator.textContent = waiting.size
-        ? `${plural(waiting.size, "claim", "claims")} waiting to send`
+        ? kioskPlural(waiting.size, "claims_waiting")
         : "";
     }
     await showLists(waiting, requests);
@@ -68,13 +64,14 @@
       const link = document.createElement("a");
       link.href = `/claims/${notice.reference}/`;
       link.className = "flex-grow-1 text-body";
-      link.innerHTML = `<strong></strong> <span class="badge text-bg-danger">Needs a correction</span><br><span class="small"></span>`;
+      link.innerHTML = `<strong></strong> <span class="badge text-bg-danger"></span><br><span class="small"></span>`;
       link.querySelector("strong").textContent = notice.reference;
       link.querySelector(".small").textContent = notice.message;
+      link.querySelector(".badge").textContent = kioskText("needs_correction");
       const dismiss = document.createElement("button");
       dismiss.type = "button";
       dismiss.className = "btn btn-outline-secondary";
-      dismiss.textContent = "Dismiss";
+      dismiss.textContent = kioskText("dismiss");
       dismiss.addEventListener("click", async () => {
         for (const request of requests) {
           if (request.reference === notice.reference && request.state === "refused") await outbox.remove(request);
@@ -93,7 +90,7 @@
       item.innerHTML = `<strong></strong> <span class="small text-body-secondary"></span>`;
       item.querySelector("strong").textContent = reference;
       item.querySelector("span").textContent =
-        `· ${plural(list.length, "request", "requests")} to send` + (last ? ` · ${last.message}` : "");
+        `· ${kioskPlural(list.length, "requests_to_send")}` + (last ? ` · ${last.message}` : "");
       return item;
     });
     lists.hidden = !corrections.length && !waitingMine.length;

@@ -57,7 +57,7 @@
     // What was picked, until the server's thumbnail replaces it (blank for HEIC here).
     tile.dataset.previewUrl = URL.createObjectURL(file);
     tile.querySelector(".upload-preview").style.backgroundImage = `url("${tile.dataset.previewUrl}")`;
-    tile.querySelector(".upload-status").textContent = "Preparing " + file.name + "…";
+    tile.querySelector(".upload-status").textContent = kioskText("photo_preparing", { name: file.name });
     list.append(tile);
     return tile;
   }
@@ -82,11 +82,11 @@
     tile.innerHTML = "";
     const image = document.createElement("img");
     image.src = photo.thumbnail;
-    image.alt = "Photo";
+    image.alt = kioskText("photo");
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "btn btn-sm btn-outline-danger";
-    remove.textContent = "Remove";
+    remove.textContent = kioskText("remove");
     remove.dataset.removeUrl = photo.remove;
     tile.append(image, remove);
   }
@@ -97,11 +97,11 @@
     tile.dataset.keptPhotoId = photoId;
     for (const element of tile.querySelectorAll("progress, button")) element.remove();
     const status = tile.querySelector(".upload-status");
-    status.textContent = "Kept on this tablet: uploads when the connection is back";
+    status.textContent = kioskText("photo_kept");
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "btn btn-sm btn-outline-danger";
-    remove.textContent = "Remove";
+    remove.textContent = kioskText("remove");
     remove.dataset.removeKept = photoId;
     tile.append(remove);
   }
@@ -114,11 +114,11 @@
     const again = document.createElement("button");
     again.type = "button";
     again.className = "btn btn-sm btn-outline-primary";
-    again.textContent = "Try again";
+    again.textContent = kioskText("try_again");
     const dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "btn btn-sm btn-outline-secondary";
-    dismiss.textContent = "Dismiss";
+    dismiss.textContent = kioskText("dismiss");
     again.addEventListener("click", () => { again.remove(); dismiss.remove(); retry(); });
     dismiss.addEventListener("click", () => tile.remove());
     tile.append(again, dismiss);
@@ -135,7 +135,7 @@
     const progress = tile.querySelector("progress");
     progress.hidden = false;
     tile.className = "attachment uploading";
-    status.textContent = "Uploading " + file.name + "…";
+    status.textContent = kioskText("photo_uploading", { name: file.name });
     const data = new FormData();
     data.append("kind", kind);
     data.append("photo_id", photoId);
@@ -156,11 +156,11 @@
       } else if (request.status === 202 && answer.kept) {
         showKept(tile, photoId);
       } else {
-        showFailure(tile, answer.error || "The photo could not be saved.", () => send(kind, file, tile, photoId));
+        showFailure(tile, answer.error || kioskText("photo_not_saved"), () => send(kind, file, tile, photoId));
       }
     });
     request.addEventListener("error", () => {
-      showFailure(tile, "No connection: the photo was not saved.", () => send(kind, file, tile, photoId));
+      showFailure(tile, kioskText("photo_no_connection"), () => send(kind, file, tile, photoId));
     });
     request.send(data);
   }
@@ -194,7 +194,7 @@
     notice.dataset.uploadWait = "";
     notice.setAttribute("role", "status");
     notice.className = "alert alert-info";
-    notice.textContent = "Waiting for the photos to finish uploading…";
+    notice.textContent = kioskText("photos_waiting");
     form.prepend(notice);
     while (inFlight.size) await Promise.all(Array.from(inFlight));
     notice.remove();

@@ -20,16 +20,13 @@
   const PAUSE_MS = 60;
 
   const MESSAGES = {
-    looking: "Hold the barcode inside the frame, about a hand's width from the camera.",
-    starting: "Starting the camera…",
-    insecure:
-      "The camera only works when the portal is opened with https://. Type the barcode's digits instead.",
-    noCamera: "This tablet has no camera the portal can use. Type the barcode's digits instead.",
-    denied:
-      "The portal is not allowed to use the camera. Allow the camera for this site in the " +
-      "browser's settings, or type the barcode's digits instead.",
-    busy: "Another app is using the camera. Close it and try again, or type the barcode's digits.",
-    noDecoder: "The barcode reader could not start. Type the barcode's digits instead.",
+    looking: kioskText("scan_looking"),
+    starting: kioskText("scan_starting"),
+    insecure: kioskText("scan_insecure"),
+    noCamera: kioskText("scan_no_camera"),
+    denied: kioskText("scan_denied"),
+    busy: kioskText("scan_busy"),
+    noDecoder: kioskText("scan_no_decoder"),
   };
 
   // For the tests: what the last scan used, and its camera's tracks.
@@ -131,12 +128,12 @@
         "data-testid": "barcode-scanner",
       },
       [
-        element("h2", { id: "kiosk-scanner-title", class: "h4 mb-2" }, ["Scan the barcode"]),
+        element("h2", { id: "kiosk-scanner-title", class: "h4 mb-2" }, [kioskText("scan_title")]),
         element("p", { id: "kiosk-scanner-message", class: "kiosk-scanner-message", role: "status" }),
         view,
         element("div", { class: "kiosk-scanner-actions" }, [
           element("button", { type: "button", class: "btn btn-outline-primary btn-lg", "data-scanner-close": "" }, [
-            "Type it instead",
+            kioskText("scan_type_instead"),
           ]),
         ]),
       ],

@@ -121,9 +121,15 @@
     dialog.setAttribute("role", "alertdialog");
     dialog.setAttribute("aria-labelledby", "idle-warning-title");
     dialog.innerHTML =
-      '<div class="idle-warning-box"><p id="idle-warning-title" class="h4">Still there?</p>' +
-      '<p>The tablet locks in <strong data-countdown></strong> seconds, and this page is cleared.</p>' +
-      '<button type="button" class="btn btn-primary btn-lg">I\'m still here</button></div>';
+      '<div class="idle-warning-box"><p id="idle-warning-title" class="h4"></p>' +
+      '<p></p><button type="button" class="btn btn-primary btn-lg"></button></div>';
+    dialog.querySelector("#idle-warning-title").textContent = kioskText("idle_title");
+    // The countdown's number goes in the <strong> the translation puts around %(seconds)s.
+    const [before, after] = kioskText("idle_countdown").split("%(seconds)s");
+    const countdown = document.createElement("strong");
+    countdown.dataset.countdown = "";
+    dialog.querySelector("p:not(.h4)").append(before, countdown, after || "");
+    dialog.querySelector("button").textContent = kioskText("idle_still_here");
     dialog.querySelector("button").addEventListener("click", activity);
     body.append(dialog);
     dialog.querySelector("button").focus();

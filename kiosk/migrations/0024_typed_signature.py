@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kiosk', '0022_store_default_resolution'),
+        ('kiosk', '0023_i18n_languages'),
     ]
 
     operations = [
