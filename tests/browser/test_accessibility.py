@@ -214,8 +214,10 @@ def test_the_tablets_pages_have_no_axe_violations(
 
     next_page(page)
     audit.check("item, errors")
-    # Tiles picked on the page with the errors, still in the errors' red.
-    page.locator("label[for=id_issue_type_0]").click()
+    # Tiles picked on the page with the errors, still in the errors' red; "Another
+    # problem…" shows more tiles.
+    page.locator("input[name=issue_type][value=other] + label").click()
+    expect(page.locator("input[name=other_issue_type]").first).to_be_attached()
     page.locator("label[for=id_resolution_0]").click()
     audit.check("item, errors, tiles picked")
 
