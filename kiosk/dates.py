@@ -7,8 +7,8 @@ from django.utils.translation import pgettext
 
 
 def short_date(value: datetime.date) -> str:
-    """ "14 Jan 2027" in English, "14 de enero de 2027" in Spanish."""
-    return date_format(value, pgettext("date with the month's short name", "j M Y"))
+    """ "Jan 14, 2027" in English, "14 de enero de 2027" in Spanish."""
+    return date_format(value, pgettext("date with the month's short name", "M j, Y"))
 
 
 def long_date(value: datetime.date) -> str:

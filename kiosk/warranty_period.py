@@ -55,14 +55,14 @@ def warranty_period_parse(*, period: str) -> WarrantyPeriod:
     longer than WARRANTY_PERIOD_MAX_YEARS. Zero is a period: it covers the day of purchase.
     """
     if period.startswith("-"):
-        raise WarrantyPeriodInvalid("A warranty period cannot be negative.", code="negative")
+        raise WarrantyPeriodInvalid(_("A warranty period cannot be negative."), code="negative")
     try:
         duration = isodate.parse_duration(period)
     except OverflowError:
         raise _too_long() from None
     except (isodate.ISO8601Error, ValueError):
         raise WarrantyPeriodInvalid(
-            "Enter an ISO-8601 duration such as P90D, P6M or P1Y.", code="invalid_duration"
+            _("Enter an ISO-8601 duration such as P90D, P6M or P1Y."), code="invalid_duration"
         ) from None
     if isinstance(duration, isodate.Duration):
         years, months, rest = duration.years, duration.months, duration.tdelta
@@ -78,7 +78,7 @@ def warranty_period_parse(*, period: str) -> WarrantyPeriod:
         )
     parsed = WarrantyPeriod(years=int(years), months=int(months), days=rest.days)
     if parsed.years < 0 or parsed.months < 0 or parsed.days < 0:
-        raise WarrantyPeriodInvalid("A warranty period cannot be negative.", code="negative")
+        raise WarrantyPeriodInvalid(_("A warranty period cannot be negative."), code="negative")
     length_in_years = (
         Fraction(parsed.years) + Fraction(parsed.months, 12) + parsed.days / DAYS_PER_YEAR
     )
@@ -89,7 +89,12 @@ def warranty_period_parse(*, period: str) -> WarrantyPeriod:
 
 def _too_long() -> WarrantyPeriodInvalid:
     return WarrantyPeriodInvalid(
-        f"A warranty period can be at most {settings.WARRANTY_PERIOD_MAX_YEARS} years.",
+        ngettext(
+            "A warranty period can be at most %(count)d year.",
+            "A warranty period can be at most %(count)d years.",
+            settings.WARRANTY_PERIOD_MAX_YEARS,
+        )
+        % {"count": settings.WARRANTY_PERIOD_MAX_YEARS},
         code="too_long",
     )
 

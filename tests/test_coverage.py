@@ -50,7 +50,7 @@ def test_coverage_covered_until_a_future_day():
     )
 
     assert not coverage.expired
-    assert coverage.label == "Covered until 14 Jan 2027"
+    assert coverage.label == "Covered until Jan 14, 2027"
 
 
 def test_coverage_ending_today_still_covers_today():
@@ -59,7 +59,7 @@ def test_coverage_ending_today_still_covers_today():
     )
 
     assert not coverage.expired
-    assert coverage.label == "Covered until today (29 Nov 2026)"
+    assert coverage.label == "Covered until today (Nov 29, 2026)"
 
 
 def test_coverage_p0d_covers_the_day_of_purchase_and_no_more():

@@ -66,7 +66,7 @@ def test_warranty_form_covered_needs_no_reason_and_keeps_none(claim):
     form.save()
     claim.refresh_from_db()
     assert claim.warranty_override_reason == ""
-    assert form.coverage.label == "Covered until 14 Jan 2027"
+    assert form.coverage.label == "Covered until Jan 14, 2027"
 
 
 def test_warranty_form_custom_period_counts_for_coverage(claim):

@@ -39,7 +39,7 @@ class Coverage:
 
     @property
     def label(self) -> str:
-        """What the associate reads: "Covered until 14 Jan 2027" or "Expired 3 months ago"."""
+        """What the associate reads: "Covered until Jan 14, 2027" or "Expired 3 months ago"."""
         if not self.known:
             return _("Coverage unknown: %(problem)s") % {"problem": self.problem}
         if self.expired:

@@ -53,7 +53,8 @@
     tile.innerHTML =
       '<div class="upload-preview"></div>' +
       '<progress max="1" value="0"></progress>' +
-      '<figcaption class="upload-status" role="status"></figcaption>';
+      // A figcaption may not be a status (ARIA in HTML): the status is inside it.
+      '<figcaption><div class="upload-status" role="status"></div></figcaption>';
     // What was picked, until the server's thumbnail replaces it (blank for HEIC here).
     tile.dataset.previewUrl = URL.createObjectURL(file);
     tile.querySelector(".upload-preview").style.backgroundImage = `url("${tile.dataset.previewUrl}")`;

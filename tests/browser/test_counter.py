@@ -26,9 +26,15 @@ TARGET_PX = 44
 MOST_INTERACTIONS = 18
 SIZES = {"tablet-portrait": (820, 1180), "tablet-landscape": (1180, 820), "phone": (390, 844)}
 
-# A target is what can be tapped; a radio or checkbox is tapped through its label.
+# A target is what can be tapped; a radio or checkbox is tapped through its label. Every
+# collapsed panel (<details>, Bootstrap's collapse) is opened while it measures, then
+# closed again: what is in a panel is tapped once it is opened.
 TARGETS_SCRIPT = """(px) => {
   const selector = "a[href], button, select, textarea, summary, input:not([type=hidden])";
+  const closed = [...document.querySelectorAll("details:not([open])")];
+  const collapsed = [...document.querySelectorAll(".collapse:not(.show)")];
+  closed.forEach((panel) => { panel.open = true; });
+  collapsed.forEach((panel) => panel.classList.add("show"));
   const small = [];
   for (const element of document.querySelectorAll(selector)) {
     let target = element;
@@ -38,12 +44,14 @@ TARGETS_SCRIPT = """(px) => {
     const box = target.getBoundingClientRect();
     const style = getComputedStyle(target);
     if (!box.width || !box.height || style.visibility === "hidden") continue;
-    if (target.closest(".visually-hidden, [hidden], details:not([open]) > :not(summary)")) continue;
+    if (target.closest(".visually-hidden, [hidden]")) continue;
     if (box.width < px - 0.5 || box.height < px - 0.5) {
       const size = `${Math.round(box.width)}×${Math.round(box.height)}`;
       small.push(`${target.outerHTML.slice(0, 90)} ${size}`);
     }
   }
+  closed.forEach((panel) => { panel.open = false; });
+  collapsed.forEach((panel) => panel.classList.remove("show"));
   return small;
 }"""
 
