@@ -41,7 +41,7 @@ def test_warranty_form_expired_needs_a_reason(claim):
 
     assert not form.is_valid()
     assert form.errors["warranty_override_reason"] == [
-        "The warranty ended on 14 Aug 2026: give a reason to file the claim anyway."
+        "The warranty ended on Aug 14, 2026: give a reason to file the claim anyway."
     ]
     assert list(form.errors) == ["warranty_override_reason"]
     assert form.coverage.expired and form.coverage.label == "Expired 3\xa0months ago"
@@ -181,7 +181,7 @@ def test_the_step_shows_coverage_of_the_saved_claim(associate_client, claim):
 
     response = associate_client.get(reverse("kiosk:claim-step", args=[claim.reference, "item"]))
 
-    assert "Covered until 1 Oct 2027" in response.content.decode()
+    assert "Covered until Oct 1, 2027" in response.content.decode()
 
 
 def test_the_coverage_endpoint_answers_for_a_typed_date(associate_client, claim):

@@ -100,8 +100,8 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="File a warranty claim")).to_be_visible()
+    page.locator("#id_password").press("Enter")
+    expect(page).to_have_url(re.compile(r"^[^?]*://[^/]+/$"))  # the home page, in any language
 
 
 @pytest.fixture
