@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog when the page loads it; English otherwise.
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((one, many, count) => (count === 1 ? one : many));
+  const interpolate = window.interpolate ||
+    ((format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => values[name]));
+
   function csrfToken() {
     const field = document.querySelector("[name=csrfmiddlewaretoken]");
     return field ? field.value : "";
@@ -115,23 +121,64 @@
     post(body.dataset.lockUrl).finally(() => location.replace(body.dataset.unlockUrl));
   }
 
+  // The page behind the countdown is hidden and inert: the customer's details are not
+  // readable, nor reachable by a screen reader, while the tablet waits for an answer.
+  function coverPage(covered) {
+    for (const element of body.children) {
+      if (element === dialog || element.tagName === "SCRIPT") continue;
+      element.inert = covered;
+      element.classList.toggle("idle-covered", covered);
+    }
+  }
+
   function showCountdown() {
     dialog = document.createElement("div");
     dialog.className = "idle-warning";
     dialog.setAttribute("role", "alertdialog");
+    dialog.setAttribute("aria-modal", "true");
     dialog.setAttribute("aria-labelledby", "idle-warning-title");
-    dialog.innerHTML =
-      '<div class="idle-warning-box"><p id="idle-warning-title" class="h4">Still there?</p>' +
-      '<p>The tablet locks in <strong data-countdown></strong> seconds, and this page is cleared.</p>' +
-      '<button type="button" class="btn btn-primary btn-lg">I\'m still here</button></div>';
-    dialog.querySelector("button").addEventListener("click", activity);
+    dialog.setAttribute("aria-describedby", "idle-warning-text");
+    const box = document.createElement("div");
+    box.className = "idle-warning-box";
+    const title = document.createElement("p");
+    title.id = "idle-warning-title";
+    title.className = "h4";
+    title.textContent = gettext("Still there?");
+    const text = document.createElement("div");
+    text.id = "idle-warning-text";
+    const countdown = document.createElement("p");
+    countdown.className = "idle-countdown";
+    countdown.dataset.countdown = "";
+    const kept = document.createElement("p");
+    kept.textContent = gettext("Claims in progress are kept for you: unlock with your PIN to go on.");
+    text.append(countdown, kept);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-primary btn-lg";
+    button.textContent = gettext("I'm still here");
+    button.addEventListener("click", activity);
+    box.append(title, text, button);
+    dialog.append(box);
     body.append(dialog);
-    dialog.querySelector("button").focus();
+    coverPage(true);
+    button.focus();
+  }
+
+  function showSecondsLeft(seconds) {
+    dialog.querySelector("[data-countdown]").textContent = interpolate(
+      ngettext(
+        "The tablet locks in %(seconds)s second.",
+        "The tablet locks in %(seconds)s seconds.",
+        seconds,
+      ),
+      { seconds },
+      true,
+    );
   }
 
   function activity() {
     lastActivity = Date.now();
-    if (dialog) { dialog.remove(); dialog = null; }
+    if (dialog) { dialog.remove(); dialog = null; coverPage(false); }
     if (Date.now() - lastPing > Math.min(60, idleSeconds / 2) * 1000) {
       lastPing = Date.now();
       post(body.dataset.stillHereUrl);
@@ -147,7 +194,7 @@
     if (idle >= idleSeconds + warningSeconds) wipeAndLock();
     else if (idle >= idleSeconds) {
       if (!dialog) showCountdown();
-      dialog.querySelector("[data-countdown]").textContent = Math.ceil(idleSeconds + warningSeconds - idle);
+      showSecondsLeft(Math.ceil(idleSeconds + warningSeconds - idle));
     }
   }, 250);
 })();
