@@ -163,10 +163,18 @@ def make_run_output(tmp_path_factory):
     port, sandbox_port = free_port(), free_port()
     process = subprocess.Popen(
         [
-            "make", "--no-print-directory",
-            "-o", ".venv/.installed-run", "-o", "node_modules/.installed",
-            "run", f"PORT={port}", f"SANDBOX_PORT={sandbox_port}", "WORKERS=1",
-            f"OUTBOX={tmp_path / 'outbox'}", f"RUN_LOGS={tmp_path / 'log'}",
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.installed-run",
+            "-o",
+            "node_modules/.installed",
+            "run",
+            f"PORT={port}",
+            f"SANDBOX_PORT={sandbox_port}",
+            "WORKERS=1",
+            f"OUTBOX={tmp_path / 'outbox'}",
+            f"RUN_LOGS={tmp_path / 'log'}",
         ],  # fmt: skip
         cwd=ROOT,
         env=clean_environment(
@@ -207,7 +215,8 @@ def test_make_run_prints_no_secret(make_run_output):
 
 def test_make_run_prints_an_address_a_tablet_can_open(make_run_output):
     port = make_run_output.port
-    banner = make_run_output.text[make_run_output.text.index("The Store Claims Portal is running") :]
+    text = make_run_output.text
+    banner = text[text.index("The Store Claims Portal is running") :]
     urls = re.findall(rf"http://([\w.:-]+):{port}/", banner)
     lan = [host for host in urls if host not in ("0.0.0.0", "127.0.0.1", "localhost")]
     assert lan, banner

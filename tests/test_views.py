@@ -711,9 +711,7 @@ def test_home_names_the_item_of_a_draft_whose_item_page_is_not_complete(associat
     claim = start_claim(associate_client, store)
     associate_client.post(step_url(claim, "customer"), VALID_STEPS["customer"])
     # Saved as typed (no photo yet, so the item's step is not complete), then left.
-    associate_client.post(
-        step_url(claim, "item"), {**VALID_STEPS["item"], "nav": "autosave"}
-    )
+    associate_client.post(step_url(claim, "item"), {**VALID_STEPS["item"], "nav": "autosave"})
 
     home = associate_client.get(reverse("kiosk:home"))
 
