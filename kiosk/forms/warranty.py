@@ -67,6 +67,7 @@ class WarrantyForm(ClaimStepForm):
             self.initial.setdefault("warranty_period_custom", current)
         if self.claim.receipt_required:
             self.fields["receipt_photos"].help_text = "This store requires a receipt."
+            self.fields["receipt_photos"].required = True  # marked; clean() counts the photos
         self.helper.layout = Layout(
             Field("date_of_purchase"),
             Div(
