@@ -74,17 +74,17 @@
     return window.KioskOutbox && window.isSecureContext ? window.KioskOutbox.uuid() : "";
   }
 
-  // A page shown offline: the photos waiting on this tablet for the claim.
-  for (const photo of window.KioskKeptPhotos || []) {
-    const list = form.querySelector(`[data-photo-list="${photo.kind}"]`);
-    if (list) showKept(tileFor(list, photo.file), photo.photoId);
-  }
-
   // Uploads still on their way; Next waits for them, so no photo is left behind. `sending`
   // holds each upload's bytes sent and to send, for the progress shown by the button.
   const inFlight = new Set();
   const sending = new Map();
   const photoInputs = Array.from(form.querySelectorAll("input[type=file][data-photo-kind]"));
+
+  // A page shown offline: the photos waiting on this tablet for the claim.
+  for (const photo of window.KioskKeptPhotos || []) {
+    const list = form.querySelector(`[data-photo-list="${photo.kind}"]`);
+    if (list) showKept(tileFor(list, photo.file), photo.photoId);
+  }
 
   // The browser's own file button says "No file chosen" beside a photo just uploaded: in its
   // place, a button that says what the field holds ("Change photo", "2 photos added").
