@@ -21,6 +21,12 @@ SANDBOX_SECRETS = ORDERPROTECTION_API_TOKEN="$(call env_get,SANDBOX_TOKEN)" \
 DEV_ENV = DEBUG=true PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL)
 # Background delivery workers started by `make run`.
 WORKERS ?= 2
+# `make run` keeps the terminal for its start-up lines and the banner (the addresses to open,
+# the demo logins): each request's line goes to ACCESS_LOG (`make run ACCESS_LOG=-` prints
+# them), the sandbox's own log to RUN_LOGS/sandbox.log.
+RUN_LOGS ?= $(CURDIR)/log
+comma := ,
+ACCESS_LOG ?= $(RUN_LOGS)/access.log
 
 # The newest Python 3.12+ on this machine: a working python3.X on PATH, or a pyenv build.
 find_python = $(shell for v in 3.14 3.13 3.12; do \
@@ -30,7 +36,7 @@ find_python = $(shell for v in 3.14 3.13 3.12; do \
 
 .PHONY: help
 help:
-	@echo "make run     serve the portal as production does (gunicorn, DEBUG off) on http://$(HOST):$(PORT) with the sandbox API, $(WORKERS) delivery workers and demo logins"
+	@echo "make run     serve the portal as production does (gunicorn, DEBUG off) on port $(PORT) of this machine, with the sandbox API, $(WORKERS) delivery workers and demo logins"
 	@echo "make dev     the same with DEBUG on and runserver's autoreloader"
 	@echo "make demo-remove  remove the demo logins (make run creates them once, and never resets them)"
 	@echo "make test    lint, Django checks, the test suite on SQLite and PostgreSQL at once (what CI runs)"
@@ -105,17 +111,21 @@ RUN_ENV = DEBUG=false ALLOWED_HOSTS='*' $(SANDBOX_SECRETS) \
 env-secrets: $(VENV)/.installed-run
 	@$(PY) -m claims_portal.env_file secrets
 
-# $(call serve,ENV,WEB SERVER COMMAND): the sandbox, the workers, the maintenance loop, the portal.
+# $(call serve,ENV,WEB SERVER COMMAND,NOTE): the sandbox, the workers, the maintenance loop, the
+# portal; once it answers, a framed banner (claims_portal/run_banner.py) with the addresses a
+# tablet can open, the demo logins and NOTE. ENV holds secrets: no line here is echoed.
 define serve
-$(1) $(PY) manage.py migrate --noinput -v0
-@$(1) $(PY) manage.py seed_demo --allow-production
-@echo "Portal: http://$(HOST):$(PORT)/   (on a tablet, use this machine's address)"
+@mkdir -p $(RUN_LOGS)
+@$(1) $(PY) manage.py migrate --noinput -v0
 @trap 'kill 0' EXIT INT TERM; \
 export $(1); \
 SANDBOX_TOKEN="$$ORDERPROTECTION_API_TOKEN" SANDBOX_WEBHOOK_SECRET="$$ORDERPROTECTION_WEBHOOK_SECRET" \
-  $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection & \
+  $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection >>$(RUN_LOGS)/sandbox.log 2>&1 & \
 for i in $$(seq $(WORKERS)); do $(PY) manage.py delivery_worker & done; \
 while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; $(PY) manage.py purge_orphan_files -v0 >/dev/null; $(PY) manage.py axes_reset_failure_logs --age 30 >/dev/null; done & \
+{ $(PY) manage.py seed_demo --allow-production || echo "The demo logins could not be set up: see the error above."; } \
+  | $(PY) -m claims_portal.run_banner --host $(HOST) --port $(PORT) --logins - \
+  --note "$(3)" & \
 $(2); \
 wait
 endef
@@ -125,7 +135,7 @@ run: $(VENV)/.installed-run node_modules/.installed env-secrets messages
 	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see docs/operations.md for production)."
 	@echo "Emails (password resets, customers' copies) are written to $(OUTBOX)/, not sent."
-	$(call serve,$(RUN_ENV),$(PY) -m gunicorn claims_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -)
+	$(call serve,$(RUN_ENV),$(PY) -m gunicorn claims_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile $(ACCESS_LOG),Requests are logged to $(ACCESS_LOG)$(comma) the sandbox API to $(RUN_LOGS)/sandbox.log.)
 
 # Removes the demo logins `make run` created; they are not created again.
 .PHONY: demo-remove
@@ -135,7 +145,7 @@ demo-remove: $(VENV)/.installed-run env-secrets
 # For developers: DEBUG on, runserver with its autoreloader.
 .PHONY: dev
 dev: $(VENV)/.installed-run node_modules/.installed env-secrets messages
-	$(call serve,$(DEV_ENV) $(SANDBOX_SECRETS) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT))
+	$(call serve,$(DEV_ENV) $(SANDBOX_SECRETS) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT),The sandbox API logs to $(RUN_LOGS)/sandbox.log.)
 
 .PHONY: redis-server
 redis-server:

@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from kiosk.account_views import PortalPasswordResetView
-from kiosk.endpoints import healthz, healthz_delivery, orderprotection_webhook
+from kiosk.endpoints import favicon, healthz, healthz_delivery, orderprotection_webhook
 from kiosk.photo_views import public_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Asked for by browsers and tools that do not read the pages' <link rel="icon">.
+    path("favicon.ico", favicon),
     path("healthz/delivery", healthz_delivery, name="healthz-delivery"),
     path("webhooks/orderprotection", orderprotection_webhook, name="orderprotection-webhook"),
     path("admin/", admin.site.urls),

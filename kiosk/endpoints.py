@@ -6,7 +6,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +17,13 @@ from kiosk.followup.webhooks import WebhookRefused, webhook_receive, webhook_sec
 from kiosk.services.health import health_delivery, health_delivery_details_for, health_liveness
 
 logger = logging.getLogger(__name__)
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, for browsers and tools that do not read a page's <link rel="icon">."""
+    return HttpResponsePermanentRedirect(static("kiosk/favicon.svg"))
 
 
 @login_not_required

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 JS_STRINGS = {
     # tablet.js
     "idle_title": _("Still there?"),
-    "idle_countdown": _("The tablet locks in %(seconds)s seconds, and this page is cleared."),
+    "idle_countdown_one": _("The tablet locks in %(seconds)s second."),
+    "idle_countdown_other": _("The tablet locks in %(seconds)s seconds."),
+    "idle_kept": _("Claims in progress are kept for you: unlock with your PIN to go on."),
     "idle_still_here": _("I'm still here"),
     # kiosk.js
     "saving": _("Saving…"),
@@ -45,6 +47,15 @@ JS_STRINGS = {
     "photo_not_saved": _("The photo could not be saved."),
     "photo_no_connection": _("No connection: the photo was not saved."),
     "photos_waiting": _("Waiting for the photos to finish uploading…"),
+    "photos_add": _("Add photos"),
+    "photos_add_more": _("Add more photos"),
+    "photo_add": _("Add a photo"),
+    "photo_change": _("Change photo"),
+    "photo_none": _("No photo yet"),
+    "photos_uploading_one": _("Uploading %(count)s photo…"),
+    "photos_uploading_other": _("Uploading %(count)s photos…"),
+    "photos_added_one": _("%(count)s photo added"),
+    "photos_added_other": _("%(count)s photos added"),
     # offline-pages.js
     "saved_on_server_step": _(
         "This step was saved on the server before the connection dropped; it shows again "

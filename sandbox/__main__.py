@@ -164,10 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     label = "token" if len(tokens) == 1 else "tokens"
-    print(
-        f"OrderProtection sandbox listening on {server.url} ({label}: {', '.join(tokens)})",
-        flush=True,
-    )
+    # A token from the environment is a secret (`make run` generates it into .env): named,
+    # not printed. One given on the command line is shown by `ps` anyway.
+    shown = ", ".join(tokens) if args.tokens or tokens == ["sandbox-token"] else "$SANDBOX_TOKEN"
+    print(f"OrderProtection sandbox listening on {server.url} ({label}: {shown})", flush=True)
     print(f"OAuth clients: {', '.join(server.oauth_clients)} (POST /v1/oauth/token)", flush=True)
     while not stop_requested.wait(timeout=1.0):
         pass

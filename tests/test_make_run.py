@@ -1,14 +1,20 @@
 """What `make run` sets up: secrets generated once into .env, and emails kept out of the log."""
 
 import os
+import re
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from claims_portal import run_banner
 from claims_portal.env_file import GENERATED_SECRETS, env_file_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,3 +140,117 @@ def test_make_run_writes_emails_to_the_outbox_not_to_the_log(tmp_path):
     [mail_file] = outbox.iterdir()
     assert "To: customer@example.com" in mail_file.read_text()
     assert "customer@example.com" not in result.stdout + result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def make_run_output(tmp_path_factory):
+    """What `make run` prints until its banner (or 120 s), on free ports and a database of its
+    own; then it is stopped. Started once for the tests below."""
+    tmp_path = tmp_path_factory.mktemp("make-run")
+    secrets = {
+        "SECRET_KEY": "secret-key-" + "k" * 50,
+        "SANDBOX_TOKEN": "sandbox-token-" + "t" * 40,
+        "SANDBOX_WEBHOOK_SECRET": "webhook-secret-" + "w" * 40,
+    }
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(f"{name}={value}\n" for name, value in secrets.items()))
+    port, sandbox_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.installed-run",
+            "-o",
+            "node_modules/.installed",
+            "run",
+            f"PORT={port}",
+            f"SANDBOX_PORT={sandbox_port}",
+            "WORKERS=1",
+            f"OUTBOX={tmp_path / 'outbox'}",
+            f"RUN_LOGS={tmp_path / 'log'}",
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=clean_environment(
+            ENV_FILE=str(env_file), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    banner_shown = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
+            if "Stop with Ctrl+C." in line:
+                banner_shown.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        banner_shown.wait(timeout=120)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+    return SimpleNamespace(
+        text="".join(lines), secrets=secrets, port=port, access_log=tmp_path / "log" / "access.log"
+    )
+
+
+def test_make_run_prints_no_secret(make_run_output):
+    assert "Listening at" in make_run_output.text, make_run_output.text
+    for name, value in make_run_output.secrets.items():
+        assert value not in make_run_output.text, f"{name} is in make run's output"
+
+
+def test_make_run_prints_an_address_a_tablet_can_open(make_run_output):
+    port = make_run_output.port
+    text = make_run_output.text
+    banner = text[text.index("The Store Claims Portal is running") :]
+    urls = re.findall(rf"http://([\w.:-]+):{port}/", banner)
+    lan = [host for host in urls if host not in ("0.0.0.0", "127.0.0.1", "localhost")]
+    assert lan, banner
+    assert "0.0.0.0" not in urls
+
+
+def test_make_run_prints_the_logins_last_after_the_server_listens(make_run_output):
+    text = make_run_output.text
+    listening = text.index("Listening at")
+    login = text.index("username: associate")
+    assert listening < login < text.index("Stop with Ctrl+C.")
+    # The requests (the banner's own wait for the portal) go to the access log, not here.
+    assert "GET /healthz" in make_run_output.access_log.read_text()
+    assert "GET /healthz" not in text
+
+
+def test_banner_lists_the_network_addresses_for_a_server_on_every_interface(monkeypatch):
+    monkeypatch.setattr(run_banner, "lan_addresses", lambda: ["10.0.4.7", "192.168.1.20"])
+
+    text = run_banner.banner(host="0.0.0.0", port=8000, logins=["  associate  PIN: 2580"], notes=[])
+
+    assert "http://10.0.4.7:8000/" in text and "http://192.168.1.20:8000/" in text
+    assert "0.0.0.0" not in text
+    assert text.index("http://192.168.1.20:8000/") < text.index("PIN: 2580")
+
+
+def test_banner_says_a_loopback_server_is_for_this_machine_only():
+    text = run_banner.banner(host="127.0.0.1", port=8000, logins=[], notes=[])
+
+    assert "http://127.0.0.1:8000/ (this machine only" in text
+    assert "On a tablet" not in text
+
+
+def test_lan_addresses_leave_out_loopback():
+    addresses = run_banner.lan_addresses()
+
+    assert all(not address.startswith("127.") for address in addresses)

@@ -8,14 +8,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from claims_portal.settings import env_choice, env_origin
+from claims_portal.settings import env_choice, env_origin, env_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_env_example_documents_every_variable_the_settings_read():
     settings_source = (ROOT / "claims_portal" / "settings.py").read_text()
-    read = set(re.findall(r'env(?:\.\w+|_choice|_origin)\(\s*"([A-Z_0-9]+)"', settings_source))
+    read = set(
+        re.findall(r'env(?:\.\w+|_choice|_origin|_seconds)\(\s*"([A-Z_0-9]+)"', settings_source)
+    )
     documented = set(re.findall(r"^([A-Z_0-9]+)=", (ROOT / ".env.example").read_text(), re.M))
 
     assert read, "the pattern found no variables"
@@ -27,6 +29,30 @@ def test_env_choice_fails_loudly_on_a_bad_value(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="not one of name, code"):
         env_choice("ORDERPROTECTION_STATE_VALUE", choices=("name", "code"), default="name")
+
+
+def test_the_idle_warning_gives_at_least_20_seconds(monkeypatch):
+    monkeypatch.setenv("KIOSK_IDLE_WARNING_SECONDS", "10")
+
+    with pytest.raises(ImproperlyConfigured, match="KIOSK_IDLE_WARNING_SECONDS=10 is under 20"):
+        env_seconds("KIOSK_IDLE_WARNING_SECONDS", default=30, at_least=20, why="WCAG 2.2.1.")
+
+    monkeypatch.setenv("KIOSK_IDLE_WARNING_SECONDS", "20")
+    assert env_seconds("KIOSK_IDLE_WARNING_SECONDS", default=30, at_least=20, why="") == 20
+
+
+def test_the_settings_refuse_an_idle_warning_under_20_seconds():
+    started = subprocess.run(
+        [sys.executable, "-c", "import claims_portal.settings"],
+        cwd=ROOT,
+        env={"ENV_FILE": "/dev/null", "DEBUG": "true", "KIOSK_IDLE_WARNING_SECONDS": "15"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert started.returncode != 0
+    assert "KIOSK_IDLE_WARNING_SECONDS=15 is under 20 seconds" in started.stderr
 
 
 @pytest.mark.parametrize(

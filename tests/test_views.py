@@ -705,3 +705,25 @@ def test_the_requests_host_never_decides_the_urls_sent_to_the_api(
     urls = [*body["item"]["images"], *body["warranty"]["receiptImages"], body["signature"]]
     assert urls and all(url.startswith(media_server + "/") for url in urls), urls
     assert not any("8399" in url for url in urls)
+
+
+def test_home_names_the_item_of_a_draft_whose_item_page_is_not_complete(associate_client, store):
+    claim = start_claim(associate_client, store)
+    associate_client.post(step_url(claim, "customer"), VALID_STEPS["customer"])
+    # Saved as typed (no photo yet, so the item's step is not complete), then left.
+    associate_client.post(step_url(claim, "item"), {**VALID_STEPS["item"], "nav": "autosave"})
+
+    home = associate_client.get(reverse("kiosk:home"))
+
+    assertContains(home, "· Espresso machine")
+    assert b"no item yet" not in home.content
+
+
+def test_favicon_is_linked_and_served(associate_client, admin_client):
+    home = associate_client.get(reverse("kiosk:home"))
+    desk = admin_client.get(reverse("admin:index"))
+    asked = associate_client.get("/favicon.ico")
+
+    assertContains(home, 'rel="icon" href="/static/kiosk/favicon.svg"')
+    assertContains(desk, 'rel="icon" href="/static/kiosk/favicon.svg"')
+    assert asked.status_code == 301 and asked.url == "/static/kiosk/favicon.svg"

@@ -49,6 +49,9 @@ class ItemForm(ClaimStepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item_name"].required = True
+        # Marked required (the label's * and the input's `required`); ImageUploadField does
+        # not refuse an empty post, since photos are uploaded on their own: clean() counts them.
+        self.fields["item_photos"].required = True
         self.fields["item_details"].help_text = _(
             "In the customer's words. Sent as the item's details and as the product's description."
         )

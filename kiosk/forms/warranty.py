@@ -72,6 +72,7 @@ class WarrantyForm(ClaimStepForm):
             self.initial.setdefault("warranty_period_custom", warranty_period_words(current))
         if self.claim.receipt_required:
             self.fields["receipt_photos"].help_text = _("This store requires a receipt.")
+            self.fields["receipt_photos"].required = True  # marked; clean() counts the photos
         self.helper.layout = Layout(
             Field("date_of_purchase"),
             Div(

@@ -283,6 +283,15 @@ class Claim(models.Model):
             names = [(typed.get(key) or [""])[-1] for key in ("ship_first_name", "ship_last_name")]
         return " ".join(name for name in names if name)
 
+    @property
+    def item_name_given(self) -> str:
+        """The item's name as saved, or as typed on an item page that is not complete yet
+        (a photo still missing, say): the start screen names the draft by it."""
+        if self.item_name:
+            return self.item_name
+        typed = self.pending_input.get("item", {}).get("data", {})
+        return (typed.get("item_name") or [""])[-1].strip()
+
     def attachments_of(self, kind: str) -> list["ClaimAttachment"]:
         """The claim's current photos (or signature) of this kind, removed ones left out."""
         return [a for a in self.attachments.all() if a.kind == kind and a.removed_at is None]

@@ -51,7 +51,7 @@
     const tile = document.createElement("figure");
     tile.className = "attachment uploading";
     tile.innerHTML =
-      '<div class="upload-preview"></div>' +
+      '<div class="upload-preview"><span class="upload-percent" aria-hidden="true"></span></div>' +
       '<progress max="1" value="0"></progress>' +
       // A figcaption may not be a status (ARIA in HTML): the status is inside it.
       '<figcaption><div class="upload-status" role="status"></div></figcaption>';
@@ -67,14 +67,62 @@
     return window.KioskOutbox && window.isSecureContext ? window.KioskOutbox.uuid() : "";
   }
 
+  // Uploads still on their way; Next waits for them, so no photo is left behind. `sending`
+  // holds each upload's bytes sent and to send, for the progress shown by the button.
+  const inFlight = new Set();
+  const sending = new Map();
+  const photoInputs = Array.from(form.querySelectorAll("input[type=file][data-photo-kind]"));
+
   // A page shown offline: the photos waiting on this tablet for the claim.
   for (const photo of window.KioskKeptPhotos || []) {
     const list = form.querySelector(`[data-photo-list="${photo.kind}"]`);
     if (list) showKept(tileFor(list, photo.file), photo.photoId);
   }
 
-  // Uploads still on their way; Next waits for them, so no photo is left behind.
-  const inFlight = new Set();
+  // The browser's own file button says "No file chosen" beside a photo just uploaded: in its
+  // place, a button that says what the field holds ("Change photo", "2 photos added").
+  // Without this script the browser's own control is there, and the form posts the files.
+  function enhancePicker(input) {
+    const pick = document.createElement("label");
+    pick.htmlFor = input.id;
+    pick.className = "btn btn-outline-primary btn-lg photo-pick";
+    pick.dataset.photoPick = "";
+    const held = document.createElement("span");
+    held.className = "photo-held";
+    held.setAttribute("role", "status");
+    held.dataset.photoHeld = "";
+    input.classList.add("visually-hidden");
+    input.after(pick, held);
+    describePicker(input);
+  }
+
+  function describePicker(input) {
+    const pick = input.parentElement.querySelector("[data-photo-pick]");
+    const held = input.parentElement.querySelector("[data-photo-held]");
+    if (!pick || !held) return;
+    const list = form.querySelector(`[data-photo-list="${input.dataset.photoKind}"]`);
+    const tiles = list ? Array.from(list.querySelectorAll("figure")) : [];
+    const saved = tiles.filter((tile) => !tile.matches(".uploading, .failed")).length;
+    const uploading = tiles.filter((tile) => tile.matches(".uploading")).length;
+    if (input.multiple) {
+      pick.textContent = saved || uploading ? kioskText("photos_add_more") : kioskText("photos_add");
+    } else {
+      pick.textContent = saved || uploading ? kioskText("photo_change") : kioskText("photo_add");
+    }
+    let text;
+    if (uploading) {
+      text = kioskPlural(uploading, "photos_uploading");
+    } else if (saved) {
+      text = kioskPlural(saved, "photos_added");
+    } else {
+      text = kioskText("photo_none");
+    }
+    if (held.textContent !== text) held.textContent = text;
+  }
+
+  function describePickers() {
+    for (const input of photoInputs) describePicker(input);
+  }
 
   function showPhoto(tile, photo) {
     if (tile.dataset.previewUrl) URL.revokeObjectURL(tile.dataset.previewUrl);
@@ -90,6 +138,7 @@
     remove.textContent = kioskText("remove");
     remove.dataset.removeUrl = photo.remove;
     tile.append(image, remove);
+    describePickers();
   }
 
   // Kept on this tablet until the connection is back: its own preview, and Remove.
@@ -105,6 +154,7 @@
     remove.textContent = kioskText("remove");
     remove.dataset.removeKept = photoId;
     tile.append(remove);
+    describePickers();
   }
 
   function showFailure(tile, message, retry) {
@@ -121,14 +171,17 @@
     dismiss.className = "btn btn-sm btn-outline-secondary";
     dismiss.textContent = kioskText("dismiss");
     again.addEventListener("click", () => { again.remove(); dismiss.remove(); retry(); });
-    dismiss.addEventListener("click", () => tile.remove());
+    dismiss.addEventListener("click", () => { tile.remove(); describePickers(); });
     tile.append(again, dismiss);
+    describePickers();
   }
 
   function send(kind, file, tile, photoId) {
     const done = new Promise((resolve) => upload(kind, file, tile, photoId, resolve));
     inFlight.add(done);
-    done.then(() => inFlight.delete(done));
+    sending.set(done, { loaded: 0, total: file.size, tile });
+    done.then(() => { inFlight.delete(done); sending.delete(done); showWaiting(); });
+    return done;
   }
 
   function upload(kind, file, tile, photoId, finished) {
@@ -137,6 +190,8 @@
     progress.hidden = false;
     tile.className = "attachment uploading";
     status.textContent = kioskText("photo_uploading", { name: file.name });
+    const percent = tile.querySelector(".upload-percent");
+    describePickers();
     const data = new FormData();
     data.append("kind", kind);
     data.append("photo_id", photoId);
@@ -146,7 +201,13 @@
     request.setRequestHeader("X-CSRFToken", csrf);
     request.setRequestHeader("X-Kiosk-Automatic", "1");  // not a person's doing: see tablet.js
     request.upload.addEventListener("progress", (event) => {
-      if (event.lengthComputable) progress.value = event.loaded / event.total;
+      if (!event.lengthComputable) return;
+      progress.value = event.loaded / event.total;
+      if (percent) percent.textContent = Math.floor((100 * event.loaded) / event.total) + "%";
+      for (const bytes of sending.values()) {
+        if (bytes.tile === tile) Object.assign(bytes, { loaded: event.loaded, total: event.total });
+      }
+      showWaiting();
     });
     request.addEventListener("loadend", finished);
     request.addEventListener("load", () => {
@@ -166,7 +227,8 @@
     request.send(data);
   }
 
-  for (const input of form.querySelectorAll("input[type=file][data-photo-kind]")) {
+  for (const input of photoInputs) {
+    enhancePicker(input);
     input.addEventListener("change", async () => {
       const files = Array.from(input.files);
       input.value = ""; // uploaded here, so the form's own post does not send them again
@@ -187,18 +249,44 @@
     if (input.files.length) input.dispatchEvent(new Event("change"));
   }
 
+  // Next (or Back) pressed while a photo is on its way: said where the associate looks, by
+  // the button they pressed, with the upload's progress; the page goes on once it is up.
+  let waiting = null;
+
+  function showWaiting() {
+    if (!waiting) return;
+    let loaded = 0;
+    let total = 0;
+    for (const bytes of sending.values()) { loaded += bytes.loaded; total += bytes.total; }
+    const percent = total ? Math.min(99, Math.floor((100 * loaded) / total)) : 0;
+    waiting.notice.querySelector("[data-upload-wait-percent]").textContent = percent + "%";
+  }
+
   form.addEventListener("submit", async (event) => {
     if (!inFlight.size) return;
     event.preventDefault();
+    if (waiting) return;  // a second tap while waiting: the first one goes on by itself
     const submitter = event.submitter;
-    const notice = form.querySelector("[data-upload-wait]") || document.createElement("p");
+    const actions = (submitter && submitter.closest(".step-actions")) || form.querySelector(".step-actions");
+    const notice = document.createElement("p");
     notice.dataset.uploadWait = "";
     notice.setAttribute("role", "status");
-    notice.className = "alert alert-info";
-    notice.textContent = kioskText("photos_waiting");
-    form.prepend(notice);
+    notice.className = "upload-wait";
+    const text = document.createElement("span");
+    text.textContent = kioskText("photos_waiting");
+    const percent = document.createElement("span");
+    percent.className = "upload-wait-percent";
+    percent.dataset.uploadWaitPercent = "";
+    notice.append(Object.assign(document.createElement("span"), { className: "spinner-border spinner-border-sm" }), text, percent);
+    notice.firstChild.setAttribute("aria-hidden", "true");
+    if (actions) actions.prepend(notice); else form.prepend(notice);
+    if (submitter) { submitter.setAttribute("aria-disabled", "true"); submitter.classList.add("is-waiting"); }
+    waiting = { notice, submitter };
+    showWaiting();
     while (inFlight.size) await Promise.all(Array.from(inFlight));
     notice.remove();
+    if (submitter) { submitter.removeAttribute("aria-disabled"); submitter.classList.remove("is-waiting"); }
+    waiting = null;
     form.requestSubmit(submitter);
   });
 
@@ -219,6 +307,7 @@
       token: session && session.token, fields: [["photo_id", photoId]],
     });
     button.closest("figure").remove();
+    describePickers();
   });
 
   // Remove without a reload; the button still posts the form where this script is absent.
@@ -232,7 +321,7 @@
       headers: { "X-CSRFToken": csrf, "X-Kiosk-Automatic": "1" },
       credentials: "same-origin",
     });
-    if (response.ok) button.closest("figure").remove();
+    if (response.ok) { button.closest("figure").remove(); describePickers(); }
     else button.disabled = false;
   });
 });

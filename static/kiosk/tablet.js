@@ -115,29 +115,56 @@
     post(body.dataset.lockUrl).finally(() => location.replace(body.dataset.unlockUrl));
   }
 
+  // The page behind the countdown is hidden and inert: the customer's details are not
+  // readable, nor reachable by a screen reader, while the tablet waits for an answer.
+  function coverPage(covered) {
+    for (const element of body.children) {
+      if (element === dialog || element.tagName === "SCRIPT") continue;
+      element.inert = covered;
+      element.classList.toggle("idle-covered", covered);
+    }
+  }
+
   function showCountdown() {
     dialog = document.createElement("div");
     dialog.className = "idle-warning";
     dialog.setAttribute("role", "alertdialog");
+    dialog.setAttribute("aria-modal", "true");
     dialog.setAttribute("aria-labelledby", "idle-warning-title");
-    dialog.innerHTML =
-      '<div class="idle-warning-box"><p id="idle-warning-title" class="h4"></p>' +
-      '<p></p><button type="button" class="btn btn-primary btn-lg"></button></div>';
-    dialog.querySelector("#idle-warning-title").textContent = kioskText("idle_title");
-    // The countdown's number goes in the <strong> the translation puts around %(seconds)s.
-    const [before, after] = kioskText("idle_countdown").split("%(seconds)s");
-    const countdown = document.createElement("strong");
+    dialog.setAttribute("aria-describedby", "idle-warning-text");
+    const box = document.createElement("div");
+    box.className = "idle-warning-box";
+    const title = document.createElement("p");
+    title.id = "idle-warning-title";
+    title.className = "h4";
+    title.textContent = kioskText("idle_title");
+    const text = document.createElement("div");
+    text.id = "idle-warning-text";
+    const countdown = document.createElement("p");
+    countdown.className = "idle-countdown";
     countdown.dataset.countdown = "";
-    dialog.querySelector("p:not(.h4)").append(before, countdown, after || "");
-    dialog.querySelector("button").textContent = kioskText("idle_still_here");
-    dialog.querySelector("button").addEventListener("click", activity);
+    const kept = document.createElement("p");
+    kept.textContent = kioskText("idle_kept");
+    text.append(countdown, kept);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-primary btn-lg";
+    button.textContent = kioskText("idle_still_here");
+    button.addEventListener("click", activity);
+    box.append(title, text, button);
+    dialog.append(box);
     body.append(dialog);
-    dialog.querySelector("button").focus();
+    coverPage(true);
+    button.focus();
+  }
+
+  function showSecondsLeft(seconds) {
+    dialog.querySelector("[data-countdown]").textContent = kioskPlural(seconds, "idle_countdown", { seconds });
   }
 
   function activity() {
     lastActivity = Date.now();
-    if (dialog) { dialog.remove(); dialog = null; }
+    if (dialog) { dialog.remove(); dialog = null; coverPage(false); }
     if (Date.now() - lastPing > Math.min(60, idleSeconds / 2) * 1000) {
       lastPing = Date.now();
       post(body.dataset.stillHereUrl);
@@ -153,7 +180,7 @@
     if (idle >= idleSeconds + warningSeconds) wipeAndLock();
     else if (idle >= idleSeconds) {
       if (!dialog) showCountdown();
-      dialog.querySelector("[data-countdown]").textContent = Math.ceil(idleSeconds + warningSeconds - idle);
+      showSecondsLeft(Math.ceil(idleSeconds + warningSeconds - idle));
     }
   }, 250);
 })();

@@ -185,3 +185,69 @@ def test_an_iphone_heic_photo_goes_up_as_it_is_and_the_server_converts_it(
     expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
     stored = Claim.objects.get(reference=reference).attachments.get()
     assert stored.content_type == "image/jpeg" and (stored.width, stored.height) == (1600, 1200)
+
+
+def test_a_slow_upload_shows_its_progress_by_the_button_and_on_the_tile(
+    associate_tablet: Page, tmp_path, screenshot
+):
+    photo = tmp_path / "IMG_0004.jpg"
+    photo.write_bytes(image_bytes("JPEG", size=(800, 600)))
+    page = associate_tablet
+    page.get_by_role("button", name="Start a new claim").click()
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    page.goto(f"/claims/{reference}/steps/item/")
+    page.fill("#id_item_name", "Espresso machine")
+    page.fill("#id_item_details", "Leaks water from the base.")
+    held = []  # the upload's answer waits until the test lets it through
+    page.route(re.compile(r"/photos/$"), lambda route: held.append(route))
+    field = page.locator("#div_id_item_photos")
+    # Required, and marked so; the browser's "No file chosen" is replaced by what it holds.
+    expect(field.locator("label.form-label")).to_contain_text("*")
+    expect(page.locator("#id_item_photos")).to_have_attribute("required", "")
+    expect(field.locator("[data-photo-pick]")).to_have_text("Add photos")
+    expect(field.locator("[data-photo-held]")).to_have_text("No photo yet")
+
+    page.set_input_files("#id_item_photos", photo)
+    tile = page.get_by_test_id("attachments-item").locator(".attachment.uploading")
+    expect(tile).to_contain_text("Uploading IMG_0004.jpg")
+    expect(field.locator("[data-photo-held]")).to_have_text("Uploading 1 photo…")
+    page.get_by_test_id("next").click()
+
+    waiting = page.locator(".step-actions [data-upload-wait]")
+    expect(waiting).to_have_attribute("role", "status")
+    expect(waiting).to_contain_text("Waiting for the photos to finish uploading")
+    expect(waiting).to_be_in_viewport()
+    expect(page.get_by_test_id("next")).to_have_attribute("aria-disabled", "true")
+    folder = screenshot(page, "waiting-for-upload").parent
+    page.locator(".step-actions").screenshot(path=folder / "button-area-during-upload.png")
+    tile.screenshot(path=folder / "tile-during-upload.png")
+    assert len(held) == 1 and page.get_by_test_id("next").is_visible()
+
+    held[0].continue_()
+
+    # Sent once the photo is up: the item is complete, the issue and warranty are not yet.
+    expect(page.get_by_test_id("error-summary")).to_be_visible(timeout=20_000)
+    assert "item" in Claim.objects.get(reference=reference).completed_steps
+    expect(field.locator("[data-photo-held]")).to_have_text("1 photo added")
+    expect(field.locator("[data-photo-pick]")).to_have_text("Add more photos")
+    expect(page.get_by_text("No file chosen")).to_have_count(0)
+
+
+def test_an_uploaded_photo_is_announced_beside_its_field(associate_tablet: Page, tmp_path):
+    photo = tmp_path / "product.jpg"
+    photo.write_bytes(image_bytes("JPEG", size=(600, 600)))
+    page = associate_tablet
+    page.get_by_role("button", name="Start a new claim").click()
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    page.goto(f"/claims/{reference}/steps/item/")
+    field = page.locator("#div_id_product_image")
+    expect(field.locator("[data-photo-pick]")).to_have_text("Add a photo")
+    expect(field.locator("label.form-label")).not_to_contain_text("*")  # optional
+
+    page.set_input_files("#id_product_image", photo)
+
+    expect(page.get_by_test_id("attachments-product").locator("img")).to_have_count(1)
+    expect(field.locator("[data-photo-held]")).to_have_text("1 photo added")
+    expect(field.locator("[data-photo-pick]")).to_have_text("Change photo")
+    page.get_by_test_id("attachments-product").get_by_role("button", name="Remove").click()
+    expect(field.locator("[data-photo-held]")).to_have_text("No photo yet")

@@ -68,6 +68,11 @@ def test_the_idle_reset_clears_the_page_and_storage_then_the_draft_resumes(
 
     expect(tablet.get_by_role("alertdialog")).to_contain_text("Still there?")
     screenshot(tablet, "countdown")
+    # What really happens: the tablet locks, the claim is kept; nothing of it shows behind.
+    expect(tablet.get_by_role("alertdialog")).to_contain_text("Claims in progress are kept")
+    expect(tablet.get_by_role("alertdialog")).not_to_contain_text("cleared")
+    expect(tablet.locator("#id_customer_email")).to_be_hidden()
+    assert tablet.evaluate("document.querySelector('main').inert")
     expect(tablet.get_by_role("heading", name="Who is at the counter?")).to_be_visible()
 
     screenshot(tablet, "locked-again")
@@ -94,6 +99,7 @@ def test_still_here_keeps_the_associate_at_work(tablet: Page, manager, associate
 
     expect(tablet.get_by_role("alertdialog")).to_have_count(0)
     expect(tablet.get_by_role("heading", name="File a warranty claim")).to_be_visible()
+    assert not tablet.evaluate("document.querySelector('main').inert")
 
 
 def test_a_tablet_left_on_the_result_page_of_a_claim_on_its_way_locks_on_time(
