@@ -135,6 +135,27 @@ def test_address_form_takes_a_confirmed_zip_code_of_another_state(claim):
     assert form.cleaned_data["ship_state"] == "US-NY"
 
 
+def test_a_box_ticked_for_another_zip_code_asks_again(claim):
+    """Ticked for 62701 in New York, then the ZIP code changed to another of Illinois'."""
+    data = ADDRESS | {
+        "ship_state": "US-NY",
+        "ship_zip": "60601",
+        "postal_code_state_confirmed": "on",
+        "postal_code_state_confirmed_for": "62701|US-NY",
+    }
+
+    form = AddressForm(data, claim=claim)
+
+    assert not form.is_valid()
+    assert "60601 is in Illinois, not in New York" in form.errors["postal_code_state_confirmed"][0]
+    assert form["postal_code_state_confirmed"].value() is False  # shown unticked
+    page = form.helper.layout.fields  # the pair the box now confirms goes with it
+    assert any("60601|US-NY" in str(getattr(part, "html", "")) for part in page)
+
+    confirmed = AddressForm(data | {"postal_code_state_confirmed_for": "60601|US-NY"}, claim=claim)
+    assert confirmed.is_valid(), confirmed.errors
+
+
 def test_address_form_offers_no_confirmation_when_zip_code_and_state_agree(claim):
     form = AddressForm(ADDRESS, claim=claim)
 

@@ -1,6 +1,7 @@
 from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,10 @@ from kiosk.forms.base import ClaimStepForm
 from kiosk.forms.fields import Advanced, columns
 from kiosk.models import Claim
 from kiosk.validators import validate_latitude, validate_longitude
+
+# Beside the box, which ZIP code and state it was ticked for: a box ticked, then the ZIP
+# code or the state changed, does not confirm the new pair.
+CONFIRMED_FOR = "postal_code_state_confirmed_for"
 
 
 class AddressForm(ClaimStepForm):
@@ -81,7 +86,20 @@ class AddressForm(ClaimStepForm):
             columns("ship_zip", "ship_city"),
             HTML('{% include "kiosk/includes/postal_code_fill.html" %}'),
             columns("ship_country", "ship_state"),
-            *(["postal_code_state_confirmed"] if self._asks_to_confirm() else []),
+            *(
+                [
+                    "postal_code_state_confirmed",
+                    HTML(
+                        format_html(
+                            '<input type="hidden" name="{}" value="{}">',
+                            self.add_prefix(CONFIRMED_FOR),
+                            self.mismatch.pair,
+                        )
+                    ),
+                ]
+                if self._asks_to_confirm()
+                else []
+            ),
             Advanced(
                 _("location and address origin"), columns("ship_lat", "ship_lng", "address_origin")
             ),
@@ -180,6 +198,13 @@ class AddressForm(ClaimStepForm):
             self.add_error("ship_zip", self.mismatch.message(confirmable=False))
         elif not cleaned.get("postal_code_state_confirmed"):
             self.add_error("postal_code_state_confirmed", self.mismatch.message(confirmable=True))
+        elif (
+            self.data.get(self.add_prefix(CONFIRMED_FOR), self.mismatch.pair) != self.mismatch.pair
+        ):
+            # Ticked for another pair: asked again, with the box shown unticked.
+            self.data = self.data.copy()
+            self.data.pop(self.add_prefix("postal_code_state_confirmed"), None)
+            self.add_error("postal_code_state_confirmed", self.mismatch.message(confirmable=True))
 
 
 def postal_code_noun(country: str) -> str:
@@ -203,6 +228,10 @@ class PostalCodeMismatch:
 
     def __init__(self, *, country: str, postal_code: str, state: str, place: str | None):
         self.country, self.postal_code, self.state, self.place = country, postal_code, state, place
+
+    @property
+    def pair(self) -> str:
+        return f"{self.postal_code}|{self.state}"
 
     @property
     def confirm_label(self) -> str:
