@@ -9,7 +9,7 @@ from kiosk.photo_views import public_media
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Asked for by browsers and tools that do not read the pages' <link rel="icon">.
-    path("favicon.ico", favicon),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz/delivery", healthz_delivery, name="healthz-delivery"),
     path("webhooks/orderprotection", orderprotection_webhook, name="orderprotection-webhook"),
     path("admin/", admin.site.urls),
