@@ -231,7 +231,11 @@ def test_each_page_starts_at_its_first_field(
     ]:
         page.goto(f"/claims/{reference}/steps/{step}/")
         expect(page.locator(first)).to_be_focused()
-    # Tab from the review's heading: the sections' Edit links come next, not the header.
+    # Tab from the review's heading: the customer's language beside it, then the sections'
+    # Edit links, not the header.
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("name", "customer_language")
+    page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text(re.compile(r"^Edit"))
 

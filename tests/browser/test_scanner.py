@@ -10,8 +10,10 @@ import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.csp import build_policy
+from django.utils.html import json_script
 from playwright.sync_api import Page, Route, expect
 
+from kiosk.js_strings import JS_STRINGS
 from tests.barcode_video import CAMERA_BARCODE
 
 PAGE_PATH = "/scanner-test/"
@@ -52,7 +54,11 @@ TRACK_STATES = "() => KioskScanner.state.tracks.map((track) => track.readyState)
 
 
 def scanner_page_html() -> str:
-    assets = render_to_string("kiosk/includes/scanner.html")
+    # The page's words for scripts (kiosk/js_strings.py), as base.html gives every page.
+    strings = json_script(JS_STRINGS, "kiosk-strings")
+    assets = f'{strings}<script src="/static/kiosk/strings.js"></script>' + render_to_string(
+        "kiosk/includes/scanner.html"
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Item</title>
 <link rel="stylesheet" href="/static/vendor/bootstrap/css/bootstrap.min.css"></head>
