@@ -37,8 +37,14 @@ TABLET_SIZES = {
     "tablet-portrait": (820, 1180),
     "tablet-landscape": (1180, 820),
     "phone": (390, 844),
+    "phone-landscape": (844, 390),
 }
-DESK_SIZES = {"tablet-portrait": (820, 1180), "phone": (390, 844)}
+DESK_SIZES = {
+    "tablet-portrait": (820, 1180),
+    "tablet-landscape": (1180, 820),
+    "phone": (390, 844),
+    "phone-landscape": (844, 390),
+}
 # The languages each page is checked in: the browser asks for it (Accept-Language and
 # Django's language cookie, see browser_context), and each page must be in it (<html lang>).
 LANGUAGES = ("en", "es")
