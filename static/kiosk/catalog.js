@@ -63,7 +63,9 @@
   const SERVER_TIMEOUT_MS = 4000;
   const TYPING_PAUSE_MS = 150;
   const RESULTS_MAX = 20;
-  const price = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // Prices as the page's language writes them where the store is (es-US: 1,249.99), not
+  // as the browser's language does.
+  const price = new Intl.NumberFormat(section.dataset.locale || undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   let results = [];
   let active = -1;

@@ -29,6 +29,37 @@ CHROMIUM_ARGS = [
 # An iPad Air held upright: what the stores' tablets show.
 TABLET = {"viewport": {"width": 820, "height": 1180}, "device_scale_factor": 2, "has_touch": True}
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's password
+# The smallest touch target, in CSS px, and how a page's are measured (TARGETS_SCRIPT,
+# given TARGET_PX: the targets smaller than it, described).
+TARGET_PX = 44
+# A target is what can be tapped; a radio or checkbox is tapped through its label. Every
+# collapsed panel (<details>, Bootstrap's collapse) is opened while it measures, then
+# closed again: what is in a panel is tapped once it is opened.
+TARGETS_SCRIPT = """(px) => {
+  const selector = "a[href], button, select, textarea, summary, input:not([type=hidden])";
+  const closed = [...document.querySelectorAll("details:not([open])")];
+  const collapsed = [...document.querySelectorAll(".collapse:not(.show)")];
+  closed.forEach((panel) => { panel.open = true; });
+  collapsed.forEach((panel) => panel.classList.add("show"));
+  const small = [];
+  for (const element of document.querySelectorAll(selector)) {
+    let target = element;
+    if (element.matches("input[type=radio], input[type=checkbox]") && element.labels.length) {
+      target = element.labels[0];
+    }
+    const box = target.getBoundingClientRect();
+    const style = getComputedStyle(target);
+    if (!box.width || !box.height || style.visibility === "hidden") continue;
+    if (target.closest(".visually-hidden, [hidden]")) continue;
+    if (box.width < px - 0.5 || box.height < px - 0.5) {
+      const size = `${Math.round(box.width)}×${Math.round(box.height)}`;
+      small.push(`${target.outerHTML.slice(0, 90)} ${size}`);
+    }
+  }
+  closed.forEach((panel) => { panel.open = false; });
+  collapsed.forEach((panel) => panel.classList.remove("show"));
+  return small;
+}"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

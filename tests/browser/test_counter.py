@@ -17,43 +17,13 @@ from playwright.sync_api import Locator, Page, expect
 
 from kiosk.models import Claim, Product, Store, Variant
 from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
-from tests.browser.conftest import SCREENSHOTS, sign
+from tests.browser.conftest import SCREENSHOTS, TARGET_PX, TARGETS_SCRIPT, sign
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TARGET_PX = 44
 MOST_INTERACTIONS = 18
 SIZES = {"tablet-portrait": (820, 1180), "tablet-landscape": (1180, 820), "phone": (390, 844)}
-
-# A target is what can be tapped; a radio or checkbox is tapped through its label. Every
-# collapsed panel (<details>, Bootstrap's collapse) is opened while it measures, then
-# closed again: what is in a panel is tapped once it is opened.
-TARGETS_SCRIPT = """(px) => {
-  const selector = "a[href], button, select, textarea, summary, input:not([type=hidden])";
-  const closed = [...document.querySelectorAll("details:not([open])")];
-  const collapsed = [...document.querySelectorAll(".collapse:not(.show)")];
-  closed.forEach((panel) => { panel.open = true; });
-  collapsed.forEach((panel) => panel.classList.add("show"));
-  const small = [];
-  for (const element of document.querySelectorAll(selector)) {
-    let target = element;
-    if (element.matches("input[type=radio], input[type=checkbox]") && element.labels.length) {
-      target = element.labels[0];
-    }
-    const box = target.getBoundingClientRect();
-    const style = getComputedStyle(target);
-    if (!box.width || !box.height || style.visibility === "hidden") continue;
-    if (target.closest(".visually-hidden, [hidden]")) continue;
-    if (box.width < px - 0.5 || box.height < px - 0.5) {
-      const size = `${Math.round(box.width)}×${Math.round(box.height)}`;
-      small.push(`${target.outerHTML.slice(0, 90)} ${size}`);
-    }
-  }
-  closed.forEach((panel) => { panel.open = false; });
-  collapsed.forEach((panel) => panel.classList.remove("show"));
-  return small;
-}"""
 
 
 class Counter:
