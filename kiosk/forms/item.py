@@ -38,6 +38,8 @@ class ItemForm(ClaimStepForm):
         ]
         labels = {
             "item_name": _("Item name"),
+            "item_sku": _("SKU"),
+            "catalog_variant": _("Catalog product"),
             "item_price": _("Price paid"),
             "item_details": _("Describe the problem"),
         }
