@@ -251,3 +251,23 @@ def sign(page: Page) -> None:
             page.mouse.move(left + x * width, top + y * height, steps=8)
         page.mouse.up()
     expect(page.locator("#id_signature_data")).to_have_value(re.compile(r"^data:image/png;base64,"))
+
+
+def draft_at_its_address(store, associate, *, state: str, **fields):
+    """A draft whose address page is next, as a new claim has it: the store (and the claim)
+    in `state`, no street, city or ZIP code yet."""
+    from kiosk.models import Claim
+    from tests.factories import ClaimFactory
+
+    store.default_state = state
+    store.save()
+    return ClaimFactory(
+        store=store,
+        created_by=associate,
+        status=Claim.Status.DRAFT,
+        ship_address1="",
+        ship_city="",
+        ship_zip="",
+        ship_state=state,
+        **fields,
+    )

@@ -7,24 +7,18 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kiosk.models import Claim
-from tests.factories import ClaimFactory
+from tests.browser.conftest import draft_at_its_address
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def springfield_claim(associate, store) -> Claim:
-    """A draft at its address step at a store in Illinois, as a new claim has it."""
-    store.default_state = "US-IL"
-    store.save()
-    return ClaimFactory(
-        store=store,
-        created_by=associate,
-        status=Claim.Status.DRAFT,
-        ship_address1="",
-        ship_city="",
-        ship_zip="",
-        ship_state="US-IL",
+    """A draft at its address step at a store in Illinois."""
+    return draft_at_its_address(
+        store,
+        associate,
+        state="US-IL",
         warranty_period="P2Y",
         completed_steps=["customer", "item", "warranty", "issue", "signature"],
     )

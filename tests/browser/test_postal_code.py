@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kiosk.models import Claim
-from tests.factories import ClaimFactory
+from tests.browser.conftest import draft_at_its_address
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LOOKUP = "**/claims/postal-code/**"
@@ -14,18 +14,9 @@ LOOKUP = "**/claims/postal-code/**"
 
 @pytest.fixture
 def fresh_address(associate, store) -> Claim:
-    """A draft at its address step, as a new claim has it: the store's country and state."""
-    store.default_state = "US-NY"
-    store.save()
-    return ClaimFactory(
-        store=store,
-        created_by=associate,
-        status=Claim.Status.DRAFT,
-        ship_address1="",
-        ship_city="",
-        ship_zip="",
-        ship_state="US-NY",
-        completed_steps=["customer", "item", "warranty"],
+    """A draft at its address step at a store in New York."""
+    return draft_at_its_address(
+        store, associate, state="US-NY", completed_steps=["customer", "item", "warranty"]
     )
 
 
