@@ -44,9 +44,9 @@ class AddressForm(ClaimStepForm):
         labels = {
             "ship_first_name": _("Recipient's first name"),
             "ship_last_name": _("Recipient's last name"),
-            "ship_address1": "Address",
+            "ship_address1": _("Address"),
             "ship_address2": _("Apartment, suite, etc."),
-            "ship_city": "City",
+            "ship_city": _("City"),
             "ship_zip": _("Postal code"),
             "ship_lat": "Latitude",
             "ship_lng": "Longitude",

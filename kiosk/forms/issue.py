@@ -41,6 +41,8 @@ class IssueForm(ClaimStepForm):
             "require_customer_signature",
         ]
         labels = {
+            "sales_channel": _("Sales channel"),
+            "claim_category": _("Claim category"),
             "claim_filed_from": _("Claim filed from"),
             "from_valet": _("From valet"),
             "require_customer_signature": _("OrderProtection asks the customer to sign"),

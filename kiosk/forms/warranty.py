@@ -35,6 +35,7 @@ class WarrantyForm(ClaimStepForm):
         model = Claim
         fields = ["date_of_purchase", "warranty_override_reason", "product_description"]
         labels = {
+            "date_of_purchase": _("Date of purchase"),
             "product_description": _("Anything different to say about the product's condition?"),
             "warranty_override_reason": _("Override reason"),
         }
