@@ -206,7 +206,13 @@
       if (summary) await fillReview(summary);
       else if (form) await fillStep(form);
     } catch (error) {
-      // Nothing could be read back: the page stays blank, and says so.
+      // Nothing could be read back: the page stays blank, and says so; the review keeps a
+      // signature block (the store's language) so that the claim can still be signed.
+      const slot = document.querySelector("[data-customer-signature-slot]");
+      const summary = document.querySelector("[data-offline-summary]");
+      const template = summary && document.querySelector(
+        `template[data-customer-signature="${summary.dataset.customerLanguage}"]`);
+      if (slot && template) slot.replaceWith(template.content.cloneNode(true));
       document.querySelector("main").prepend(Object.assign(document.createElement("div"), {
         className: "alert alert-danger", textContent: kioskText("kept_unreadable"),
       }));
