@@ -13,11 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kiosk import geography
 from kiosk.forms import CustomerForm
+from kiosk.js_strings import JS_STRINGS
 from kiosk.models import Claim
 from kiosk.scanner_views import SCANNER_ASSETS
 from kiosk.services.drafts import claim_prefilled
@@ -32,6 +35,7 @@ from kiosk.steps import (
     step_after,
     step_before,
 )
+from kiosk.templatetags.kiosk_language import html_lang
 
 # Put in a shell where the claim's reference goes; not a reference the portal makes.
 SHELL_REFERENCE = "R-SHELLREFERENCE"
@@ -111,9 +115,38 @@ def review_shell(request: HttpRequest) -> HttpResponse:
     context = _shell_context(REVIEW, claim)
     context |= {
         "signature_form": SIGNATURE.form_class(claim=claim),
-        "field_labels": _field_labels(claim),
+        "customer_words": _customer_words(claim),
+        "customer_languages": [code for code, _name in settings.LANGUAGES],
     }
     return render(request, "kiosk/offline_review.html", context)
+
+
+# The script words the review shows the customer (the kept photos), in their language.
+CUSTOMER_JS_STRINGS = ("receipt_photo", "item_photo", "kept_photo")
+
+
+def _customer_words(claim: Claim) -> dict:
+    """What the customer reads on the review, in each of the portal's languages:
+    {language: {"titles": {page: title}, "labels": _field_labels, "words": {key: text}}}.
+    The shell is kept for any claim, so it carries them all; offline-pages.js shows the
+    claim's (its customer language, as kept on the tablet, else the store's)."""
+    words = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words[code] = {
+                "lang": html_lang(code),
+                "titles": {page.slug: str(page.title) for page in PAGES if page is not REVIEW},
+                "labels": _field_labels(claim),
+                "words": {key: str(JS_STRINGS[key]) for key in CUSTOMER_JS_STRINGS},
+            }
+    return words
+
+
+# Choices the form shows by the English name the API takes, and people read in their own.
+PEOPLES_WORDS = {
+    "ship_country": geography.country_display_name,
+    "ship_state": geography.subdivision_display_name,
+}
 
 
 def _field_labels(claim: Claim) -> dict:
@@ -128,7 +161,10 @@ def _field_labels(claim: Claim) -> dict:
             {
                 name: [
                     str(field.label or name),
-                    {str(k): str(v) for k, v in getattr(field, "choices", [])},
+                    {
+                        str(k): PEOPLES_WORDS[name](k) if name in PEOPLES_WORDS and k else str(v)
+                        for k, v in getattr(field, "choices", [])
+                    },
                 ]
                 for name, field in form.fields.items()
                 if not field.widget.is_hidden and not name.startswith("photo")

@@ -35,6 +35,7 @@ from kiosk.services.drafts import (
     claim_remove_photo,
     claim_start,
 )
+from kiosk.services.languages import claim_set_customer_language
 from kiosk.services.outbox import outbox_user, tablet_report_waiting
 from kiosk.services.submission import claim_submit
 from kiosk.steps import STEPS_BY_SLUG, FormStep, first_incomplete_step, page_to_correct
@@ -63,7 +64,8 @@ def _refused(status: int, error: str, message: str) -> JsonResponse:
 @require_POST
 @never_cache
 def outbox(request: HttpRequest) -> JsonResponse:
-    """One item of the tablet's outbox: `kind` start, save, photo, remove_photo or submit;
+    """One item of the tablet's outbox: `kind` start, save, photo, remove_photo, language or
+    submit;
     or `status`, which only reports the count of claims waiting on the tablet."""
     tablet = request.tablet
     if tablet is None:
@@ -180,5 +182,19 @@ def _submit(claim: Claim) -> JsonResponse:
     return JsonResponse({"status": "submitted", "result": result.result.value})
 
 
+def _language(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:
+    """The customer's "English | Español", tapped on the review shown offline."""
+    try:
+        claim_set_customer_language(claim=claim, language=request.POST.get("customer_language", ""))
+    except ValueError:
+        return _refused(400, "bad_request", _("Not one of the portal's languages."))
+    return JsonResponse({"status": "saved"})
+
+
 # What changes a claim still being written (anything else is sent meanwhile).
-CHANGES = {"save": _save, "photo": _photo, "remove_photo": _remove_photo}
+CHANGES = {
+    "save": _save,
+    "photo": _photo,
+    "remove_photo": _remove_photo,
+    "language": _language,
+}

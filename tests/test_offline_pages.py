@@ -73,3 +73,28 @@ def test_the_offline_page_names_nobody(unlocked, associate):
     assert "No connection to the portal" in page
     assert associate.get_full_name() not in page
     assert "data-outbox-token" not in page
+
+
+def test_the_review_shell_holds_what_the_customer_reads_in_each_language(unlocked, associate):
+    page = unlocked.get(reverse("kiosk:review-shell")).content.decode()
+    found = re.search(r'<script id="customer-words" type="application/json">(.*?)</script>', page)
+    words = json.loads(found.group(1))
+    assert sorted(words) == ["en-us", "es-us"]
+    assert (words["en-us"]["lang"], words["es-us"]["lang"]) == ("en", "es")
+    assert words["en-us"]["titles"]["address"] == "Shipping address"
+    assert words["es-us"]["titles"]["address"] == "Dirección de envío"
+    assert words["en-us"]["labels"]["customer"]["customer_email"][0] == "Email"
+    assert words["es-us"]["labels"]["customer"]["customer_email"][0] == "Correo electrónico"
+    assert words["es-us"]["words"]["item_photo"] == "Foto del artículo"
+    # The signature block, once in each language, for the script to show the claim's.
+    english = re.search(r'<template data-customer-signature="en-us">(.*?)</template>', page, re.S)
+    spanish = re.search(r'<template data-customer-signature="es-us">(.*?)</template>', page, re.S)
+    assert 'lang="en"' in english.group(1)
+    assert "The customer's signature" in english.group(1)
+    assert "Sign above the line" in english.group(1)
+    assert 'lang="es"' in spanish.group(1)
+    assert "Firme sobre la línea" in spanish.group(1)
+    assert "Firma del cliente" in spanish.group(1)
+    # The associate's own words stay theirs (English here), the toggle is on the page.
+    assert "Submit claim" in page
+    assert 'data-testid="customer-language"' in page

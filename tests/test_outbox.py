@@ -775,3 +775,25 @@ def test_another_stores_tablet_finds_no_claim_of_this_store(outbox, manager, ass
     )
 
     assert (response.status_code, response.json()["error"]) == (404, "no_claim")
+
+
+def test_the_customer_s_language_chosen_offline_is_set_on_the_claim(outbox, store):
+    claim = started(outbox)
+    assert claim.customer_language == store.language
+
+    answer = outbox("language", reference=claim.reference, customer_language="es-us")
+
+    assert answer.json() == {"status": "saved"}
+    claim.refresh_from_db()
+    assert claim.customer_language == "es-us"
+
+
+def test_a_language_the_portal_does_not_have_is_refused(outbox, store):
+    claim = started(outbox)
+
+    answer = outbox("language", reference=claim.reference, customer_language="fr-fr")
+
+    assert answer.status_code == 400
+    assert answer.json()["status"] == "refused"
+    claim.refresh_from_db()
+    assert claim.customer_language == store.language

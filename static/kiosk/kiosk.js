@@ -302,10 +302,12 @@
       if (languageForm.dataset.flushed) return;
       event.preventDefault();
       const chosen = event.submitter;
-      window.KioskAutosave.flush().finally(() => {
+      // In a task of its own: with nothing to save the flush is done at once, while this
+      // submit event is still being fired, and a form does not submit again from there.
+      window.KioskAutosave.flush().finally(() => setTimeout(() => {
         languageForm.dataset.flushed = "1";
         languageForm.requestSubmit(chosen);
-      });
+      }));
     });
   }
 

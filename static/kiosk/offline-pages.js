@@ -9,6 +9,24 @@
   const match = /^\/claims\/(R-[0-9A-Z]{8})\//.exec(location.pathname);
   if (!document.body.hasAttribute("data-offline-shell") || !outbox || !match) return;
   const reference = match[1];
+  const LANGUAGE_FIELD = "customer_language";
+
+  // The customer's language as this tablet knows it: the newest of what it keeps for the
+  // claim (a save from an online page carries the claim's language; a tap on "English |
+  // Español" offline is kept as a "language" request), else null (then the store's, which
+  // the shell carries).
+  async function keptLanguage() {
+    let language = null;
+    const requests = (await outbox.requestsFor(reference))
+      .filter((request) => request.kind === "save" || request.kind === "language")
+      .sort((a, b) => a.seq - b.seq);
+    for (const request of requests) {
+      const { fields } = await outbox.contents(request);
+      const given = fields.find(([name]) => name === LANGUAGE_FIELD);
+      if (given && given[1]) language = given[1];
+    }
+    return language;
+  }
 
   function setValues(form, fields) {
     const values = new Map();
@@ -88,11 +106,42 @@
       setValues(form, customer.filter(([name]) => name === "ship_first_name" || name === "ship_last_name"));
     }
     if (form.dataset.uploadUrl) await keptPhotos();
+    // What is saved from here carries the customer's language on, for the review.
+    const language = await keptLanguage();
+    if (language && !form.elements[LANGUAGE_FIELD]) {
+      form.append(Object.assign(document.createElement("input"), {
+        type: "hidden", name: LANGUAGE_FIELD, value: language,
+      }));
+    }
+  }
+
+  // The review's customer part in the claim's language (its words come in every language
+  // with the shell, #customer-words), marked with `lang`; the toggle shows which.
+  async function customerPart(summary) {
+    const all = JSON.parse(document.getElementById("customer-words").textContent);
+    let language = await keptLanguage();
+    if (!language || !(language in all)) language = summary.dataset.customerLanguage;
+    const words = all[language];
+    summary.lang = words.lang;
+    summary.dataset.customerLanguage = language;
+    const template = document.querySelector(`template[data-customer-signature="${language}"]`);
+    const slot = document.querySelector("[data-customer-signature-slot]");
+    if (template && slot) slot.replaceWith(template.content.cloneNode(true));
+    for (const unused of document.querySelectorAll("template[data-customer-signature]")) unused.remove();
+    for (const button of document.querySelectorAll("[data-testid=customer-language] button[name=customer_language]")) {
+      const current = button.value === language;
+      button.setAttribute("aria-pressed", String(current));
+      button.classList.toggle("btn-primary", current);
+      button.classList.toggle("btn-outline-primary", !current);
+    }
+    return words;
   }
 
   // The review offline: each step's waiting input under its fields' labels.
   async function fillReview(summary) {
-    const labels = JSON.parse(document.getElementById("field-labels").textContent);
+    const { labels, titles, words } = await customerPart(summary);
+    // The associate's own words in the customer's part (Edit, notes) say which language they are in.
+    const associateLang = document.documentElement.lang;
     const madeHere = (await outbox.requestsFor(reference)).some((r) => r.kind === "start");
     const cards = {};
     for (const [step, fieldLabels] of Object.entries(labels)) {
@@ -101,13 +150,14 @@
       card.className = "col-md-6";
       card.innerHTML = `<div class="card h-100"><div class="card-body"><div class="d-flex justify-content-between align-items-center"><h2 class="h6 mb-0"></h2><a class="btn btn-outline-secondary review-edit"></a></div><dl class="review-list"></dl></div></div>`;
       card.querySelector(".review-edit").textContent = kioskText("edit");
-      const title = document.querySelector(`.step-nav button[value="${step}"] .step-title`);
-      card.querySelector("h2").textContent = title ? title.textContent : step;
+      card.querySelector(".review-edit").lang = associateLang;
+      card.querySelector("h2").textContent = titles[step] || step;
       card.querySelector("a").href = `/claims/${reference}/steps/${step}/`;
       const list = card.querySelector("dl");
       if (!fields) {
         const note = document.createElement("dd");
         note.textContent = kioskText(madeHere ? "not_filled_yet" : "saved_on_server");
+        note.lang = associateLang;
         list.append(note);
       }
       for (const [name, value] of fields || []) {
@@ -129,11 +179,11 @@
       const list = cards.item;
       if (!list) continue;
       const term = document.createElement("dt");
-      term.textContent = kioskText(photo.kind === "receipt" ? "receipt_photo" : "item_photo");
+      term.textContent = words[photo.kind === "receipt" ? "receipt_photo" : "item_photo"];
       const detail = document.createElement("dd");
       const image = document.createElement("img");
       image.src = URL.createObjectURL(photo.file);
-      image.alt = kioskText("kept_photo", { photo: term.textContent });
+      image.alt = words.kept_photo.replace("%(photo)s", term.textContent);
       image.className = "review-kept-photo";
       detail.append(image);
       list.append(term, detail);
@@ -156,7 +206,13 @@
       if (summary) await fillReview(summary);
       else if (form) await fillStep(form);
     } catch (error) {
-      // Nothing could be read back: the page stays blank, and says so.
+      // Nothing could be read back: the page stays blank, and says so; the review keeps a
+      // signature block (the store's language) so that the claim can still be signed.
+      const slot = document.querySelector("[data-customer-signature-slot]");
+      const summary = document.querySelector("[data-offline-summary]");
+      const template = summary && document.querySelector(
+        `template[data-customer-signature="${summary.dataset.customerLanguage}"]`);
+      if (slot && template) slot.replaceWith(template.content.cloneNode(true));
       document.querySelector("main").prepend(Object.assign(document.createElement("div"), {
         className: "alert alert-danger", textContent: kioskText("kept_unreadable"),
       }));

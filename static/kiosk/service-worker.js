@@ -2,8 +2,8 @@
 // kiosk.offline_views, which sets self.KIOSK first). When the network is gone:
 // - the portal answers, never the browser: a claim's pages come from the step shells
 //   cached at unlock, anything else from the offline page;
-// - what the associate posts (a new claim, Next, a photo, Submit) is kept in the outbox
-//   and the page goes on as if it had been saved;
+// - what the associate posts (a new claim, Next, a photo, Submit, the customer's
+//   "English | Español") is kept in the outbox and the page goes on as if it had been saved;
 // - a claim with anything still waiting goes on that way until all of it is sent, so
 //   that its requests reach the server in the order they were made.
 // It never caches a page with a customer's data: the shells are blank forms.
@@ -12,7 +12,7 @@
 const CONFIG = self.KIOSK;
 const STATIC_CACHE = "kiosk-static-" + CONFIG.version;
 const SHELL_CACHE = "kiosk-shells";
-const CLAIM_PATH = /^\/claims\/(R-[0-9A-Z]{8})\/(?:(steps)\/([a-z-]+)\/|(submit)\/|(result)\/|(photos)\/|photos\/(\d+)\/(remove)\/)?$/;
+const CLAIM_PATH = /^\/claims\/(R-[0-9A-Z]{8})\/(?:(steps)\/([a-z-]+)\/|(submit)\/|(result)\/|(photos)\/|photos\/(\d+)\/(remove)\/|(language)\/)?$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(CONFIG.precache)));
@@ -57,8 +57,8 @@ async function shellsRefresh({ missingOnly = false } = {}) {
 function route(url) {
   const match = CLAIM_PATH.exec(url.pathname);
   if (match) {
-    const [, reference, steps, step, submit, result, photos, photoPk, remove] = match;
-    const action = steps || submit || result || photos || remove || "resume";
+    const [, reference, steps, step, submit, result, photos, photoPk, remove, language] = match;
+    const action = steps || submit || result || photos || remove || language || "resume";
     return { reference, action, step, photoPk };
   }
   if (url.pathname === CONFIG.urls.newClaim) return { action: "new" };
@@ -223,6 +223,16 @@ async function keep(request, where, body) {
         file: body.get("photo"),
       });
       return kept({ photos: [{ tablet_id: photoId, kind: body.get("kind") }] });
+    }
+    case "language": {
+      // The customer's language, chosen on the review shown offline: sent in its turn
+      // (kiosk.outbox_views), and read back by offline-pages.js to show the review in it.
+      await outbox.enqueue({
+        ...base, kind: "language", reference: where.reference,
+        fields: [["customer_language", body.get("customer_language") || ""]],
+      });
+      const next = body.get("next");
+      return seeOther(claimUrl(where.reference, CONFIG.pages.includes(next) ? next : "review"));
     }
     case "remove":
       await outbox.enqueue({

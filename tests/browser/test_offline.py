@@ -249,6 +249,7 @@ def started_online(page: Page, photos: Photos, *, until: str) -> str:
     page.fill("#id_ship_address1", "123 Main St")
     page.fill("#id_ship_city", "New York")
     page.fill("#id_ship_zip", "10001")
+    page.select_option("#id_ship_state", "US-NY")
     next_step(page, "review")
     return reference
 
