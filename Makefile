@@ -157,22 +157,24 @@ redis-server:
 postgresql:
 	$(call apt_package,[ -n "$$PG_BINDIR" ] || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null,postgresql,the tests on PostgreSQL)
 
-# The suite runs in three passes at the same time: much of it waits (on sockets, worker
-# processes, Chromium, sleeps): on 2 cores the three passes at once took 234 s, the same
-# tests one pass after the other 440 s. The passes share no port (each server binds a free one), no database and
+# The suite runs in four passes at the same time: much of it waits (on sockets, worker
+# processes, Chromium, sleeps), so on 2 cores passes at once finish far sooner than one
+# after the other. The passes share no port (each server binds a free one), no database and
 # no file:
 # - SQLite: every test but the browser tests;
 # - a throwaway PostgreSQL cluster under /tmp: the tests that can reach the database
 #   (--database-tests-only, tests/conftest.py) but the browser tests;
-# - another cluster: the browser tests, which run only on PostgreSQL, the production database.
+# - two more clusters: the browser tests, which run only on PostgreSQL, the production
+#   database, in two shares of whole files (--shard, tests/conftest.py): they are the
+#   longest pass, and the other passes end long before them.
 # A test that touches no database runs once, and every other test on both databases but the
 # browser tests. The PostgreSQL passes' output goes to test-artifacts/ and is shown at the end.
 PG_LOG := test-artifacts/pytest-postgresql.log
-BROWSER_LOG := test-artifacts/pytest-browser.log
+BROWSER_LOG = test-artifacts/pytest-browser-$(1).log
 SQLITE_PASS = DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(PY) -m pytest -m "not browser"
 POSTGRESQL = $(PY) -m tests.postgres_cluster -- $(PY) -m pytest --database-tests-only -p no:cacheprovider
 POSTGRESQL_PASS = $(POSTGRESQL) -m "not browser"
-BROWSER_PASS = $(POSTGRESQL) -m browser
+BROWSER_PASS = $(POSTGRESQL) -m browser --shard=$(1)/2 --output=test-artifacts/playwright-$(1)
 
 # $(call pytest_status,NAME,STATUS): say how a pass ended; pytest's 5 means it collected no tests.
 pytest_status = if [ $(2) -eq 5 ]; then echo "$(1): pytest collected no tests" >&2; \
@@ -185,18 +187,21 @@ test: $(VENV)/.installed-dev messages node_modules/.installed chromium redis-ser
 	$(VENV)/bin/lint-imports --no-cache
 	$(DEV_ENV) $(PY) manage.py check
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
-	@echo "== The test suite on SQLite; at the same time on PostgreSQL ($(PG_LOG)) and the browser tests ($(BROWSER_LOG))"
+	@echo "== The test suite on SQLite; at the same time on PostgreSQL ($(PG_LOG)) and the browser tests in two shares ($(call BROWSER_LOG,1), $(call BROWSER_LOG,2))"
 	@mkdir -p $(dir $(PG_LOG)); \
 	$(POSTGRESQL_PASS) >$(PG_LOG) 2>&1 & postgresql=$$!; \
-	$(BROWSER_PASS) >$(BROWSER_LOG) 2>&1 & browser=$$!; \
+	$(call BROWSER_PASS,1) >$(call BROWSER_LOG,1) 2>&1 & browser1=$$!; \
+	$(call BROWSER_PASS,2) >$(call BROWSER_LOG,2) 2>&1 & browser2=$$!; \
 	$(SQLITE_PASS); sqlite_status=$$?; \
 	wait $$postgresql; postgresql_status=$$?; \
-	wait $$browser; browser_status=$$?; \
+	wait $$browser1; browser1_status=$$?; \
+	wait $$browser2; browser2_status=$$?; \
 	echo "== The test suite on PostgreSQL (a throwaway cluster under /tmp)"; cat $(PG_LOG); \
-	echo "== The browser tests, on PostgreSQL"; cat $(BROWSER_LOG); \
+	echo "== The browser tests, on PostgreSQL, share 1"; cat $(call BROWSER_LOG,1); \
+	echo "== The browser tests, on PostgreSQL, share 2"; cat $(call BROWSER_LOG,2); \
 	$(call pytest_status,SQLite,$$sqlite_status); $(call pytest_status,PostgreSQL,$$postgresql_status); \
-	$(call pytest_status,Browser,$$browser_status); \
-	[ $$sqlite_status -eq 0 ] && [ $$postgresql_status -eq 0 ] && [ $$browser_status -eq 0 ]
+	$(call pytest_status,Browser share 1,$$browser1_status); $(call pytest_status,Browser share 2,$$browser2_status); \
+	[ $$sqlite_status -eq 0 ] && [ $$postgresql_status -eq 0 ] && [ $$browser1_status -eq 0 ] && [ $$browser2_status -eq 0 ]
 
 .PHONY: bench
 bench: $(VENV)/.installed-dev node_modules/.installed redis-server postgresql

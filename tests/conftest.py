@@ -30,6 +30,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run only the tests that use the database (`make test`'s second database)",
     )
+    parser.addoption(
+        "--shard",
+        metavar="I/N",
+        help="run the I-th of N shares of the selected tests, whole files each (`make test` "
+        "runs the browser tests in two shares at once)",
+    )
 
 
 def uses_database(item: pytest.Item) -> bool:
@@ -42,14 +48,41 @@ def uses_database(item: pytest.Item) -> bool:
     )
 
 
+@pytest.hookimpl(trylast=True)  # after -m has deselected, so that shares are even
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`--database-tests-only`: tests that never touch a database gain nothing from a
-    second one, so `make test` runs them once (on SQLite)."""
-    if not config.getoption("database_tests_only"):
-        return
-    kept = [item for item in items if uses_database(item)]
-    config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
-    items[:] = kept
+    second one, so `make test` runs them once (on SQLite). `--shard I/N`: this run's share."""
+    keep = [lambda item: True]
+    if config.getoption("database_tests_only"):
+        keep.append(uses_database)
+    if shard := config.getoption("shard"):
+        index, count = (int(part) for part in shard.split("/"))
+        if not 1 <= index <= count:
+            raise pytest.UsageError(f"--shard {shard}: I must be between 1 and N")
+        share = shard_files([item for item in items if all(k(item) for k in keep)], count)[
+            index - 1
+        ]
+        keep.append(lambda item: item.path in share)
+    kept = [item for item in items if all(k(item) for k in keep)]
+    if len(kept) < len(items):
+        kept_ids = {id(item) for item in kept}
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept_ids])
+        items[:] = kept
+
+
+def shard_files(items: list[pytest.Item], count: int) -> list[set]:
+    """The test files dealt out to `count` shares: the file with most tests first, each to
+    the share with fewest so far; whole files, so a module's fixtures are set up once."""
+    sizes: dict = {}
+    for item in items:
+        sizes[item.path] = sizes.get(item.path, 0) + 1
+    shares: list[set] = [set() for _ in range(count)]
+    totals = [0] * count
+    for path in sorted(sizes, key=lambda path: (-sizes[path], str(path))):
+        lightest = totals.index(min(totals))
+        shares[lightest].add(path)
+        totals[lightest] += sizes[path]
+    return shares
 
 
 def pytest_report_header() -> str:
