@@ -165,7 +165,7 @@ postgresql:
 # - a throwaway PostgreSQL cluster under /tmp: the tests that can reach the database
 #   (--database-tests-only, tests/conftest.py) but the browser tests;
 # - two more clusters: the browser tests, which run only on PostgreSQL, the production
-#   database, in two shares of whole files (--shard, tests/conftest.py): they are the
+#   database, in two shares dealt out in turn (--shard, tests/conftest.py): they are the
 #   longest pass, and the other passes end long before them.
 # A test that touches no database runs once, and every other test on both databases but the
 # browser tests. The PostgreSQL passes' output goes to test-artifacts/ and is shown at the end.

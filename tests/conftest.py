@@ -33,7 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--shard",
         metavar="I/N",
-        help="run the I-th of N shares of the selected tests, whole files each (`make test` "
+        help="run the I-th of N shares of the selected tests, dealt out in turn (`make test` "
         "runs the browser tests in two shares at once)",
     )
 
@@ -59,30 +59,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         index, count = (int(part) for part in shard.split("/"))
         if not 1 <= index <= count:
             raise pytest.UsageError(f"--shard {shard}: I must be between 1 and N")
-        share = shard_files([item for item in items if all(k(item) for k in keep)], count)[
-            index - 1
-        ]
-        keep.append(lambda item: item.path in share)
+        # Dealt out in turn, so that each share gets its part of every file, slow or fast.
+        selected = [item for item in items if all(k(item) for k in keep)]
+        share = {id(item) for item in selected[index - 1 :: count]}
+        keep.append(lambda item: id(item) in share)
     kept = [item for item in items if all(k(item) for k in keep)]
     if len(kept) < len(items):
         kept_ids = {id(item) for item in kept}
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept_ids])
         items[:] = kept
-
-
-def shard_files(items: list[pytest.Item], count: int) -> list[set]:
-    """The test files dealt out to `count` shares: the file with most tests first, each to
-    the share with fewest so far; whole files, so a module's fixtures are set up once."""
-    sizes: dict = {}
-    for item in items:
-        sizes[item.path] = sizes.get(item.path, 0) + 1
-    shares: list[set] = [set() for _ in range(count)]
-    totals = [0] * count
-    for path in sorted(sizes, key=lambda path: (-sizes[path], str(path))):
-        lightest = totals.index(min(totals))
-        shares[lightest].add(path)
-        totals[lightest] += sizes[path]
-    return shares
 
 
 def pytest_report_header() -> str:
