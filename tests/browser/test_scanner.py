@@ -153,7 +153,8 @@ def test_escape_closes_the_scanner_and_stops_the_camera(scanner_page):
     page.keyboard.press("Escape")
 
     expect(page.get_by_role("dialog", name="Scan the barcode")).to_be_hidden()
-    assert page.evaluate("window.closedWithoutCode") is True
+    # Told once the dialog's close event has run, which may come after it is hidden.
+    page.wait_for_function("() => window.closedWithoutCode === true")
     assert page.evaluate(TRACK_STATES) == ["ended"]
 
 
