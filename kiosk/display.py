@@ -1,5 +1,5 @@
 """Stored values as a person reads them at the desk and in its CSV: times in the store's
-zone and phone numbers (places: geography.py; periods: warranty_period.py).
+zone, amounts and phone numbers (places: geography.py; periods: warranty_period.py).
 
 Pure (no models), like geography.py, so that the admin and the selectors both use it. The
 codes themselves stay in the stored record and the request sent; these are only labels.
@@ -7,11 +7,12 @@ codes themselves stay in the stored record and the request sent; these are only 
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 import phonenumbers
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import pgettext
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext, pgettext
 
 EMPTY = "—"
 
@@ -52,3 +53,11 @@ def phone_display(number: str) -> str:
     except phonenumbers.NumberParseException:
         return number
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def money(value) -> str:
+    """An amount in dollars with the active language's separators (es-US as en-US): $1,234.50."""
+    if value is None:
+        return ""
+    amount = number_format(Decimal(str(value)), decimal_pos=2, force_grouping=True)
+    return gettext("$%(amount)s") % {"amount": amount}

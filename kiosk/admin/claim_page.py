@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -15,6 +14,7 @@ from django.utils.translation import pgettext
 from kiosk.display import (
     local_date,
     local_time,
+    money,
     phone_display,
 )
 from kiosk.followup.claim_state import claim_state_label
@@ -41,10 +41,6 @@ class Card:
 
 def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
-
-
-def money(value) -> str:
-    return "" if value is None else f"${number_format(value, 2, force_grouping=True)}"
 
 
 def address_lines(claim: Claim) -> str:

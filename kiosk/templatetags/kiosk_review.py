@@ -1,18 +1,18 @@
 """Filters that show the API body to a person on the review step."""
 
 import datetime
-from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from kiosk import geography
 from kiosk.dates import long_date
+from kiosk.display import money
 from kiosk.warranty_period import warranty_period_words
 
 register = template.Library()
 register.filter("long_date", long_date)
+register.filter("money", money)
 
 # Codes the review does not show: the names beside them say the same in people's words
 # ("Show the exact request" keeps them).
@@ -84,13 +84,6 @@ def payload_words(key: str, value, claim) -> str:
     if key == "state" and claim.ship_state:
         return geography.subdivision_display_name(claim.ship_state)
     return payload_value(value, key)
-
-
-@register.filter
-def money(value) -> str:
-    """An amount in dollars with the active language's separators (es-US as en-US): $1,234.50."""
-    amount = number_format(Decimal(str(value)), decimal_pos=2, force_grouping=True)
-    return gettext("$%(amount)s") % {"amount": amount}
 
 
 @register.filter
