@@ -413,6 +413,43 @@ CLAIM_FINAL_STATES = env.list(
     default=["DENIED", "RESOLVED", "RESOLVED_BY_BRAND", "CLOSED", "ARCHIVED", "DISMISSED"],
 )
 
+# Risk signals (kiosk.risk): ours alone, shown to managers, never sent to OrderProtection and
+# never a refusal. Each signal adds its weight to a claim's score; a claim is high-risk only
+# when its score reaches RISK_HIGH_SCORE with at least RISK_HIGH_MIN_SIGNALS different
+# signals agreeing, medium from RISK_MEDIUM_SCORE. See docs/risk.md.
+RISK_WEIGHTS = {
+    "photo_copy": 40,
+    "photo_lookalike": 25,
+    "receipt_reuse": 50,
+    "repeat_claimant": 15,
+    "shared_identity": 30,
+    "purchase_in_future": 30,
+    "purchase_before_catalog": 25,
+    "outside_warranty": 15,
+    "price_mismatch": 20,
+    "item_other_customer": 30,
+    "associate_velocity": 15,
+    "store_velocity": 10,
+}
+RISK_HIGH_SCORE = env.int("RISK_HIGH_SCORE", default=60)
+RISK_HIGH_MIN_SIGNALS = env.int("RISK_HIGH_MIN_SIGNALS", default=2)
+RISK_MEDIUM_SCORE = env.int("RISK_MEDIUM_SCORE", default=25)
+# Two photos are alike when their 64-bit perceptual hashes (pHash) differ in at most this many
+# bits. A receipt that is alike is only a candidate: receipts printed from one template are
+# close too, so it counts only with the same store and purchase date (and price, when known).
+RISK_PHOTO_DISTANCE = env.int("RISK_PHOTO_DISTANCE", default=10)
+# The repeat claimant: other claims with the same email or phone over these windows (days).
+RISK_REPEAT_WINDOWS = [int(days) for days in env.list("RISK_REPEAT_WINDOWS", default=[30, 90, 365])]
+# A price paid this far from the catalog's price (a fraction of it, either way).
+RISK_PRICE_DEVIATION = env.float("RISK_PRICE_DEVIATION", default=0.5)
+# Velocity: claims over the last RISK_VELOCITY_DAYS against the store's own rate over the
+# RISK_VELOCITY_BASELINE_DAYS before; a signal from RISK_VELOCITY_FACTOR times that rate,
+# and not below RISK_VELOCITY_MIN_CLAIMS claims.
+RISK_VELOCITY_DAYS = env.int("RISK_VELOCITY_DAYS", default=7)
+RISK_VELOCITY_BASELINE_DAYS = env.int("RISK_VELOCITY_BASELINE_DAYS", default=90)
+RISK_VELOCITY_FACTOR = env.float("RISK_VELOCITY_FACTOR", default=3.0)
+RISK_VELOCITY_MIN_CLAIMS = env.int("RISK_VELOCITY_MIN_CLAIMS", default=5)
+
 # The desk marks drafts older than this as abandoned; `manage.py purge_abandoned_drafts`
 # deletes their photos and signatures.
 DRAFT_ABANDONED_AFTER_DAYS = env.int("DRAFT_ABANDONED_AFTER_DAYS", default=7)

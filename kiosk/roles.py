@@ -31,6 +31,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "view_product",
         "view_variant",
         "import_catalog",
+        "view_risksignal",
+        "view_riskdecision",
+        "decide_risk",
     ),
 }
 

@@ -19,6 +19,7 @@ from kiosk.models.claim import (
 from kiosk.models.delivery import ClaimStateChange, DeliveryAttempt, WebhookEvent
 from kiosk.models.language import UserLanguage
 from kiosk.models.outbox import ClaimSave
+from kiosk.models.risk import RiskDecision, RiskSignal
 from kiosk.models.store import Store
 from kiosk.models.tablet import AssociatePin, Lockout, Tablet
 
@@ -34,6 +35,8 @@ __all__ = [
     "Lockout",
     "ManagerAction",
     "Product",
+    "RiskDecision",
+    "RiskSignal",
     "Store",
     "DeliveryAttempt",
     "Tablet",

@@ -54,6 +54,11 @@ class ClaimAttachment(models.Model):
     # not drawn: the audit record says how the claim was signed.
     typed = models.BooleanField(_("signed by typing the name"), default=False, editable=False)
 
+    # A 64-bit perceptual hash (pHash, kiosk.risk.hashes) of receipt and item photos, stored
+    # signed as PostgreSQL's bigint is: alike photos differ in few bits. Set in the background
+    # after the claim is submitted.
+    perceptual_hash = models.BigIntegerField(null=True, blank=True, editable=False)
+
     objects = ClaimAttachmentQuerySet.as_manager()
 
     class Meta:

@@ -72,6 +72,11 @@ class Claim(models.Model):
         GAVE_UP = "gave_up", _("Delivery gave up")
         UNRESOLVED = "unresolved", _("May already be filed")
 
+    class RiskLevel(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
     class CustomerCopyStatus(models.TextChoices):
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
@@ -216,6 +221,15 @@ class Claim(models.Model):
     )
     customer_copy_sent_at = models.DateTimeField(null=True, blank=True)
     customer_copy_error = models.TextField(blank=True)
+
+    # Risk (kiosk.risk): our own score from the claim's signals, for managers; never sent.
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    risk_level = models.CharField(
+        max_length=8, choices=RiskLevel, blank=True, editable=False, db_index=True
+    )
+    risk_scored_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The latest manager's decision (kiosk.models.RiskDecision), for the list's filter.
+    risk_verdict = models.CharField(max_length=16, blank=True, editable=False)
 
     # Retention (manage.py purge_personal_data): after PERSONAL_DATA_RETENTION_DAYS the
     # customer's data is removed; the audit skeleton and the sent body's hash stay.

@@ -16,6 +16,7 @@ from kiosk.delivery.tasks import delivery_enqueue_next
 from kiosk.followup.tasks import customer_copy_queue
 from kiosk.models import Claim, DeliveryAttempt
 from kiosk.orderprotection import OrderProtectionClient
+from kiosk.risk.tasks import risk_assess_queue
 from kiosk.services.attachments import attachment_public_url
 from kiosk.services.completeness import claim_incomplete_steps
 
@@ -82,6 +83,9 @@ def claim_submit(
             first_run_after=first_run_after,
             hold=True,
         )
+        if queued:
+            # Scored in the background: the associate waits for none of it.
+            risk_assess_queue(claim.pk)
     if not queued:
         claim.refresh_from_db()
         return Submission(claim, Result.NOT_EDITABLE)
