@@ -15,12 +15,15 @@ class KioskConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from kiosk import checks  # noqa: F401  (registers the system checks)
+        from kiosk.risk.distance import hamming_register
         from kiosk.roles import roles_sync_after_migrate
         from kiosk.services.lockouts import lockout_reset_on_login
 
         # After django.contrib.auth's own handler has created the permissions.
         post_migrate.connect(roles_sync_after_migrate, sender=self)
         user_logged_in.connect(lockout_reset_on_login, dispatch_uid="kiosk-lockout-reset")
+        connection_created.connect(hamming_register, dispatch_uid="kiosk-hamming")
