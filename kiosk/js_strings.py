@@ -68,6 +68,7 @@ JS_STRINGS = {
     "receipt_photo": _("Receipt photo"),
     "item_photo": _("Item photo"),
     "kept_photo": _("%(photo)s (kept on this tablet)"),
+    "money": _("$%(amount)s"),
     "kept_unreadable": _("What was kept for this claim could not be read on this tablet."),
     # outbox.js and outbox-replay.js
     "claims_waiting_one": _("1 claim waiting to send"),

@@ -7,6 +7,7 @@ no customer's data is in it, and the service worker puts the claim's reference i
 import hashlib
 import json
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -122,7 +123,7 @@ def review_shell(request: HttpRequest) -> HttpResponse:
 
 
 # The script words the review shows the customer (the kept photos), in their language.
-CUSTOMER_JS_STRINGS = ("receipt_photo", "item_photo", "kept_photo")
+CUSTOMER_JS_STRINGS = ("receipt_photo", "item_photo", "kept_photo", "money")
 
 
 def _customer_words(claim: Claim) -> dict:
@@ -165,12 +166,22 @@ def _field_labels(claim: Claim) -> dict:
                         str(k): PEOPLES_WORDS[name](k) if name in PEOPLES_WORDS and k else str(v)
                         for k, v in getattr(field, "choices", [])
                     },
+                    _value_kind(field),
                 ]
                 for name, field in form.fields.items()
                 if not field.widget.is_hidden and not name.startswith("photo")
             }
         )
     return labels
+
+
+def _value_kind(field: forms.Field) -> str:
+    """How offline-pages.js spells a typed value out, as the online review does."""
+    if isinstance(field, forms.DateField):
+        return "date"
+    if isinstance(field, forms.DecimalField):
+        return "money"
+    return ""
 
 
 @never_cache

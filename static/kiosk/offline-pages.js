@@ -137,6 +137,22 @@
     return words;
   }
 
+  // A date or a price as the online review writes it (kiosk.dates.long_date, display.money),
+  // in the customer's language; anything else, or what does not parse, as typed.
+  function spelledOut(value, kind, lang, money) {
+    if (kind === "date" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      const day = new Date(`${value}T00:00:00Z`);
+      if (!Number.isNaN(day.getTime())) {
+        return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(day);
+      }
+    }
+    if (kind === "money" && /^\d+(\.\d{1,2})?$/.test(value.trim())) {
+      const amount = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      return money.replace("%(amount)s", amount.format(Number(value)));
+    }
+    return value;
+  }
+
   // The review offline: each step's waiting input under its fields' labels.
   async function fillReview(summary) {
     const { labels, titles, words } = await customerPart(summary);
@@ -162,11 +178,11 @@
       }
       for (const [name, value] of fields || []) {
         if (!(name in fieldLabels) || value === "") continue;
-        const [label, choices] = fieldLabels[name];
+        const [label, choices, kind] = fieldLabels[name];
         const term = document.createElement("dt");
         term.textContent = label;
         const detail = document.createElement("dd");
-        detail.textContent = choices[value] || value;
+        detail.textContent = choices[value] || spelledOut(value, kind, summary.lang, words.money);
         list.append(term, detail);
       }
       summary.append(card);

@@ -156,8 +156,11 @@ def test_a_whole_claim_done_offline_is_filed_once_when_the_connection_is_back(
     next_step(page, "address")
     next_step(page, "review")
     review = page.get_by_test_id("review")
-    for text in ("jane.doe@example.com", "Espresso machine", "249.99", "123 Main St", "10001"):
+    for text in ("jane.doe@example.com", "Espresso machine", "$249.99", "123 Main St", "10001"):
         expect(review).to_contain_text(text)
+    # Spelled out as the online review does (kiosk.dates.long_date), not as typed.
+    expect(review).to_contain_text(f"{purchased:%B} {purchased.day}, {purchased.year}")
+    expect(review).not_to_contain_text(f"{purchased:%Y-%m-%d}")
     # The photos waiting on the tablet, shown to the customer with the rest.
     expect(review.get_by_role("img", name="Item photo (kept on this tablet)")).to_be_visible()
     expect(review.get_by_role("img", name="Receipt photo (kept on this tablet)")).to_be_visible()
