@@ -70,6 +70,18 @@
     }
   }
 
+  // The claim's language as the server has it, for its review shown offline before this
+  // tablet kept anything for the claim (offline-pages.js reads it).
+  const claimPath = /^\/claims\/(R-[0-9A-Z]{8})\//.exec(location.pathname);
+  const claimLanguage = document.querySelector("input[type=hidden][name=customer_language]");
+  if (claimPath && claimLanguage && claimLanguage.value && !document.body.hasAttribute("data-offline-shell")) {
+    try {
+      sessionStorage.setItem(`kiosk-language:${claimPath[1]}`, claimLanguage.value);
+    } catch (error) {
+      // Storage full or refused: the offline review falls back to the store's language.
+    }
+  }
+
   // On a phone the step bar scrolls sideways: keep the current step in view.
   const currentStep = document.querySelector(".step-nav [aria-current=step]");
   if (currentStep) currentStep.scrollIntoView({ block: "nearest", inline: "center" });

@@ -13,10 +13,15 @@
 
   // The customer's language as this tablet knows it: the newest of what it keeps for the
   // claim (a save from an online page carries the claim's language; a tap on "English |
-  // Español" offline is kept as a "language" request), else null (then the store's, which
-  // the shell carries).
+  // Español" offline is kept as a "language" request), else what the claim's last online
+  // page said (kiosk.js), else null (then the store's, which the shell carries).
   async function keptLanguage() {
     let language = null;
+    try {
+      language = sessionStorage.getItem(`kiosk-language:${reference}`);
+    } catch (error) {
+      language = null;
+    }
     const requests = (await outbox.requestsFor(reference))
       .filter((request) => request.kind === "save" || request.kind === "language")
       .sort((a, b) => a.seq - b.seq);

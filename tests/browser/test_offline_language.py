@@ -164,3 +164,56 @@ def test_the_customer_taps_espanol_on_the_review_offline_and_the_claim_keeps_it(
     assert claim.customer_language == "es-us"
     filed = [r for r in sandbox.received if r.path.startswith(CLAIMS_PATH)]
     assert len(filed) == 1
+
+
+def test_a_claim_in_spanish_online_is_reviewed_in_spanish_offline_before_anything_is_kept(
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    screenshot,
+):
+    page = tablet
+    unlock(page, manager)
+    page.get_by_role("button", name="Start a new claim").click()
+    expect(page).to_have_url(re.compile(r"/steps/customer/$"))
+    reference = page.get_by_test_id("claim-reference").inner_text()
+    page.get_by_test_id("customer-language").get_by_role("button", name="Español").click()
+    expect(
+        page.get_by_test_id("customer-language").get_by_role("button", name="Español")
+    ).to_have_attribute("aria-pressed", "true")
+    fill_customer(page)
+    next_step(page, "item")
+    expect(fill_item(page, photos).locator("img")).to_have_count(1)
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
+    purchased = datetime.date.today() - datetime.timedelta(days=40)
+    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
+    page.set_input_files("#id_receipt_photos", photos.receipt)
+    expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+    next_step(page, "address")
+    page.fill("#id_ship_address1", "123 Main St")
+    page.fill("#id_ship_city", "New York")
+    page.fill("#id_ship_zip", "10001")
+    page.select_option("#id_ship_state", "US-NY")
+    next_step(page, "review")
+    expect(page.get_by_test_id("review")).to_have_attribute("lang", "es")
+
+    # The Wi-Fi drops and the page reloads: every step is on the server, nothing is kept
+    # on the tablet, and the review's shell still speaks the customer's language.
+    tablet_context.set_offline(True)
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-offline-shell", re.compile(".*"))
+    assert waiting_requests(page) == 0
+    review = page.get_by_test_id("review")
+    expect(review).to_have_attribute("lang", "es")
+    expect(review).to_contain_text("Dirección de envío")
+    signature = page.get_by_test_id("review-signature")
+    expect(signature.get_by_role("heading", name="Firma del cliente")).to_be_visible()
+    expect(
+        page.get_by_test_id("customer-language").get_by_role("button", name="Español")
+    ).to_have_attribute("aria-pressed", "true")
+    screenshot(page, "review-offline-reloaded")
+    assert Claim.objects.get(reference=reference).customer_language == "es-us"
