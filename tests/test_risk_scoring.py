@@ -1,6 +1,8 @@
 """Risk scoring: signals weighed into a level, a manager's "looks fine" quieting a pair,
 and the database's Hamming distance between perceptual hashes (SQLite and PostgreSQL)."""
 
+import json
+
 import pytest
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from kiosk.risk.distance import signed_64
 from kiosk.risk.findings import Finding
 from kiosk.risk.photos import photos_alike
 from kiosk.risk.scoring import claim_risk_assess, risk_level
+from kiosk.services.submission import claim_build_payload
 from tests.factories import ClaimFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +140,22 @@ def test_the_database_counts_differing_bits_of_signed_hashes():
     assert not photos_alike(
         perceptual_hash=near, kinds=["item"], max_distance=3, exclude_claim_pk=claim.pk
     ).exists()
+
+
+def test_the_score_and_its_signals_are_never_sent(weights, monkeypatch, complete_claim):
+    """The API documents no risk field: the body is the same before and after assessment."""
+    claim = complete_claim
+    claim.submitted_at = timezone.now()
+    claim.save()
+    before = json.dumps(claim_build_payload(claim=claim, media_base_url="http://m"), sort_keys=True)
+    other = submitted()
+    with_findings(
+        monkeypatch, {claim.pk: [Finding("photo_copy", {}, (other.pk,)), Finding("price_mismatch")]}
+    )
+    claim_risk_assess(claim_pk=claim.pk)
+    risk_decide(claim=claim, user=UserFactory(), verdict="suspicious", reason="Odd.")
+    claim.refresh_from_db()
+    assert claim.risk_level == Claim.RiskLevel.HIGH
+    after = json.dumps(claim_build_payload(claim=claim, media_base_url="http://m"), sort_keys=True)
+    assert after == before
+    assert "risk" not in after.lower()
