@@ -107,6 +107,26 @@ def fill_item(page: Page, photos: Photos, *, name: str = "Espresso machine") -> 
     return page.get_by_test_id("attachments-item").locator(".attachment")
 
 
+def fill_warranty(page: Page, photos: Photos, *, kept: bool) -> datetime.date:
+    """The issue, the resolution, a purchase 40 days ago and a receipt photo, once its tile
+    shows (kept on the tablet, or uploaded); returns the purchase date."""
+    page.click("label[for=id_issue_type_0]")
+    page.click("label[for=id_resolution_1]")
+    purchased = datetime.date.today() - datetime.timedelta(days=40)
+    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
+    page.set_input_files("#id_receipt_photos", photos.receipt)
+    tile = ".attachment.kept" if kept else "img"
+    expect(page.get_by_test_id("attachments-receipt").locator(tile)).to_have_count(1)
+    return purchased
+
+
+def fill_address(page: Page) -> None:
+    page.fill("#id_ship_address1", "123 Main St")
+    page.fill("#id_ship_city", "New York")
+    page.fill("#id_ship_zip", "10001")
+    page.select_option("#id_ship_state", "US-NY")
+
+
 def test_a_whole_claim_done_offline_is_filed_once_when_the_connection_is_back(
     api_to_sandbox,
     tablet_context: BrowserContext,
@@ -131,20 +151,12 @@ def test_a_whole_claim_done_offline_is_filed_once_when_the_connection_is_back(
     screenshot(page, "item-offline")
 
     expect(fill_item(page, photos)).to_contain_text("Kept on this tablet")
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
-    purchased = datetime.date.today() - datetime.timedelta(days=40)
-    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
-    page.set_input_files("#id_receipt_photos", photos.receipt)
-    expect(page.get_by_test_id("attachments-receipt").locator(".attachment.kept")).to_have_count(1)
+    purchased = fill_warranty(page, photos, kept=True)
     next_step(page, "address")
 
     page.fill("#id_ship_first_name", "Jane")
     page.fill("#id_ship_last_name", "Doe")
-    page.fill("#id_ship_address1", "123 Main St")
-    page.fill("#id_ship_city", "New York")
-    page.fill("#id_ship_zip", "10001")
-    page.select_option("#id_ship_state", "US-NY")
+    fill_address(page)
     next_step(page, "review")
     # Back and on again: what was typed offline is still there.
     page.locator("button[name=goto][value=address]").click()
@@ -249,10 +261,7 @@ def started_online(page: Page, photos: Photos, *, until: str) -> str:
     next_step(page, "address")
     if until == "address":
         return reference
-    page.fill("#id_ship_address1", "123 Main St")
-    page.fill("#id_ship_city", "New York")
-    page.fill("#id_ship_zip", "10001")
-    page.select_option("#id_ship_state", "US-NY")
+    fill_address(page)
     next_step(page, "review")
     return reference
 

@@ -3,7 +3,6 @@ shell carries the customer's words in every language, and the tablet shows the c
 (kept with the claim's data, else the store's). The toggle works offline too: the choice
 is kept in the outbox and reaches the claim with the rest."""
 
-import datetime
 import re
 
 import pytest
@@ -13,8 +12,10 @@ from kiosk.models import Claim
 from tests.browser.conftest import Photos, sign
 from tests.browser.test_claim_flow import CLAIMS_PATH
 from tests.browser.test_offline import (
+    fill_address,
     fill_customer,
     fill_item,
+    fill_warranty,
     next_step,
     unlock,
     wait_until,
@@ -72,20 +73,12 @@ def test_a_spanish_customer_s_claim_is_reviewed_offline_in_spanish_signed_and_fi
     fill_customer(page, first="Maria")
     next_step(page, "item")
     expect(fill_item(page, photos, name="Cafetera").locator("img")).to_have_count(1)
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
-    purchased = datetime.date.today() - datetime.timedelta(days=40)
-    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
-    page.set_input_files("#id_receipt_photos", photos.receipt)
-    expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+    fill_warranty(page, photos, kept=False)
     next_step(page, "address")
 
     # The Wi-Fi drops on the address page: its save is kept, with the customer's language.
     tablet_context.set_offline(True)
-    page.fill("#id_ship_address1", "123 Main St")
-    page.fill("#id_ship_city", "New York")
-    page.fill("#id_ship_zip", "10001")
-    page.select_option("#id_ship_state", "US-NY")
+    fill_address(page)
     next_step(page, "review")
     expect(page.get_by_test_id("save-indicator")).to_contain_text("Kept on this tablet")
     expect_spanish_review(page)
@@ -127,17 +120,9 @@ def test_the_customer_taps_espanol_on_the_review_offline_and_the_claim_keeps_it(
     expect(page).to_have_url(re.compile(r"/claims/R-\w{8}/steps/item/$"))
     reference = page.get_by_test_id("claim-reference").inner_text()
     expect(fill_item(page, photos)).to_contain_text("Kept on this tablet")
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
-    purchased = datetime.date.today() - datetime.timedelta(days=40)
-    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
-    page.set_input_files("#id_receipt_photos", photos.receipt)
-    expect(page.get_by_test_id("attachments-receipt").locator(".attachment.kept")).to_have_count(1)
+    fill_warranty(page, photos, kept=True)
     next_step(page, "address")
-    page.fill("#id_ship_address1", "123 Main St")
-    page.fill("#id_ship_city", "New York")
-    page.fill("#id_ship_zip", "10001")
-    page.select_option("#id_ship_state", "US-NY")
+    fill_address(page)
     next_step(page, "review")
 
     # Started offline: the store's language (English) until the customer taps Español.
@@ -187,17 +172,9 @@ def test_a_claim_in_spanish_online_is_reviewed_in_spanish_offline_before_anythin
     fill_customer(page)
     next_step(page, "item")
     expect(fill_item(page, photos).locator("img")).to_have_count(1)
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
-    purchased = datetime.date.today() - datetime.timedelta(days=40)
-    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
-    page.set_input_files("#id_receipt_photos", photos.receipt)
-    expect(page.get_by_test_id("attachments-receipt").locator("img")).to_have_count(1)
+    fill_warranty(page, photos, kept=False)
     next_step(page, "address")
-    page.fill("#id_ship_address1", "123 Main St")
-    page.fill("#id_ship_city", "New York")
-    page.fill("#id_ship_zip", "10001")
-    page.select_option("#id_ship_state", "US-NY")
+    fill_address(page)
     next_step(page, "review")
     expect(page.get_by_test_id("review")).to_have_attribute("lang", "es")
 

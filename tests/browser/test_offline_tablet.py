@@ -5,7 +5,6 @@ What waits on the tablet is encrypted (static/kiosk/outbox-store.js), names nobo
 PIN pad, survives the browser, and is filed once.
 """
 
-import datetime
 import json
 import re
 from collections.abc import Iterator
@@ -27,7 +26,10 @@ from tests.browser.conftest import (
 )
 from tests.browser.test_claim_flow import CLAIMS_PATH
 from tests.browser.test_offline import (
+    fill_address,
     fill_customer,
+    fill_item,
+    fill_warranty,
     next_step,
     unlock,
     wait_until,
@@ -107,10 +109,7 @@ def test_the_idle_lock_while_a_claim_waits_shows_nothing_and_the_claim_still_goe
     fill_customer(page, "Dana")
     page.get_by_role("button", name="Start a new claim").click()
     expect(page).to_have_url(re.compile(r"/claims/R-\w{8}/steps/item/$"))
-    page.fill("#id_item_name", "Espresso machine")
-    page.fill("#id_item_price", "249.99")
-    page.set_input_files("#id_item_photos", photos.item)
-    expect(page.get_by_test_id("attachments-item").locator(".attachment.kept")).to_have_count(1)
+    expect(fill_item(page, photos)).to_contain_text("Kept on this tablet")
     next_step(page, "address")
     page.evaluate("sessionStorage.setItem('typed', 'dana'); localStorage.setItem('typed', 'dana')")
     assert {r["kind"] for r in page.evaluate(RAW_OUTBOX)["requests"]} == {
@@ -232,23 +231,12 @@ def test_a_claim_waiting_when_the_browser_closes_is_filed_once_after_it_opens_ag
     page.get_by_role("button", name="Start a new claim").click()
     expect(page).to_have_url(re.compile(r"/claims/R-\w{8}/steps/item/$"))
     reference = page.get_by_test_id("claim-reference").inner_text()
-    page.fill("#id_item_name", "Espresso machine")
-    page.fill("#id_item_price", "249.99")
-    page.set_input_files("#id_item_photos", photos.item)
-    expect(page.get_by_test_id("attachments-item").locator(".attachment.kept")).to_have_count(1)
-    page.click("label[for=id_issue_type_0]")
-    page.click("label[for=id_resolution_1]")
-    purchased = datetime.date.today() - datetime.timedelta(days=40)
-    page.fill("#id_date_of_purchase", f"{purchased:%Y-%m-%d}")
-    page.set_input_files("#id_receipt_photos", photos.receipt)
-    expect(page.get_by_test_id("attachments-receipt").locator(".attachment.kept")).to_have_count(1)
+    expect(fill_item(page, photos)).to_contain_text("Kept on this tablet")
+    fill_warranty(page, photos, kept=True)
     next_step(page, "address")
     page.fill("#id_ship_first_name", "Jane")
     page.fill("#id_ship_last_name", "Doe")
-    page.fill("#id_ship_address1", "123 Main St")
-    page.fill("#id_ship_city", "New York")
-    page.fill("#id_ship_zip", "10001")
-    page.select_option("#id_ship_state", "US-NY")
+    fill_address(page)
     next_step(page, "review")
     sign(page)
     page.get_by_test_id("submit-claim").click()
