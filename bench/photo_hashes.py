@@ -87,7 +87,10 @@ def run() -> harness.BenchResult:
         ("  faster by", f"{data['speedup']:.1f}×"),
         ("draft vs full hash, bits", ", ".join(str(d) for d in distances)),
     ]
-    verdict = f"draft decoding {data['speedup']:.1f}× faster, two photos in {data['draft_median_ms']:.0f} ms"
+    verdict = (
+        f"draft decoding {data['speedup']:.1f}× faster: "
+        f"two photos in {data['draft_median_ms']:.0f} ms"
+    )
     return harness.BenchResult(NAME, rows, data, verdict)
 
 

@@ -4,8 +4,8 @@ A 64-bit pHash (imagehash) of each receipt and item photo: alike photos differ i
 bits (kiosk.risk.photos compares them in the database). pHash looks at a 32×32 greyscale
 version of the photo, so a stored JPEG is decoded at a reduced scale (Pillow's `draft`,
 DCT scaling: 1/2, 1/4 or 1/8) and in greyscale: a 2000 px photo decodes at 250 px, and
-two such photos hash in about 24 ms against 133 ms decoded in full (bench/photo_hashes.py). Stored photos are already
-upright, metadata-free JPEG or PNG (kiosk.services.images).
+two such photos hash in about 24 ms against 133 ms decoded in full (bench/photo_hashes.py).
+Stored photos are already upright, metadata-free JPEG or PNG (kiosk.services.images).
 """
 
 import io
