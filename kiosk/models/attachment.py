@@ -63,6 +63,8 @@ class ClaimAttachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # Exact copies of a photo on other claims are found by SHA-256 (kiosk.risk.photos).
+        indexes = [models.Index(fields=["sha256"], name="attachment_sha256")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.claim}"

@@ -142,8 +142,9 @@ def _claim_personal_data_purge(claim_pk: int) -> int | None:
         )
         WebhookEvent.objects.filter(claim=claim).update(body=PURGED_BODY)
         attachments = list(claim.attachments.exclude(file=""))
+        # The perceptual hash goes with the file: a purged photo matches no new claim.
         ClaimAttachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
-            file="", thumbnail="", removed_at=timezone.now()
+            file="", thumbnail="", removed_at=timezone.now(), perceptual_hash=None
         )
         for attachment in attachments:
             attachment_discard(attachment=attachment)
