@@ -443,8 +443,14 @@ RISK_MEDIUM_SCORE = env.int("RISK_MEDIUM_SCORE", default=25)
 # distances are even) lets about 20 times more chance matches in: at 10, about one in 50
 # new photos meets a chance lookalike among 1,000,000 stored ones; at 12, one in 2.
 RISK_PHOTO_DISTANCE = env.int("RISK_PHOTO_DISTANCE", default=10)
-# The repeat claimant: other claims with the same email or phone over these windows (days).
+# The repeat claimant: other claims with the same email or phone over these windows (days),
+# back from the claim's submission; a signal from RISK_REPEAT_MIN_CLAIMS other claims in the
+# longest window.
 RISK_REPEAT_WINDOWS = [int(days) for days in env.list("RISK_REPEAT_WINDOWS", default=[30, 90, 365])]
+RISK_REPEAT_MIN_CLAIMS = env.int("RISK_REPEAT_MIN_CLAIMS", default=1)
+# Emails are compared lower-cased; with this on, a "+tag" in the mailbox name is the same
+# mailbox too (jane+shop@example.com is jane@example.com), as most mail providers deliver it.
+RISK_EMAIL_IGNORE_PLUS_TAG = env.bool("RISK_EMAIL_IGNORE_PLUS_TAG", default=True)
 # A price paid this far from the catalog's price (a fraction of it, either way).
 RISK_PRICE_DEVIATION = env.float("RISK_PRICE_DEVIATION", default=0.5)
 # Velocity: claims over the last RISK_VELOCITY_DAYS against the store's own rate over the

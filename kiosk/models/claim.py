@@ -42,6 +42,33 @@ def editable_claims() -> models.Q:
     )
 
 
+class EmailKey(models.Func):
+    """An email lower-cased, without a "+tag" in its mailbox name ("Jane+Shop@x.com" is
+    "jane@x.com"): the same mailbox, as kiosk.risk.identity matches it. An email holds one
+    "@" and no "+" after it (EmailField), so the first "+" starts the tag.
+
+    An expression over the column rather than a stored column, so that nothing has to keep
+    it up to date: the index claim_email_key is on `EmailKey("customer_email")`, and a query
+    that filters on exactly that uses it. Its SQL holds its constants itself: SQLite matches
+    an expression index only when the query's expression is the same text, which bound
+    parameters (Value("+")) are not. Changing the SQL means a migration to rebuild the index.
+    """
+
+    arity = 1
+    output_field = models.CharField()
+    template = (
+        "CASE WHEN %(find)s(%(expressions)s, '+') > 0 "
+        "THEN substr(lower(%(expressions)s), 1, %(find)s(%(expressions)s, '+') - 1) "
+        "|| substr(lower(%(expressions)s), %(find)s(%(expressions)s, '@')) "
+        "ELSE lower(%(expressions)s) END"
+    )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # The position of a substring: instr() on SQLite, strpos() on PostgreSQL.
+        extra_context.setdefault("find", "instr" if connection.vendor == "sqlite" else "strpos")
+        return super().as_sql(compiler, connection, **extra_context)
+
+
 class ClaimQuerySet(models.QuerySet):
     def editable(self) -> "ClaimQuerySet":
         return self.filter(editable_claims())
@@ -256,6 +283,9 @@ class Claim(models.Model):
             models.Index(fields=["store", "attention_reason"], name="claim_store_attention"),
             models.Index(Lower("customer_email"), name="claim_email_ci"),
             models.Index(fields=["customer_phone"], name="claim_phone"),
+            # Risk signals (kiosk.risk): the same mailbox under a "+tag", the same item.
+            models.Index(EmailKey("customer_email"), name="claim_email_key"),
+            models.Index(fields=["item_source_item_id"], name="claim_source_item"),
             models.Index(Lower("ship_last_name"), name="claim_last_name_ci"),
             models.Index(Lower("ship_first_name"), name="claim_first_name_ci"),
             models.Index(Lower("item_sku"), name="claim_sku_ci"),

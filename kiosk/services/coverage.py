@@ -1,15 +1,13 @@
 """Is the claim covered? The warranty's last day, from the date of purchase and its period."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
-from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from kiosk.dates import short_date
-from kiosk.models import Claim, Store
+from kiosk.dates import short_date, store_today
+from kiosk.models import Claim
 from kiosk.warranty_period import WarrantyPeriodInvalid, warranty_period_parse
 
 
@@ -70,11 +68,6 @@ def coverage_on(
             last_day=None, today=today, problem=_("The warranty would end after the year 9999.")
         )
     return Coverage(last_day=last_day, today=today)
-
-
-def store_today(*, store: Store, now: datetime.datetime | None = None) -> datetime.date:
-    """Today's date where the store is, not where the server is."""
-    return timezone.localdate(now, timezone=zoneinfo.ZoneInfo(store.time_zone))
 
 
 def claim_coverage(*, claim: Claim, now: datetime.datetime | None = None) -> Coverage | None:
