@@ -228,12 +228,12 @@ def test_a_reused_receipt_is_a_signal_on_the_second_claim():
 
     claim_risk_assess(claim_pk=first.pk)
     assert claim_risk_assess(claim_pk=second.pk) == {first.pk}
-    signal = RiskSignal.objects.get(claim=second)
-    assert signal.code == RiskSignal.Code.RECEIPT_REUSE
+    signal = RiskSignal.objects.get(claim=second, code=RiskSignal.Code.RECEIPT_REUSE)
     assert signal.matched_claim_ids == [first.pk]
     # The task then assesses the first again, which learns of the second.
     claim_risk_assess(claim_pk=first.pk)
-    assert RiskSignal.objects.get(claim=first).matched_claim_ids == [second.pk]
+    reused = RiskSignal.objects.get(claim=first, code=RiskSignal.Code.RECEIPT_REUSE)
+    assert reused.matched_claim_ids == [second.pk]
 
 
 def submitted_with(*photos: tuple[str, bytes], store=None, **fields) -> Claim:

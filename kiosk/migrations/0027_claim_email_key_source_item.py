@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kiosk', '0025_risk_signals'),
+        ('kiosk', '0026_attachment_sha256_index'),
     ]
 
     operations = [
