@@ -122,7 +122,7 @@ export $(1); \
 SANDBOX_TOKEN="$$ORDERPROTECTION_API_TOKEN" SANDBOX_WEBHOOK_SECRET="$$ORDERPROTECTION_WEBHOOK_SECRET" \
   $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection >>$(RUN_LOGS)/sandbox.log 2>&1 & \
 for i in $$(seq $(WORKERS)); do $(PY) manage.py delivery_worker & done; \
-while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; $(PY) manage.py purge_orphan_files -v0 >/dev/null; $(PY) manage.py axes_reset_failure_logs --age 30 >/dev/null; done & \
+while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py assess_risk --unscored --older-than 10 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; $(PY) manage.py purge_orphan_files -v0 >/dev/null; $(PY) manage.py axes_reset_failure_logs --age 30 >/dev/null; done & \
 { $(PY) manage.py seed_demo --allow-production || echo "The demo logins could not be set up: see the error above."; } \
   | $(PY) -m claims_portal.run_banner --host $(HOST) --port $(PORT) --logins - \
   --note "$(3)" & \

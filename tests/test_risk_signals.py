@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 12, 6, 15, 0, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
 SECOND = datetime.timedelta(seconds=1)
+MINUTE = datetime.timedelta(minutes=1)
 
 
 def submitted(at: datetime.datetime = NOW, **fields) -> Claim:
@@ -471,3 +472,13 @@ def test_assess_risk_says_which_claims():
     draft = ClaimFactory()
     with pytest.raises(CommandError, match=f"No submitted claim {draft.reference}"):
         assess_risk("--claim", draft.reference)
+
+
+def test_assess_risk_older_than_leaves_the_claims_the_queue_is_still_on(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    waited = submitted(NOW - 10 * MINUTE, **stranger(1))
+    submitted(NOW - 10 * MINUTE + SECOND, **stranger(2))
+    assert assess_risk("--unscored", "--older-than", "10").startswith("Assessed 1 claim(s)")
+    assert list(Claim.objects.filter(risk_scored_at__isnull=False)) == [waited]
+    with pytest.raises(CommandError, match="--older-than takes a number of minutes"):
+        assess_risk("--unscored", "--older-than", "-1")

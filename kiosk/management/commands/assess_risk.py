@@ -26,10 +26,24 @@ class Command(BaseCommand):
             "--since", type=int, metavar="DAYS", help="Claims submitted in the last DAYS days."
         )
         parser.add_argument(
+            "--older-than",
+            type=int,
+            metavar="MINUTES",
+            help="Only claims submitted at least MINUTES ago (the queue had its chance).",
+        )
+        parser.add_argument(
             "--claim", metavar="REF", help="One claim, by its local reference or claim number."
         )
 
-    def handle(self, *args, unscored: bool, since: int | None, claim: str | None, **options):
+    def handle(
+        self,
+        *args,
+        unscored: bool,
+        since: int | None,
+        older_than: int | None,
+        claim: str | None,
+        **options,
+    ):
         if not (unscored or since is not None or claim):
             raise CommandError("Say which claims: --unscored, --since DAYS or --claim REF.")
         claims = Claim.objects.filter(submitted_at__isnull=False)
@@ -40,6 +54,11 @@ class Command(BaseCommand):
                 raise CommandError("--since takes a number of days, 0 or more.")
             cutoff = timezone.now() - datetime.timedelta(days=since)
             claims = claims.filter(submitted_at__gte=cutoff)
+        if older_than is not None:
+            if older_than < 0:
+                raise CommandError("--older-than takes a number of minutes, 0 or more.")
+            cutoff = timezone.now() - datetime.timedelta(minutes=older_than)
+            claims = claims.filter(submitted_at__lte=cutoff)
         if claim:
             ref = claim.strip()
             one = Q(reference=ref.upper()) | Q(claim_number=ref)
