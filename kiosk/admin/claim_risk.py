@@ -34,7 +34,7 @@ FORM_ID = "risk-decision"
 
 class RiskDecisionForm(forms.Form):
     verdict = forms.ChoiceField(
-        label=gettext_lazy("Your decision"),
+        label=gettext_lazy("How does this claim look to you?"),
         choices=RiskDecision.Verdict.choices,
         widget=forms.RadioSelect(attrs={"form": FORM_ID}),
         error_messages={"required": gettext_lazy("Choose “Looks fine” or “Suspicious”.")},
@@ -51,7 +51,7 @@ class RiskDecisionForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, auto_id="risk_%s", **kwargs)
+        super().__init__(*args, auto_id="risk_%s", label_suffix="", **kwargs)
 
 
 def risk_badge(claim: Claim) -> SafeString:
