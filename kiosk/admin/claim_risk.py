@@ -97,13 +97,7 @@ def risk_card_context(
     zone = claim.store.time_zone
     signals = list(claim.risk_signals.select_related("quieted_by__decided_by"))
     matched = {pk for signal in signals for pk in _pks(signal.matched_claim_ids)}
-    visible = claims_visible_to(user, Claim.objects.filter(pk__in=matched))
-    claims = MatchedClaims(
-        {
-            pk: number or reference
-            for pk, number, reference in visible.values_list("pk", "claim_number", "reference")
-        }
-    )
+    claims = MatchedClaims(_numbers_visible(user, matched))
     lines = [
         RiskLine(
             code=signal.code,
@@ -134,6 +128,15 @@ def risk_card_context(
     }
 
 
+def _numbers_visible(user: AbstractBaseUser, pks: set[int]) -> dict[int, str]:
+    """The matched claims the user may open, by pk: their claim number, else reference."""
+    if not pks:
+        return {}
+    visible = claims_visible_to(user, Claim.objects.filter(pk__in=pks))
+    rows = visible.values_list("pk", "claim_number", "reference")
+    return {pk: number or reference for pk, number, reference in rows}
+
+
 def _pks(value) -> list[int]:
     return [pk for pk in value if isinstance(pk, int)] if isinstance(value, list) else []
 
@@ -148,7 +151,7 @@ class ClaimRiskMixin:
     )
     def risk_shown(self, claim: Claim) -> SafeString:
         if claim.risk_verdict:
-            verdict = RiskDecision.Verdict(claim.risk_verdict).label
+            verdict = dict(RiskDecision.Verdict.choices).get(claim.risk_verdict, claim.risk_verdict)
             marked = _("Marked: %(verdict)s") % {"verdict": verdict}
             return format_html("{}<br><span class='quiet'>{}</span>", risk_badge(claim), marked)
         return risk_badge(claim)
