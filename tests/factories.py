@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from kiosk.models import Claim, Store
+from kiosk.models import Claim, RiskSignal, Store
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -66,3 +66,19 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     resolution = "REFUND"
     claim_filed_from = "EXTERNAL"
     completed_steps = ["customer", "item", "warranty", "address", "issue", "signature"]
+
+
+class RiskSignalFactory(factory.django.DjangoModelFactory):
+    """A signal as kiosk.risk records it: give `detail` and `matched_claim_ids` as its
+    code needs them."""
+
+    class Meta:
+        model = RiskSignal
+
+    claim = factory.SubFactory(ClaimFactory)
+    code = RiskSignal.Code.PRICE_MISMATCH
+    weight = 20
+    detail = factory.LazyFunction(
+        lambda: {"price": "19.99", "catalog_price": "249.99", "deviation": 0.92}
+    )
+    matched_claim_ids = factory.LazyFunction(list)

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, ManagerAction, Product
 from kiosk.roles import STORE_MANAGERS
@@ -73,6 +74,9 @@ EXPECTED = {
     "admin:kiosk_claim_delete": "302 302 302 403 404 403 302",
     "admin:kiosk_claim_export": "302 302 302 200 200 200 302",
     "admin:kiosk_claim_history": "302 302 302 200 404 200 302",
+    # A decision on the claim's risk: recorded, then back to the claim (302); another
+    # store's claim is a 404.
+    "admin:kiosk_claim_risk_decide": "302 302 302 302 404 302 302",
     "admin:kiosk_lockout_add": "302 302 302 403 403 403 302",
     "admin:kiosk_lockout_change": "302 302 302 404 404 404 302",
     "admin:kiosk_lockout_changelist": "302 302 302 200 200 200 302",
@@ -202,7 +206,10 @@ class World:
         associate_a = self.users["associate A"]
         pin_set(user=associate_a, pin="4821", by=None)
         self.claim = ClaimFactory(
-            store=self.store_a, created_by=associate_a, status=Claim.Status.FILED
+            store=self.store_a,
+            created_by=associate_a,
+            status=Claim.Status.FILED,
+            submitted_at=timezone.now(),
         )
         self.draft = ClaimFactory(store=self.store_a, created_by=associate_a)
         self.photo = attach(self.claim, ClaimAttachment.Kind.ITEM, image_bytes("JPEG"))
@@ -255,6 +262,7 @@ class World:
                 "object_id": self.claim.pk,
             },
             "admin:auth_user_password_change": {"id": self.users["associate A"].pk},
+            "admin:kiosk_claim_risk_decide": {"object_id": self.claim.pk},
         }
         if name in kiosk_kwargs:
             return reverse(name, kwargs=kiosk_kwargs[name])
@@ -305,6 +313,7 @@ POSTED = {
     "kiosk:still-here": lambda world: {},
     "logout": lambda world: {},
     "admin:logout": lambda world: {},
+    "admin:kiosk_claim_risk_decide": lambda world: {"verdict": "suspicious", "reason": "Odd"},
     "orderprotection-webhook": lambda world: {"topic": "claim/approved"},  # no secret
 }
 
@@ -336,4 +345,4 @@ def test_every_url_answers_every_user_exactly_as_expected(world):
 
     wrong = {name: (got, EXPECTED[name]) for name, got in answered.items() if got != EXPECTED[name]}
     assert wrong == {}
-    assert len(names) * len(WHO) == 959  # the matrix: 137 URLs × 7 users
+    assert len(names) * len(WHO) == 966  # the matrix: 138 URLs × 7 users

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from kiosk.admin.claim_risk import risk_badge
 from kiosk.display import (
     local_date,
     local_time,
@@ -187,6 +188,9 @@ def claim_headline(claim: Claim) -> list[tuple[str, str]]:
         (_("Store"), str(claim.store)),
         (_("Associate"), str(claim.created_by)),
         (_("Submitted"), submitted if claim.submitted_at else ""),
+        (_("Risk"), format_html('<a href="#risk">{}</a>', risk_badge(claim)))
+        if claim.submitted_at
+        else ("", ""),
     ]
     return [(label, value) for label, value in pairs if value]
 

@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from kiosk.admin.base import ReadOnlyAdminMixin, StoreScopedAdminMixin, pretty_json
 from kiosk.admin.claim_actions import ClaimActionsMixin
 from kiosk.admin.claim_page import claim_history_view, claim_page_context
+from kiosk.admin.claim_risk import ClaimRiskMixin, risk_card_context
 from kiosk.admin.export import ClaimExportMixin
 from kiosk.admin.filters import (
     CheckedChoicesFieldListFilter,
@@ -24,6 +26,7 @@ from kiosk.admin.filters import (
     DraftFilter,
     ProductFilter,
     RefusingChangeList,
+    RiskFilter,
     StoreFilter,
     SubmittedFilter,
     UndeliveredFilter,
@@ -113,7 +116,12 @@ class ClaimStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(
-    ClaimActionsMixin, ClaimExportMixin, StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+    ClaimActionsMixin,
+    ClaimExportMixin,
+    ClaimRiskMixin,
+    StoreScopedAdminMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
 ):
     scope = staticmethod(claims_visible_to)
     # Narrow enough for 1280 px with the filters beside it (static/kiosk/admin.css);
@@ -121,6 +129,7 @@ class ClaimAdmin(
     list_display = [
         "claim_shown",
         "status_badge",
+        "risk_shown",
         "store",
         "customer_shown",
         "item",
@@ -132,6 +141,7 @@ class ClaimAdmin(
     list_filter = [
         DraftFilter,
         UndeliveredFilter,
+        RiskFilter,
         ("status", CheckedChoicesFieldListFilter),
         ("attention_reason", CheckedChoicesFieldListFilter),
         ClaimStateFilter,
@@ -252,7 +262,9 @@ class ClaimAdmin(
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, unquote(object_id))
         if claim is not None:
-            extra_context = (extra_context or {}) | claim_page_context(claim)
+            extra_context = extra_context or {}
+            risk = risk_card_context(claim, request.user, form=extra_context.get("risk_form"))
+            extra_context = extra_context | claim_page_context(claim) | risk
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -355,6 +367,12 @@ class ClaimAdmin(
         return [
             path("export/", wrap(self.export_view), name="kiosk_claim_export"),
             path("dashboard/", wrap(self.dashboard_view), name="kiosk_claim_dashboard"),
+            # Before the admin's own: its "<path:object_id>/" would take "5/risk/" too.
+            path(
+                "<path:object_id>/risk/",
+                wrap(require_POST(self.risk_decide_view)),
+                name="kiosk_claim_risk_decide",
+            ),
             *super().get_urls(),
         ]
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kiosk.followup.claim_state import STATE_LABELS, claim_state_label
-from kiosk.models import Claim, ClaimStateChange, Product
+from kiosk.models import Claim, ClaimStateChange, Product, RiskDecision
 from kiosk.selectors.scoping import stores_visible_to
 
 
@@ -334,4 +334,28 @@ class CustomerCopyFilter(CheckedListFilter):
             return queryset.filter(customer_copy_status="")
         if self.value() in Claim.CustomerCopyStatus.values:
             return queryset.filter(customer_copy_status=self.value())
+        return queryset
+
+
+class RiskFilter(CheckedListFilter):
+    """Our risk level (kiosk.risk), and the managers' latest decision on it."""
+
+    title = gettext_lazy("risk")
+    parameter_name = "risk"
+
+    def lookups(self, request, model_admin):
+        return [
+            *reversed(Claim.RiskLevel.choices),  # High first
+            ("none", _("Not scored yet")),
+            (RiskDecision.Verdict.SUSPICIOUS.value, _("Marked suspicious")),
+            (RiskDecision.Verdict.FINE.value, _("Marked fine")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in Claim.RiskLevel.values:
+            return queryset.filter(risk_level=self.value())
+        if self.value() == "none":
+            return queryset.filter(risk_level="")
+        if self.value() in RiskDecision.Verdict.values:
+            return queryset.filter(risk_verdict=self.value())
         return queryset

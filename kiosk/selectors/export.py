@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kiosk.choices import IssueType, Resolution
 from kiosk.display import phone_display, store_zone
 from kiosk.followup.claim_state import claim_state_label
-from kiosk.models import Claim
+from kiosk.models import Claim, RiskDecision
 from kiosk.warranty_period import (
     WarrantyPeriodInvalid,
     warranty_period_parse,
@@ -49,6 +49,9 @@ FIELDS = (
     "created_at",
     "submitted_at",
     "filed_at",
+    "risk_level",
+    "risk_score",
+    "risk_verdict",
 )
 
 
@@ -117,6 +120,12 @@ EXPORT_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
     ("created_at", lambda r: _store_time(r, "created_at")),
     ("submitted_at", lambda r: _store_time(r, "submitted_at")),
     ("filed_at", lambda r: _store_time(r, "filed_at")),
+    # Our own risk (kiosk.risk); blank until the claim is scored.
+    ("risk", lambda r: _label(Claim.RiskLevel.choices)(r["risk_level"])),
+    ("risk_code", lambda r: r["risk_level"]),
+    ("risk_score", lambda r: r["risk_score"]),
+    ("risk_decision", lambda r: _label(RiskDecision.Verdict.choices)(r["risk_verdict"])),
+    ("risk_decision_code", lambda r: r["risk_verdict"]),
 )
 
 

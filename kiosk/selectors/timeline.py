@@ -1,7 +1,10 @@
-"""A claim's story for the desk: created, each step of delivery, each state, each action."""
+"""A claim's story for the desk: created, each step of delivery, each state, each action,
+each decision on its risk."""
 
 import datetime
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from kiosk.followup.claim_state import claim_state_label
 from kiosk.models import Claim, ClaimStateChange
@@ -41,6 +44,11 @@ def claim_timeline(*, claim: Claim) -> list[TimelineEntry]:
     for action in claim.manager_actions.select_related("user"):
         entries.append(
             TimelineEntry(action.at, action.get_action_display(), action.reason, str(action.user))
+        )
+    for decision in claim.risk_decisions.select_related("decided_by"):
+        what = _("Risk: “%(verdict)s”") % {"verdict": decision.get_verdict_display()}
+        entries.append(
+            TimelineEntry(decision.decided_at, what, decision.reason, str(decision.decided_by))
         )
     return sorted(entries, key=lambda entry: entry.at)
 

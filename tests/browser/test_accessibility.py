@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from kiosk.models import Claim, ClaimAttachment, Product, Variant
+from kiosk.models import Claim, ClaimAttachment, Product, RiskDecision, RiskSignal, Variant
 from kiosk.roles import STORE_MANAGERS
 from kiosk.services.submission import claim_submit
 from kiosk.services.tablets import TABLET_COOKIE, pin_set, tablet_sign_in
@@ -125,6 +125,55 @@ def manager_of(store, username: str):
     user.groups.add(Group.objects.get(name=STORE_MANAGERS))
     store.members.add(user)
     return user
+
+
+def risky_claim_signals(claim: Claim, manager) -> None:
+    """The claim scored high, with signals in words: one matching a claim the manager may
+    open and one at another store, and one a manager has quieted."""
+    Claim.objects.filter(pk=claim.pk).update(
+        risk_level="high", risk_score=85, risk_scored_at=timezone.now()
+    )
+    mine = ClaimFactory(
+        store=claim.store,
+        status=Claim.Status.FILED,
+        claim_number="SB-1111-2222",
+        submitted_at=timezone.now(),
+    )
+    # A claim the manager may not see is only counted, whatever it is: no other store is
+    # made (it would show in the other pages' store filters).
+    elsewhere_pk = 10**6
+    matches = [
+        {"claim": mine.pk, "distance": 0, "exact": True},
+        {"claim": elsewhere_pk, "distance": 3, "exact": False},
+    ]
+    RiskSignal.objects.create(
+        claim=claim,
+        code="receipt_reuse",
+        weight=50,
+        detail={"kind": "receipt", "matches": matches, "nearest": 0},
+        matched_claim_ids=[mine.pk, elsewhere_pk],
+    )
+    RiskSignal.objects.create(
+        claim=claim,
+        code="price_mismatch",
+        weight=20,
+        detail={"price": "19.99", "catalog_price": "249.99", "deviation": 0.92},
+    )
+    fine = RiskDecision.objects.create(
+        claim=claim,
+        verdict="fine",
+        reason="Regular customer, two machines",
+        decided_by=manager,
+        quieted=[["repeat_claimant", mine.pk]],
+    )
+    RiskSignal.objects.create(
+        claim=claim,
+        code="repeat_claimant",
+        weight=15,
+        detail={"windows": [{"days": 30, "store": 1, "chain": 1}], "by": ["email"]},
+        matched_claim_ids=[mine.pk],
+        quieted_by=fine,
+    )
 
 
 def admin_log_in(page: Page, username: str) -> None:
@@ -314,6 +363,7 @@ def test_the_desks_pages_have_no_axe_violations(
     admin_log_in(page, "bruno")
     audit.check("index")
 
+    risky_claim_signals(claim, bruno)
     machine = Product.objects.create(name="Espresso machine", source_product_id="7001")
     machine.stores.add(store)
     Variant.objects.create(product=machine, sku="EM-1", barcode="00012345678905", price="249.99")
@@ -333,6 +383,15 @@ def test_the_desks_pages_have_no_axe_violations(
     for screen, url in screens.items():
         page.goto(url)
         audit.check(screen)
+    # The Risk card's decision, sent without a reason (spaces only): the errors shown.
+    page.goto(reverse("admin:kiosk_claim_change", args=[claim.pk]))
+    decision = page.get_by_test_id("risk-decision")
+    decision.locator("input[value=suspicious]").check()
+    decision.locator("textarea").fill("   ")
+    decision.get_by_role("button").click()
+    expect(page.get_by_test_id("risk-decision").locator(".errorlist")).to_be_visible()
+    audit.check("claim view, risk decision errors")
+    page.goto(reverse("admin:kiosk_product_import"))
     page.get_by_test_id("catalog-preview").click()
     audit.check("catalog import, errors")
     page.set_input_files("#id_file", CATALOG_CSV)
