@@ -79,6 +79,6 @@ class RiskSignalFactory(factory.django.DjangoModelFactory):
     code = RiskSignal.Code.PRICE_MISMATCH
     weight = 20
     detail = factory.LazyFunction(
-        lambda: {"price": "19.99", "catalog_price": "249.99", "deviation": 0.92}
+        lambda: {"item_price": "19.99", "catalog_price": "249.99", "deviation": 0.92}
     )
     matched_claim_ids = factory.LazyFunction(list)

@@ -233,7 +233,7 @@ def sentence(code: str, detail, matched=()) -> str:
         ),
         (
             "purchase_before_catalog",
-            {"date_of_purchase": "2020-01-02", "catalog_since": "2023-05-01"},
+            {"date_of_purchase": "2020-01-02", "in_catalog_since": "2023-05-01"},
             [],
             "The date of purchase, Jan 2, 2020, is before the product was in the catalog "
             "(May 1, 2023).",
@@ -247,19 +247,19 @@ def sentence(code: str, detail, matched=()) -> str:
         ),
         (
             "price_mismatch",
-            {"price": "19.99", "catalog_price": "249.99", "deviation": 0.92},
+            {"item_price": "19.99", "catalog_price": "249.99", "deviation": 0.92},
             [],
             "Price paid $19.99 is 92 % below the catalog's $249.99.",
         ),
         (
             "price_mismatch",
-            {"price": "500.00", "catalog_price": "249.99"},
+            {"item_price": "500.00", "catalog_price": "249.99"},
             [],
             "Price paid $500.00 is 100 % above the catalog's $249.99.",
         ),
         (
             "item_other_customer",
-            {"item": "ITEM-77"},
+            {"source_item_id": "ITEM-77"},
             [2],
             "The same item (ITEM-77) was claimed by a different customer on R-ABCDEFGH.",
         ),
@@ -384,7 +384,7 @@ def test_a_superuser_gets_every_matched_claim_linked(client, desk):
 
 def test_the_card_shows_the_level_score_and_a_signal_whose_detail_is_unexpected(client, desk):
     claim = scored(desk.claim_a, "medium", 35)
-    RiskSignalFactory(claim=claim, code="price_mismatch", weight=20, detail={"price": None})
+    RiskSignalFactory(claim=claim, code="price_mismatch", weight=20, detail={"item_price": None})
     RiskSignalFactory(claim=claim, code="outside_warranty", weight=15, detail={"surprise": 1})
     as_user(client, desk.manager_a)
 
@@ -442,7 +442,7 @@ def test_a_manager_decides_and_the_decision_is_on_the_card_and_in_the_history(
     client, desk, no_finders
 ):
     claim = desk.claim_a
-    no_finders[claim.pk] = [Finding("price_mismatch", {"price": "1", "catalog_price": "9"})]
+    no_finders[claim.pk] = [Finding("price_mismatch", {"item_price": "1", "catalog_price": "9"})]
     scoring.claim_risk_assess(claim_pk=claim.pk)
     as_user(client, desk.manager_a)
 

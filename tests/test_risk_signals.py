@@ -2,6 +2,7 @@
 not add up, velocity; assessed end to end and by `manage.py assess_risk`."""
 
 import datetime
+import logging
 from decimal import Decimal
 from io import StringIO
 
@@ -9,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from kiosk.admin.risk_words import MatchedClaims, signal_label, signal_sentence
 from kiosk.models import Claim, Product, Variant
 from kiosk.models.claim import EmailKey
 from kiosk.risk import identity
@@ -353,7 +355,7 @@ def test_a_store_without_a_baseline_gives_no_velocity_signal(velocity, store, as
 # Assessed end to end
 
 
-def test_claim_risk_assess_end_to_end(settings, store):
+def test_claim_risk_assess_end_to_end(settings, store, caplog):
     settings.RISK_HIGH_SCORE = 60
     settings.RISK_HIGH_MIN_SIGNALS = 2
     variant = catalog_product(NOW - 400 * DAY)
@@ -385,6 +387,11 @@ def test_claim_risk_assess_end_to_end(settings, store):
     assert signals["price_mismatch"].detail["deviation"] == -0.8
     assert claim.risk_level == Claim.RiskLevel.HIGH
     assert claim.risk_score == sum(settings.RISK_WEIGHTS[code] for code in signals)
+    # The desk has words for what the finders found, not the fallback to the code's label.
+    with caplog.at_level(logging.WARNING, logger="kiosk.admin.risk_words"):
+        sentences = [signal_sentence(s, MatchedClaims({})) for s in signals.values()]
+    assert caplog.records == []
+    assert not set(map(str, sentences)) & {signal_label(code) + "." for code in signals}
 
 
 def test_the_finders_cost_four_queries(django_assert_max_num_queries, store):

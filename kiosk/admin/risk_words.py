@@ -234,7 +234,7 @@ def _purchase_before_catalog(detail: dict, matched: list, claims: MatchedClaims)
     return format_html(
         _("The date of purchase, {bought}, is before the product was in the catalog ({since})."),
         bought=_day(detail["date_of_purchase"]),
-        since=_day(detail["catalog_since"]),
+        since=_day(detail["in_catalog_since"]),
     )
 
 
@@ -257,7 +257,7 @@ def _outside_warranty(detail: dict, matched: list, claims: MatchedClaims) -> Saf
 
 
 def _price_mismatch(detail: dict, matched: list, claims: MatchedClaims) -> SafeString:
-    price, catalog = Decimal(str(detail["price"])), Decimal(str(detail["catalog_price"]))
+    price, catalog = Decimal(str(detail["item_price"])), Decimal(str(detail["catalog_price"]))
     if catalog <= 0:
         raise ValueError(catalog)
     deviation = detail.get("deviation")
@@ -273,7 +273,7 @@ def _price_mismatch(detail: dict, matched: list, claims: MatchedClaims) -> SafeS
 def _item_other_customer(detail: dict, matched: list, claims: MatchedClaims) -> SafeString:
     if not matched:
         raise ValueError("no claim")
-    item = detail.get("item")
+    item = detail.get("source_item_id")
     if item:
         return format_html(
             _("The same item ({item}) was claimed by a different customer on {claims}."),

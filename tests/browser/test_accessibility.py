@@ -157,7 +157,7 @@ def risky_claim_signals(claim: Claim, manager) -> None:
         claim=claim,
         code="price_mismatch",
         weight=20,
-        detail={"price": "19.99", "catalog_price": "249.99", "deviation": 0.92},
+        detail={"item_price": "19.99", "catalog_price": "249.99", "deviation": 0.92},
     )
     fine = RiskDecision.objects.create(
         claim=claim,
