@@ -326,6 +326,17 @@ def test_the_desk_lists_the_claims_waiting_on_each_tablet(manager_client, store,
     assert page.count("—") >= 1
 
 
+def test_the_tablets_store_filter_names_only_the_managers_stores(manager_client, store, manager):
+    second = StoreFactory(name="Harbour Point")
+    second.members.add(manager)
+    StoreFactory(name="Elsewhere Outlet")  # not the manager's
+
+    page = manager_client.get(reverse("admin:kiosk_tablet_changelist")).content.decode()
+
+    assert "Harbour Point" in page and store.name in page
+    assert "Elsewhere Outlet" not in page
+
+
 def sign_out_action(client, action: str, tablets):
     return client.post(
         reverse("admin:kiosk_tablet_changelist"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kiosk.admin.base import StoreScopedAdminMixin
+from kiosk.admin.filters import StoreFilter
 from kiosk.models import AssociatePin, Lockout, Tablet
 from kiosk.selectors.scoping import stores_visible_to
 from kiosk.services.lockouts import PIN_PREFIX, lockouts_clear, lockouts_current
@@ -55,7 +56,7 @@ class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         "last_seen_at",
         "claims_waiting",
     ]
-    list_filter = ["store"]
+    list_filter = [StoreFilter]
     fields = list_display + ["signed_out_at", "signed_out_by"]
     readonly_fields = fields
     actions = ["sign_out", "sign_out_despite_waiting"]
