@@ -52,7 +52,7 @@ def run(*, claims: int = DEFAULT_CLAIMS) -> harness.BenchResult:
         claim__in=[claim for r in rounds[1:] for claim in r.values()],
         kind__in=[ClaimAttachment.Kind.ITEM, ClaimAttachment.Kind.RECEIPT],
     )
-    sizes = sorted(photos.values_list("width", "height").distinct())
+    sizes = sorted(set(photos.values_list("width", "height")))
     return _report(claims, samples, sizes, hashed_by_bench, errors)
 
 
