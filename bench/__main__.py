@@ -21,6 +21,8 @@ from bench import (
     offline_replay,
     page_weight,
     photos,
+    risk_hashes,
+    risk_submit,
     submit_overhead,
 )
 
@@ -34,6 +36,8 @@ MODULES = (
     catalog_import,
     catalog_search,
     barcode_decode,
+    risk_hashes,
+    risk_submit,
 )
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Min, Q, QuerySet, Value
 
 from kiosk.models import Claim, ClaimAttachment, RiskSignal
+from kiosk.risk.bands import near_hash_candidates
 from kiosk.risk.distance import HammingDistance
 from kiosk.risk.findings import Finding
 
@@ -169,10 +170,14 @@ def photos_alike(
 ) -> QuerySet[ClaimAttachment]:
     """Current receipt or item photos of submitted claims within `max_distance` bits of this
     hash, nearest first, annotated with `distance`."""
+    stored = ClaimAttachment.objects.current().filter(
+        kind__in=kinds, perceptual_hash__isnull=False, claim__submitted_at__isnull=False
+    )
+    candidates = near_hash_candidates(
+        stored, perceptual_hash=perceptual_hash, max_distance=max_distance
+    )
     return (
-        ClaimAttachment.objects.current()
-        .filter(kind__in=kinds, perceptual_hash__isnull=False, claim__submitted_at__isnull=False)
-        .exclude(claim_id=exclude_claim_pk)
+        candidates.exclude(claim_id=exclude_claim_pk)
         .annotate(distance=HammingDistance("perceptual_hash", Value(perceptual_hash)))
         .filter(distance__lte=max_distance)
         .order_by("distance", "pk")

@@ -1,0 +1,63 @@
+"""The band filter in front of photos_alike (multi-index hashing) never loses a near hash."""
+
+import random
+
+import pytest
+from django.utils import timezone
+
+from kiosk.models import ClaimAttachment
+from kiosk.risk.bands import band_values_near, near_hash_candidates
+from kiosk.risk.distance import hamming, signed_64
+from kiosk.risk.photos import photos_alike
+from tests.factories import ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_band_values_near_are_every_value_within_the_radius():
+    values = band_values_near(0b1010, 2)
+
+    assert len(values) == len(set(values)) == 1 + 16 + 120
+    assert values[0] == 0b1010
+    assert all((value ^ 0b1010).bit_count() <= 2 for value in values)
+
+
+@pytest.mark.parametrize("max_distance", [0, 3, 10, 15])
+def test_photos_alike_finds_every_hash_within_the_distance(max_distance):
+    rng = random.Random(max_distance)
+    query = signed_64(rng.getrandbits(64))
+    claim = ClaimFactory(submitted_at=timezone.now())
+    stored = []
+    # Near ones (the bits flipped anywhere, the sign bit too) and random ones.
+    for flips in list(range(max_distance + 3)) * 3:
+        value = query
+        for bit in rng.sample(range(64), flips):
+            value ^= 1 << bit
+        stored.append(signed_64(value))
+    stored += [signed_64(rng.getrandbits(64)) for _ in range(30)]
+    for number, value in enumerate(stored):
+        ClaimAttachment.objects.create(
+            claim=claim,
+            kind=ClaimAttachment.Kind.RECEIPT,
+            file=f"claims/{number}.jpg",
+            content_type="image/jpeg",
+            width=1,
+            height=1,
+            size=1,
+            sha256=str(number),
+            perceptual_hash=value,
+        )
+
+    found = photos_alike(
+        perceptual_hash=query, kinds=["receipt"], max_distance=max_distance, exclude_claim_pk=None
+    )
+
+    expected = sorted(hamming(value, query) for value in stored)
+    assert [a.distance for a in found] == [d for d in expected if d <= max_distance]
+
+
+def test_a_search_too_wide_for_the_bands_is_not_narrowed():
+    everything = ClaimAttachment.objects.all()
+
+    assert near_hash_candidates(everything, perceptual_hash=-1, max_distance=16) is everything
+    assert near_hash_candidates(everything, perceptual_hash=-1, max_distance=15) is not everything
