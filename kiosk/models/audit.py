@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.models.claim import Claim
 
@@ -9,10 +10,10 @@ class ManagerAction(models.Model):
     """What a manager did at the desk, who did it, when and why. Append-only."""
 
     class Action(models.TextChoices):
-        RETRY = "retry", "Retried delivery"
-        EXPORT = "export", "Exported claims"
-        LOCKOUT_CLEAR = "lockout_clear", "Cleared a lockout"
-        CATALOG_IMPORT = "catalog_import", "Imported a catalog file"
+        RETRY = "retry", _("Retried delivery")
+        EXPORT = "export", _("Exported claims")
+        LOCKOUT_CLEAR = "lockout_clear", _("Cleared a lockout")
+        CATALOG_IMPORT = "catalog_import", _("Imported a catalog file")
 
     action = models.CharField(max_length=16, choices=Action)
     user = models.ForeignKey(

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kiosk.models.claim import Claim
 
@@ -9,8 +10,8 @@ class DeliveryAttempt(models.Model):
     written before the call, completed after it."""
 
     class SentFrom(models.TextChoices):
-        COUNTER = "counter", "At the counter"
-        WORKER = "worker", "Background worker"
+        COUNTER = "counter", _("At the counter")
+        WORKER = "worker", _("Background worker")
 
     class Kind(models.TextChoices):
         SEND = "send", "Send the claim"
@@ -91,9 +92,9 @@ class ClaimStateChange(models.Model):
     """A state OrderProtection gave a filed claim, and how the portal learned it."""
 
     class Source(models.TextChoices):
-        WEBHOOK = "webhook", "Webhook"
-        POLL = "poll", "Polling"
-        LOOKUP = "lookup", "Lookup"
+        WEBHOOK = "webhook", _("Webhook")
+        POLL = "poll", _("Polling")
+        LOOKUP = "lookup", _("Lookup")
 
     class Flag(models.TextChoices):
         """Why a state that came was kept in the timeline but not applied to the claim."""

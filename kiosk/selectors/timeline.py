@@ -21,17 +21,23 @@ class TimelineEntry:
 def claim_timeline(*, claim: Claim) -> list[TimelineEntry]:
     """Everything that happened to the claim, oldest first."""
     entries = [
-        TimelineEntry(claim.created_at, "Created", f"at {claim.store}", str(claim.created_by))
+        TimelineEntry(
+            claim.created_at,
+            _("Created"),
+            _("at %(store)s") % {"store": claim.store},
+            str(claim.created_by),
+        )
     ]
     if claim.submitted_at:
-        entries.append(TimelineEntry(claim.submitted_at, "Submitted", "", str(claim.created_by)))
+        entries.append(TimelineEntry(claim.submitted_at, _("Submitted"), "", str(claim.created_by)))
     for attempt in claim.attempts.all():
-        what = "Looked up at OrderProtection" if attempt.kind == "lookup" else "Sent"
-        status = f"HTTP {attempt.status_code}" if attempt.status_code else "no answer"
+        if attempt.kind == "lookup":
+            what = _("Looked up at OrderProtection (attempt %(number)d)")
+        else:
+            what = _("Sent (attempt %(number)d)")
+        status = f"HTTP {attempt.status_code}" if attempt.status_code else _("no answer")
         detail = f"{attempt.get_sent_from_display()}, {status}: {attempt.decision or '…'}"
-        entries.append(
-            TimelineEntry(attempt.started_at, f"{what} (attempt {attempt.number})", detail)
-        )
+        entries.append(TimelineEntry(attempt.started_at, what % {"number": attempt.number}, detail))
     for change in claim.state_changes.all():
         detail = " ".join(filter(None, [change.resolution, change.reason]))
         entries.append(
@@ -57,14 +63,19 @@ def _state_change_label(change: ClaimStateChange) -> str:
     """A state kept but not applied says so, and never reads as OrderProtection's decision."""
     Flag = ClaimStateChange.Flag
     if change.flag == Flag.UNKNOWN_STATE:
-        return f"OrderProtection: unknown state {change.state!r} received, not applied"
+        return _("OrderProtection: unknown state %(state)s received, not applied") % {
+            "state": repr(change.state)
+        }
+    state = claim_state_label(change.state)
     if change.flag == Flag.OTHER_STORE:
-        return (
-            f"OrderProtection: {claim_state_label(change.state)} for another store "
-            f"({change.store_id}) received, not applied"
-        )
-    label = f"OrderProtection: {claim_state_label(change.state)}"
+        return _(
+            "OrderProtection: %(state)s for another store (%(store)s) received, not applied"
+        ) % {"state": state, "store": change.store_id}
     if change.flag == Flag.LATE:
-        as_of = f" (as of {change.as_of:%Y-%m-%d %H:%M:%S})" if change.as_of else ""
-        return f"{label}{as_of} arrived late, not applied"
-    return label
+        if change.as_of:
+            return _("OrderProtection: %(state)s (as of %(as_of)s) arrived late, not applied") % {
+                "state": state,
+                "as_of": f"{change.as_of:%Y-%m-%d %H:%M:%S}",
+            }
+        return _("OrderProtection: %(state)s arrived late, not applied") % {"state": state}
+    return _("OrderProtection: %(state)s") % {"state": state}
