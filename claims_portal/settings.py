@@ -417,7 +417,9 @@ CLAIM_FINAL_STATES = env.list(
 # Risk signals (kiosk.risk): ours alone, shown to managers, never sent to OrderProtection and
 # never a refusal. Each signal adds its weight to a claim's score; a claim is high-risk only
 # when its score reaches RISK_HIGH_SCORE with at least RISK_HIGH_MIN_SIGNALS different
-# signals agreeing, medium from RISK_MEDIUM_SCORE. See docs/risk.md.
+# signals agreeing, medium from RISK_MEDIUM_SCORE. See docs/risk.md. RISK_WEIGHTS in the
+# environment changes some, e.g. RISK_WEIGHTS="store_velocity=0;photo_copy=50" (0: shown,
+# never counted); manage.py check refuses an unknown signal.
 RISK_WEIGHTS = {
     "photo_copy": 40,
     "photo_lookalike": 25,
@@ -431,7 +433,7 @@ RISK_WEIGHTS = {
     "item_other_customer": 30,
     "associate_velocity": 15,
     "store_velocity": 10,
-}
+} | env.dict("RISK_WEIGHTS", cast={"value": int}, default={})
 RISK_HIGH_SCORE = env.int("RISK_HIGH_SCORE", default=60)
 RISK_HIGH_MIN_SIGNALS = env.int("RISK_HIGH_MIN_SIGNALS", default=2)
 RISK_MEDIUM_SCORE = env.int("RISK_MEDIUM_SCORE", default=25)

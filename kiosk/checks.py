@@ -76,3 +76,32 @@ def check_issue_types_by_category(app_configs, **kwargs) -> list[checks.CheckMes
                 )
             )
     return errors
+
+
+@checks.register()
+def check_risk_weights(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Every risk signal has a weight, and every weight names a signal."""
+    from kiosk.models import RiskSignal
+
+    missing = sorted(set(RiskSignal.Code.values) - set(settings.RISK_WEIGHTS))
+    unknown = sorted(set(settings.RISK_WEIGHTS) - set(RiskSignal.Code.values))
+    negative = sorted(code for code, weight in settings.RISK_WEIGHTS.items() if weight < 0)
+    if not (missing or unknown or negative):
+        return []
+    problems = [
+        f"{label}: {', '.join(codes)}"
+        for label, codes in (
+            ("no weight", missing),
+            ("no such signal", unknown),
+            ("below 0", negative),
+        )
+        if codes
+    ]
+    return [
+        checks.Error(
+            f"RISK_WEIGHTS: {'; '.join(problems)}.",
+            hint=f"The signals are {', '.join(RiskSignal.Code.values)}; a weight is 0 or more "
+            "(0 shows the signal and never counts it).",
+            id="kiosk.E005",
+        )
+    ]

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from kiosk.checks import check_risk_weights
 from kiosk.models import Claim, ClaimAttachment, RiskDecision, RiskSignal
 from kiosk.risk import scoring
 from kiosk.risk.decisions import risk_decide
@@ -159,3 +160,23 @@ def test_the_score_and_its_signals_are_never_sent(weights, monkeypatch, complete
     after = json.dumps(claim_build_payload(claim=claim, media_base_url="http://m"), sort_keys=True)
     assert after == before
     assert "risk" not in after.lower()
+
+
+def test_a_signal_weighed_0_is_shown_and_not_counted(weights, settings, monkeypatch):
+    settings.RISK_WEIGHTS = {**WEIGHTS, "repeat_claimant": 0}
+    claim = submitted()
+    found = [Finding("photo_copy"), Finding("repeat_claimant")]
+    with_findings(monkeypatch, {claim.pk: found})
+    claim_risk_assess(claim_pk=claim.pk)
+    claim.refresh_from_db()
+    # One signal counts: medium, not high, though both are on the record.
+    assert (claim.risk_score, claim.risk_level) == (40, Claim.RiskLevel.MEDIUM)
+    assert claim.risk_signals.count() == 2
+
+
+def test_manage_py_check_refuses_unknown_and_missing_weights(settings):
+    settings.RISK_WEIGHTS = {**settings.RISK_WEIGHTS, "bogus": 1}
+    del settings.RISK_WEIGHTS["store_velocity"]
+    (error,) = check_risk_weights(None)
+    assert error.id == "kiosk.E005"
+    assert "no weight: store_velocity" in error.msg and "no such signal: bogus" in error.msg

@@ -40,7 +40,8 @@ def claim_risk_assess(*, claim_pk: int) -> set[int]:
     findings = [finding for finder in FINDERS for finding in finder(claim)]
     quiets = _quiets(claim, findings)
     signals = [_signal(claim, finding, quiets) for finding in findings]
-    counted = [signal for signal in signals if signal.quieted_by_id is None]
+    # A weight of 0 (RISK_WEIGHTS) shows the signal and never counts it.
+    counted = [signal for signal in signals if signal.quieted_by is None and signal.weight]
     score = sum(signal.weight for signal in counted)
     with transaction.atomic():
         # One assessment of a claim at a time: two workers' would mix their signals.
