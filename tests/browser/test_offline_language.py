@@ -48,19 +48,9 @@ def expect_spanish_review(page: Page) -> None:
     ).to_have_attribute("aria-pressed", "true")
 
 
-def test_a_spanish_customer_s_claim_is_reviewed_offline_in_spanish_signed_and_filed(
-    api_to_sandbox,
-    tablet_context: BrowserContext,
-    tablet: Page,
-    manager,
-    associate,
-    pins,
-    photos: Photos,
-    screenshot,
-):
-    sandbox = api_to_sandbox
-    page = tablet
-    unlock(page, manager)
+def started_in_spanish(page: Page, photos: Photos) -> str:
+    """A claim started online with the customer's language set to Spanish first thing,
+    filled up to the address page; returns its reference."""
     page.get_by_role("button", name="Start a new claim").click()
     expect(page).to_have_url(re.compile(r"/steps/customer/$"))
     reference = page.get_by_test_id("claim-reference").inner_text()
@@ -75,6 +65,23 @@ def test_a_spanish_customer_s_claim_is_reviewed_offline_in_spanish_signed_and_fi
     expect(fill_item(page, photos, name="Cafetera").locator("img")).to_have_count(1)
     fill_warranty(page, photos, kept=False)
     next_step(page, "address")
+    return reference
+
+
+def test_a_spanish_customer_s_claim_is_reviewed_offline_in_spanish_signed_and_filed(
+    api_to_sandbox,
+    tablet_context: BrowserContext,
+    tablet: Page,
+    manager,
+    associate,
+    pins,
+    photos: Photos,
+    screenshot,
+):
+    sandbox = api_to_sandbox
+    page = tablet
+    unlock(page, manager)
+    reference = started_in_spanish(page, photos)
 
     # The Wi-Fi drops on the address page: its save is kept, with the customer's language.
     tablet_context.set_offline(True)
@@ -162,18 +169,7 @@ def test_a_claim_in_spanish_online_is_reviewed_in_spanish_offline_before_anythin
 ):
     page = tablet
     unlock(page, manager)
-    page.get_by_role("button", name="Start a new claim").click()
-    expect(page).to_have_url(re.compile(r"/steps/customer/$"))
-    reference = page.get_by_test_id("claim-reference").inner_text()
-    page.get_by_test_id("customer-language").get_by_role("button", name="Español").click()
-    expect(
-        page.get_by_test_id("customer-language").get_by_role("button", name="Español")
-    ).to_have_attribute("aria-pressed", "true")
-    fill_customer(page)
-    next_step(page, "item")
-    expect(fill_item(page, photos).locator("img")).to_have_count(1)
-    fill_warranty(page, photos, kept=False)
-    next_step(page, "address")
+    reference = started_in_spanish(page, photos)
     fill_address(page)
     next_step(page, "review")
     expect(page.get_by_test_id("review")).to_have_attribute("lang", "es")
