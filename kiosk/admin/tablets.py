@@ -57,6 +57,7 @@ class TabletAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         "claims_waiting",
     ]
     list_filter = [StoreFilter]
+    show_facets = admin.ShowFacets.NEVER
     fields = list_display + ["signed_out_at", "signed_out_by"]
     readonly_fields = fields
     actions = ["sign_out", "sign_out_despite_waiting"]
