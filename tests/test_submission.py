@@ -76,3 +76,27 @@ def test_claim_submit_waits_for_a_lookup_after_a_server_error(
     assert "outcome unknown: look it up first" in attempt.decision
     wait = (complete_claim.next_attempt_at - attempt.started_at).total_seconds()
     assert wait >= 30
+
+
+def test_a_risk_queue_that_fails_leaves_the_submit_whole(
+    complete_claim, api_to_sandbox, media_server, monkeypatch, caplog
+):
+    """The risk task is queued in the submit's own transaction: a queue whose database
+    statement fails (which aborts a PostgreSQL transaction) costs the claim nothing."""
+    from django.db import connection
+
+    from kiosk.risk import tasks
+
+    class BrokenQueue:
+        def enqueue(self, *args):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM no_such_queue_table")
+
+    monkeypatch.setattr(tasks, "claim_risk_assess_task", BrokenQueue())
+
+    result = claim_submit(claim=complete_claim, media_base_url=media_server)
+
+    assert result.result == Result.FILED
+    complete_claim.refresh_from_db()
+    assert complete_claim.status == Claim.Status.FILED
+    assert "the risk assessment could not be queued" in caplog.text

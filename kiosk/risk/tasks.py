@@ -34,7 +34,9 @@ def risk_assess_queue(claim_pk: int, *, follow_matches: bool = True) -> None:
 
     def enqueue() -> None:
         try:
-            claim_risk_assess_task.enqueue(claim_pk, follow_matches)
+            # A savepoint: a database queue that fails leaves the caller's transaction usable.
+            with transaction.atomic():
+                claim_risk_assess_task.enqueue(claim_pk, follow_matches)
         except Exception:
             logger.exception("Claim %s: the risk assessment could not be queued", claim_pk)
 
