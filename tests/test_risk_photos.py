@@ -169,7 +169,9 @@ def test_every_transformation_of_every_photo_is_found_either_way(settings):
         lines,
     )
     assert problems == [], table
-    assert max(max(found.values()) for found in distances.values()) <= 4, table
+    # With a margin: measured at most 4 bits (the report), found at up to 10.
+    nearest = max(max(found.values()) for found in distances.values())
+    assert nearest <= settings.RISK_PHOTO_DISTANCE // 2, table
 
 
 @pytest.mark.django_db
