@@ -93,25 +93,25 @@ def _submit(way: str, claim: Any, portal_url: str, errors: list[str]) -> tuple[f
 
 
 def _hash_unhashed(claim: Any) -> int:
-    """Hash the photos claim_risk_assess left unhashed, as the issue says it is done: pHash
-    of a draft-decoded greyscale image. (Nothing, once kiosk.risk.hashes hashes them itself;
-    until then the inline baseline would otherwise leave out the hashing it is about.)"""
-    import imagehash
-    from PIL import Image
+    """Hash the photos claim_risk_assess left unhashed, as kiosk.risk.hashes does (as taken
+    and seven variants). Nothing, as long as claim_risk_assess hashes them itself: a check
+    that the inline baseline leaves out none of the hashing it is about."""
+    from kiosk.models import ClaimAttachment, PhotoHash
+    from kiosk.risk.hashes import photo_hashes
 
-    from kiosk.models import ClaimAttachment
-    from kiosk.risk.distance import signed_64
-
-    unhashed = claim.attachments.filter(
-        kind__in=[ClaimAttachment.Kind.ITEM, ClaimAttachment.Kind.RECEIPT],
-        perceptual_hash__isnull=True,
+    unhashed = list(
+        claim.attachments.filter(
+            kind__in=[ClaimAttachment.Kind.ITEM, ClaimAttachment.Kind.RECEIPT],
+            hashes__isnull=True,
+        )
     )
     for attachment in unhashed:
-        with attachment.file.open("rb") as file, Image.open(file) as image:
-            image.draft("L", (128, 128))
-            value = int(str(imagehash.phash(image.convert("L"))), 16)
-        attachment.perceptual_hash = signed_64(value)
-        attachment.save(update_fields=["perceptual_hash"])
+        with attachment.file.open("rb") as file:
+            values = photo_hashes(file.read())
+        PhotoHash.objects.bulk_create(
+            PhotoHash(attachment=attachment, variant=variant, value=value)
+            for variant, value in values.items()
+        )
     return len(unhashed)
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from kiosk.checks import check_risk_weights
-from kiosk.models import Claim, ClaimAttachment, RiskDecision, RiskSignal
+from kiosk.models import Claim, ClaimAttachment, PhotoHash, RiskDecision, RiskSignal
 from kiosk.risk import scoring
 from kiosk.risk.decisions import risk_decide
 from kiosk.risk.distance import signed_64
@@ -123,7 +123,7 @@ def test_the_database_counts_differing_bits_of_signed_hashes():
     near = -(2**63) + 0b1011  # the sign bit set: stored as a negative bigint
     hashes = [near, near ^ 0b111, near ^ (1 << 63), 0x7FFFFFFFFFFFFFFF]
     for pk, value in enumerate(signed_64(value) for value in hashes):
-        ClaimAttachment.objects.create(
+        attachment = ClaimAttachment.objects.create(
             claim=claim,
             kind=ClaimAttachment.Kind.ITEM,
             file=f"claims/{pk}.jpg",
@@ -132,14 +132,14 @@ def test_the_database_counts_differing_bits_of_signed_hashes():
             height=1,
             size=1,
             sha256=str(pk),
-            perceptual_hash=value,
         )
+        PhotoHash.objects.create(attachment=attachment, variant=0, value=value)
     alike = photos_alike(
-        perceptual_hash=near, kinds=["item"], max_distance=3, exclude_claim_pk=mine.pk
+        perceptual_hashes=[near], kinds=["item"], max_distance=3, exclude_claim_pk=mine.pk
     )
     assert [a.distance for a in alike] == [0, 1, 3]
     assert not photos_alike(
-        perceptual_hash=near, kinds=["item"], max_distance=3, exclude_claim_pk=claim.pk
+        perceptual_hashes=[near], kinds=["item"], max_distance=3, exclude_claim_pk=claim.pk
     ).exists()
 
 

@@ -1,6 +1,11 @@
 """The portal's data: stores, claims with their photos, and the record of every exchange."""
 
-from kiosk.models.attachment import ClaimAttachment, attachment_upload_to, thumbnail_upload_to
+from kiosk.models.attachment import (
+    ClaimAttachment,
+    PhotoHash,
+    attachment_upload_to,
+    thumbnail_upload_to,
+)
 from kiosk.models.audit import ManagerAction
 from kiosk.models.catalog import (
     Product,
@@ -34,6 +39,7 @@ __all__ = [
     "ClaimStateChange",
     "Lockout",
     "ManagerAction",
+    "PhotoHash",
     "Product",
     "RiskDecision",
     "RiskSignal",

@@ -19,17 +19,18 @@ def thumbnail_upload_to(instance: "ClaimAttachment", filename: str) -> str:
     return f"thumbnails/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{extension}"
 
 
-# Multi-index hashing (kiosk.risk.bands): the 64 bits of a perceptual hash in four 16-bit
-# bands, each indexed, so that a search for the hashes within a few bits of one looks up the
-# band values near its own instead of computing the distance to every stored hash.
+# Multi-index hashing (kiosk.risk.bands): the 64 bits of a perceptual hash (PhotoHash.value)
+# in four 16-bit bands, each indexed, so that a search for the hashes within a few bits of one
+# looks up the band values near its own instead of computing the distance to every stored hash.
 PERCEPTUAL_HASH_BANDS = 4
 PERCEPTUAL_HASH_BAND_BITS = 16
 
 
-def perceptual_hash_band(number: int) -> models.Expression:
-    """The `number`-th 16-bit band of the hash (0 the lowest), 0..65535 on every database."""
+def perceptual_hash_band(number: int, field: str = "value") -> models.Expression:
+    """The `number`-th 16-bit band of the hash (0 the lowest), 0..65535 on every database.
+    `field`: the hash's path from the model queried ("hashes__value" from ClaimAttachment)."""
     mask = (1 << PERCEPTUAL_HASH_BAND_BITS) - 1
-    shifted = models.F("perceptual_hash").bitrightshift(number * PERCEPTUAL_HASH_BAND_BITS)
+    shifted = models.F(field).bitrightshift(number * PERCEPTUAL_HASH_BAND_BITS)
     return shifted.bitand(mask)
 
 
@@ -68,11 +69,6 @@ class ClaimAttachment(models.Model):
     # not drawn: the audit record says how the claim was signed.
     typed = models.BooleanField(_("signed by typing the name"), default=False, editable=False)
 
-    # A 64-bit perceptual hash (pHash, kiosk.risk.hashes) of receipt and item photos, stored
-    # signed as PostgreSQL's bigint is: alike photos differ in few bits. Set in the background
-    # after the claim is submitted.
-    perceptual_hash = models.BigIntegerField(null=True, blank=True, editable=False)
-
     objects = ClaimAttachmentQuerySet.as_manager()
 
     class Meta:
@@ -80,14 +76,51 @@ class ClaimAttachment(models.Model):
         indexes = [
             # Exact copies of a photo on other claims are found by SHA-256 (kiosk.risk.photos).
             models.Index(fields=["sha256"], name="attachment_sha256"),
-            # Photos alike, by multi-index hashing (kiosk.risk.bands). Not partial: PostgreSQL
-            # keeps statistics of a whole expression index only, and without them it guesses
-            # each band lookup matches 0.5% of rows, and scans them all.
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.claim}"
+
+
+class PhotoHash(models.Model):
+    """One of a receipt or item photo's perceptual hashes (kiosk.risk.hashes): of the photo as
+    taken, or of one of its variants (turned a little, cropped a little), so that a reused
+    photo turned or cropped since is still found (kiosk.risk.photos). Written in the background
+    after the claim is submitted; deleted with the photo's file."""
+
+    class Variant(models.IntegerChoices):
+        AS_TAKEN = 0, "As taken"
+        TURNED_3_LEFT = 1, "Turned 3° anticlockwise"
+        TURNED_3_RIGHT = 2, "Turned 3° clockwise"
+        CROPPED_TOP_LEFT = 3, "Cropped 5% off the top and left"
+        CROPPED_TOP_RIGHT = 4, "Cropped 5% off the top and right"
+        CROPPED_BOTTOM_LEFT = 5, "Cropped 5% off the bottom and left"
+        CROPPED_BOTTOM_RIGHT = 6, "Cropped 5% off the bottom and right"
+        CROPPED_ALL_ROUND = 7, "Cropped 2.5% all round"
+
+    attachment = models.ForeignKey(ClaimAttachment, on_delete=models.CASCADE, related_name="hashes")
+    variant = models.PositiveSmallIntegerField(choices=Variant)
+    # A 64-bit pHash, stored signed as PostgreSQL's bigint is: alike photos differ in few bits.
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attachment", "variant"], name="photohash_unique"),
+        ]
+        indexes = [
+            # Photos alike, by multi-index hashing (kiosk.risk.bands), with the variant after
+            # the band so that a search of the as-taken hashes alone reads only theirs. Not
+            # partial: PostgreSQL keeps statistics of a whole expression index only, and
+            # without them it guesses each band lookup matches 0.5% of rows, and scans them all.
             *(
-                models.Index(perceptual_hash_band(number), name=f"attachment_phash_band{number}")
+                models.Index(
+                    perceptual_hash_band(number),
+                    models.F("variant"),
+                    name=f"photohash_band{number}",
+                )
                 for number in range(PERCEPTUAL_HASH_BANDS)
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.claim}"
+        return f"{self.get_variant_display()}: {self.value}"

@@ -1,17 +1,19 @@
 """Multi-index hashing: find the stored hashes within a few bits of one without a full scan.
 
-The hash's 64 bits are cut into bands (ClaimAttachment's PERCEPTUAL_HASH_BANDS, each
-indexed). If two hashes differ in at most d bits, then at least one band differs in at most
-d // bands bits (were every band to differ in more, the whole would differ in more than d).
-So the candidates are the rows with some band among the few values that near the hash's own:
-an index lookup per band, after which the exact distance is checked on the candidates alone.
+The hash's 64 bits are cut into bands (PERCEPTUAL_HASH_BANDS of PhotoHash.value, each
+indexed with the variant after it). If two hashes differ in at most d bits, then at least
+one band differs in at most d // bands bits (were every band to differ in more, the whole
+would differ in more than d). So the candidates are the rows with some band among the few
+values that near the hash's own: an index lookup per band, after which the exact distance
+is checked on the candidates alone.
 """
 
-from functools import reduce
+from collections.abc import Sequence
+from functools import cache, reduce
 from itertools import combinations
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Lookup, Q, QuerySet
 
 from kiosk.models.attachment import (
     PERCEPTUAL_HASH_BAND_BITS,
@@ -25,33 +27,66 @@ MAX_BAND_RADIUS = 3
 BAND_MASK = (1 << PERCEPTUAL_HASH_BAND_BITS) - 1
 
 
+class AnyOf(Lookup):
+    """`lhs IN (values)`, the values one array parameter on PostgreSQL (`= ANY(%s)`): a
+    search sends thousands of band values, which Django would otherwise prepare, and the
+    driver adapt, one by one. An index on lhs serves it either way."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, values)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*lhs_params, *values)
+
+
+@cache
+def _flips(radius: int) -> tuple[int, ...]:
+    """Every mask of at most `radius` bits of a band, 0 first."""
+    return tuple(
+        reduce(or_, (1 << bit for bit in bits), 0)
+        for flipped in range(radius + 1)
+        for bits in combinations(range(PERCEPTUAL_HASH_BAND_BITS), flipped)
+    )
+
+
 def band_values_near(value: int, radius: int) -> list[int]:
     """Every band value that differs from `value` in at most `radius` bits, `value` first."""
-    values = [value]
-    for flipped in range(1, radius + 1):
-        for bits in combinations(range(PERCEPTUAL_HASH_BAND_BITS), flipped):
-            values.append(reduce(lambda acc, bit: acc ^ (1 << bit), bits, value))
-    return values
+    return [value ^ flip for flip in _flips(radius)]
 
 
 def near_hash_candidates(
-    queryset: QuerySet, *, perceptual_hash: int, max_distance: int
+    queryset: QuerySet, *, perceptual_hashes: Sequence[int], max_distance: int
 ) -> QuerySet:
-    """`queryset` (of ClaimAttachment) narrowed to rows that may lie within `max_distance`
-    bits of the hash: a superset of them, never missing one. The caller still filters on the
+    """`queryset` (of PhotoHash) narrowed to rows that may lie within `max_distance` bits of
+    any of the hashes: a superset of them, never missing one. The caller still filters on the
     exact distance."""
+    lookups = near_band_lookups(perceptual_hashes, max_distance=max_distance)
+    return queryset if lookups is None else queryset.filter(reduce(or_, lookups))
+
+
+def near_band_lookups(
+    perceptual_hashes: Sequence[int], *, max_distance: int, field: str = "value"
+) -> list[Q] | None:
+    """Per band, one lookup (of PhotoHash, or of `field`'s path to its value) of the values
+    near any of the hashes': a row may lie within `max_distance` bits of one of them only if
+    it matches one of the lookups, each an index scan. None when the search is too wide for
+    the bands (every row a candidate)."""
     radius = max_distance // PERCEPTUAL_HASH_BANDS
     if max_distance < 0 or radius > MAX_BAND_RADIUS:
-        return queryset
-    aliases = {f"phash_band{n}": perceptual_hash_band(n) for n in range(PERCEPTUAL_HASH_BANDS)}
-    near = reduce(
-        or_,
-        (
-            Q(**{f"phash_band{n}__in": band_values_near(_band(perceptual_hash, n), radius)})
-            for n in range(PERCEPTUAL_HASH_BANDS)
-        ),
-    )
-    return queryset.alias(**aliases).filter(near)
+        return None
+    lookups = []
+    for n in range(PERCEPTUAL_HASH_BANDS):
+        values = {
+            near
+            for value in perceptual_hashes
+            for near in band_values_near(_band(value, n), radius)
+        }
+        lookups.append(Q(AnyOf(perceptual_hash_band(n, field), sorted(values))))
+    return lookups
 
 
 def _band(perceptual_hash: int, number: int) -> int:

@@ -2,10 +2,13 @@
 
 Two photos are the same file when their SHA-256 (of the stored, normalised bytes) are
 equal, and alike when their perceptual hashes (kiosk.risk.hashes) differ in at most
-RISK_PHOTO_DISTANCE bits. Receipts printed from one template look alike to pHash, so a
-lookalike receipt counts only when the other claim is from the same store with the same
-purchase date (and the same price, when both claims have one); an exact copy counts
-anywhere in the chain.
+RISK_PHOTO_DISTANCE bits: the new photo as taken near any of the stored one's hashes (as
+taken or a variant: turned, cropped), or any of the new photo's near the stored one as
+taken. Both ways, so that which of the two claims came first does not matter.
+
+Receipts printed from one template look alike to pHash, so a lookalike receipt counts only
+when the other claim is from the same store with the same purchase date (and the same
+price, when both claims have one); an exact copy counts anywhere in the chain.
 
 Each finding's detail: {"kind": "receipt" | "item", "matches": [{"claim": pk,
 "distance": bits, "exact": bool}, …] nearest first, at most MATCHES_LISTED, "more": how
@@ -13,13 +16,28 @@ many other claims were found beyond those (counted up to MATCHES_FETCHED per pho
 "nearest": the smallest distance}. matched_claim_ids are the listed claims.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
-from django.db.models import Min, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Expression,
+    IntegerField,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Least
+from django.db.models.lookups import LessThanOrEqual
 
-from kiosk.models import Claim, ClaimAttachment, RiskSignal
-from kiosk.risk.bands import near_hash_candidates
+from kiosk.models import Claim, ClaimAttachment, PhotoHash, RiskSignal
+from kiosk.risk.bands import near_band_lookups
 from kiosk.risk.distance import HammingDistance
 from kiosk.risk.findings import Finding
 
@@ -72,7 +90,10 @@ def photo_findings(claim: Claim) -> list[Finding]:
     photos = list(
         claim.attachments.current()
         .filter(kind__in=[RECEIPT, ITEM])
-        .only("pk", "kind", "sha256", "perceptual_hash")
+        .only("pk", "kind", "sha256")
+        .prefetch_related(
+            Prefetch("hashes", PhotoHash.objects.order_by("variant").only("attachment", "value"))
+        )
     )
     if not photos:
         return []
@@ -88,15 +109,16 @@ def photo_findings(claim: Claim) -> list[Finding]:
 
     confirmed = _receipt_confirmed(claim)
     for photo in photos:
-        if photo.perceptual_hash is None:
+        hashes = [row.value for row in photo.hashes.all()]  # as taken first
+        if not hashes:
             continue
         if photo.kind == RECEIPT:
             if confirmed is None:
                 continue
-            for other_pk, distance in _nearest_claims(claim, photo, confirmed):
+            for other_pk, distance in _nearest_claims(claim, photo, hashes, confirmed):
                 receipts.add(other_pk, distance, exact=False)
         else:
-            for other_pk, distance in _nearest_claims(claim, photo, Q()):
+            for other_pk, distance in _nearest_claims(claim, photo, hashes, Q()):
                 lookalikes.add(other_pk, distance, exact=False)
     for other_pk in copies.found:
         lookalikes.found.pop(other_pk, None)
@@ -143,42 +165,95 @@ def _receipt_confirmed(claim: Claim) -> Q | None:
     return confirmed
 
 
-def _nearest_claims(claim: Claim, photo: ClaimAttachment, also: Q) -> list[tuple[int, int]]:
+def _nearest_claims(
+    claim: Claim, photo: ClaimAttachment, hashes: list[int], also: Q
+) -> list[tuple[int, int]]:
     """(other claim, nearest distance) for photos of the same kind alike to this one that
     are not the same file (those are found by SHA-256), nearest first."""
-    alike = (
-        photos_alike(
-            perceptual_hash=photo.perceptual_hash,
-            kinds=[photo.kind],
-            max_distance=settings.RISK_PHOTO_DISTANCE,
-            exclude_claim_pk=claim.pk,
-        )
-        .filter(also)
-        .exclude(sha256=photo.sha256)
+    alike, distance = _alike(
+        perceptual_hashes=hashes,
+        kinds=[photo.kind],
+        max_distance=settings.RISK_PHOTO_DISTANCE,
+        exclude_claim_pk=claim.pk,
     )
     grouped = (
-        alike.order_by()
+        alike.filter(also)
+        .exclude(sha256=photo.sha256)
         .values("claim_id")
-        .annotate(nearest=Min("distance"))
+        .annotate(nearest=Min(distance))
         .order_by("nearest", "claim_id")
     )
     return [(row["claim_id"], row["nearest"]) for row in grouped[:MATCHES_FETCHED]]
 
 
 def photos_alike(
-    *, perceptual_hash: int, kinds: list[str], max_distance: int, exclude_claim_pk: int | None
+    *,
+    perceptual_hashes: Sequence[int],
+    kinds: list[str],
+    max_distance: int,
+    exclude_claim_pk: int | None,
 ) -> QuerySet[ClaimAttachment]:
-    """Current receipt or item photos of submitted claims within `max_distance` bits of this
-    hash, nearest first, annotated with `distance`."""
-    stored = ClaimAttachment.objects.current().filter(
-        kind__in=kinds, perceptual_hash__isnull=False, claim__submitted_at__isnull=False
+    """Current receipt or item photos of submitted claims alike to a photo whose hashes are
+    `perceptual_hashes` (as taken first, then its variants, as PhotoHash.Variant orders
+    them), nearest first, annotated with `distance`, the smallest of: its hash as taken to
+    any of theirs, and any of its hashes to theirs as taken. One query."""
+    alike, distance = _alike(
+        perceptual_hashes=perceptual_hashes,
+        kinds=kinds,
+        max_distance=max_distance,
+        exclude_claim_pk=exclude_claim_pk,
     )
-    candidates = near_hash_candidates(
-        stored, perceptual_hash=perceptual_hash, max_distance=max_distance
+    return alike.annotate(distance=Min(distance)).order_by("distance", "pk")
+
+
+def _alike(
+    *,
+    perceptual_hashes: Sequence[int],
+    kinds: list[str],
+    max_distance: int,
+    exclude_claim_pk: int | None,
+) -> tuple[QuerySet[ClaimAttachment], Expression]:
+    """The photos of photos_alike joined to their hashes within `max_distance` (one row a
+    hash), and the expression of a row's distance, for the caller to take the smallest of.
+
+    The join is driven by the band lookups (each an index scan of PhotoHash): few rows, each
+    photo then found by its key. The distance is taken of the rows found, not of all a
+    photo's hashes (a correlated subquery a photo, which PostgreSQL prices so high that it
+    compiles the query, JIT, for longer than it runs): the same smallest distance, since
+    every row within `max_distance` is among the rows found.
+    """
+    taken, *variants = perceptual_hashes
+    distance = _distance(perceptual_hashes)
+    near = [LessThanOrEqual(distance, max_distance)]
+    lookups = near_band_lookups([taken], max_distance=max_distance, field="hashes__value")
+    if lookups is not None:
+        # Each lookup one index scan (band, variant): of every variant for the hash as
+        # taken, of the as-taken rows alone for the variants.
+        as_taken = Q(hashes__variant=PhotoHash.Variant.AS_TAKEN)
+        if variants:
+            for lookup in near_band_lookups(
+                variants, max_distance=max_distance, field="hashes__value"
+            ):
+                lookups.append(lookup & as_taken)
+        near.append(reduce(or_, lookups))
+    alike = (
+        ClaimAttachment.objects.current()
+        # One filter() call: the band lookups and the distance are of the same hash row.
+        .filter(*near, kind__in=kinds, claim__submitted_at__isnull=False)
+        .exclude(claim_id=exclude_claim_pk)
     )
-    return (
-        candidates.exclude(claim_id=exclude_claim_pk)
-        .annotate(distance=HammingDistance("perceptual_hash", Value(perceptual_hash)))
-        .filter(distance__lte=max_distance)
-        .order_by("distance", "pk")
+    return alike, distance
+
+
+def _distance(perceptual_hashes: Sequence[int]) -> Expression:
+    """A hash row's distance to the photo by the rule of photos_alike: an as-taken row's to
+    the nearest of the photo's hashes, a variant's to the photo's as taken."""
+    taken = HammingDistance("hashes__value", Value(perceptual_hashes[0]))
+    if len(perceptual_hashes) == 1:
+        return taken
+    to_any = Least(*(HammingDistance("hashes__value", Value(value)) for value in perceptual_hashes))
+    return Case(
+        When(hashes__variant=PhotoHash.Variant.AS_TAKEN, then=to_any),
+        default=taken,
+        output_field=IntegerField(),
     )

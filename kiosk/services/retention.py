@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, WebhookEvent
+from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, PhotoHash, WebhookEvent
 from kiosk.services.attachments import attachment_discard, attachment_was_sent
 from kiosk.services.drafts import ClaimNotEditable, claim_discard_draft
 
@@ -142,10 +142,12 @@ def _claim_personal_data_purge(claim_pk: int) -> int | None:
         )
         WebhookEvent.objects.filter(claim=claim).update(body=PURGED_BODY)
         attachments = list(claim.attachments.exclude(file=""))
-        # The perceptual hash goes with the file: a purged photo matches no new claim.
-        ClaimAttachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
-            file="", thumbnail="", removed_at=timezone.now(), perceptual_hash=None
+        # The perceptual hashes go with the file: a purged photo matches no new claim.
+        purged = [a.pk for a in attachments]
+        ClaimAttachment.objects.filter(pk__in=purged).update(
+            file="", thumbnail="", removed_at=timezone.now()
         )
+        PhotoHash.objects.filter(attachment_id__in=purged).delete()
         for attachment in attachments:
             attachment_discard(attachment=attachment)
     return len(attachments)
