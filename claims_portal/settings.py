@@ -438,12 +438,13 @@ RISK_HIGH_SCORE = env.int("RISK_HIGH_SCORE", default=60)
 RISK_HIGH_MIN_SIGNALS = env.int("RISK_HIGH_MIN_SIGNALS", default=2)
 RISK_MEDIUM_SCORE = env.int("RISK_MEDIUM_SCORE", default=25)
 # Two photos are alike when their 64-bit perceptual hashes (pHash) differ in at most this many
-# bits. A receipt that is alike is only a candidate: receipts printed from one template are
-# close too, so it counts only with the same store and purchase date (and price, when known).
-# Measured (tests/test_risk_photos.py): a photo re-encoded or resized is at most 2 bits away,
-# cropped 5% or turned 3° mostly 2-12; 50 different photos at least 20. Each step of 2 (pHash
-# distances are even) lets about 20 times more chance matches in: at 10, about one in 50
-# new photos meets a chance lookalike among 1,000,000 stored ones; at 12, one in 2.
+# bits, one as taken against any of the other's seven variants (turned, cropped; PhotoHash).
+# A receipt that is alike is only a candidate: receipts printed from one template are close
+# too, so it counts only with the same store and purchase date (and price, when known).
+# Measured on real photographs (tests/test_risk_photos.py): re-encoded, resized, cropped 5% or
+# turned 3°, at most 4 bits away; 50 different photos at least 16. Each step of 2 (pHash
+# distances are even) lets about 20 times more chance matches in: at 10, about one in 50 new
+# photos meets a chance lookalike among 1,000,000 stored hashes; at 12, one in 2.
 RISK_PHOTO_DISTANCE = env.int("RISK_PHOTO_DISTANCE", default=10)
 # The repeat claimant: other claims with the same email or phone over these windows (days),
 # back from the claim's submission; a signal from RISK_REPEAT_MIN_CLAIMS other claims in the
