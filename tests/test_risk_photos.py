@@ -79,8 +79,10 @@ def report(title: str, lines: list[str]) -> str:
     return text
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def fresh_report():
+    # Once a session: pytest-django runs this module's database tests apart from the others,
+    # and a module-scoped fixture would start the report again between them.
     REPORT.unlink(missing_ok=True)
 
 
