@@ -31,8 +31,6 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "view_product",
         "view_variant",
         "import_catalog",
-        "view_risksignal",
-        "view_riskdecision",
         "decide_risk",
     ),
 }
