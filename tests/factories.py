@@ -1,10 +1,11 @@
 import datetime
+import uuid
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 
-from kiosk.models import Claim, RiskSignal, Store
+from kiosk.models import Claim, ClaimAttachment, PhotoHash, RiskSignal, Store
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -82,3 +83,22 @@ class RiskSignalFactory(factory.django.DjangoModelFactory):
         lambda: {"item_price": "19.99", "catalog_price": "249.99", "deviation": 0.92}
     )
     matched_claim_ids = factory.LazyFunction(list)
+
+
+def hashed_photo(claim: Claim, hashes: list[int], *, kind: str = "item") -> ClaimAttachment:
+    """A stored photo (no file) with its perceptual hashes: as taken first, then variants."""
+    attachment = ClaimAttachment.objects.create(
+        claim=claim,
+        kind=kind,
+        file=f"claims/{uuid.uuid4().hex}.jpg",
+        content_type="image/jpeg",
+        width=1,
+        height=1,
+        size=1,
+        sha256=uuid.uuid4().hex,
+    )
+    PhotoHash.objects.bulk_create(
+        PhotoHash(attachment=attachment, variant=variant, value=value)
+        for variant, value in enumerate(hashes)
+    )
+    return attachment

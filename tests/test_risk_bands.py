@@ -9,7 +9,7 @@ from kiosk.models import ClaimAttachment, PhotoHash
 from kiosk.risk.bands import band_values_near, near_hash_candidates
 from kiosk.risk.distance import hamming, signed_64
 from kiosk.risk.photos import photos_alike
-from tests.factories import ClaimFactory
+from tests.factories import ClaimFactory, hashed_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -35,18 +35,8 @@ def test_photos_alike_finds_every_hash_within_the_distance(max_distance):
             value ^= 1 << bit
         stored.append(signed_64(value))
     stored += [signed_64(rng.getrandbits(64)) for _ in range(30)]
-    for number, value in enumerate(stored):
-        attachment = ClaimAttachment.objects.create(
-            claim=claim,
-            kind=ClaimAttachment.Kind.RECEIPT,
-            file=f"claims/{number}.jpg",
-            content_type="image/jpeg",
-            width=1,
-            height=1,
-            size=1,
-            sha256=str(number),
-        )
-        PhotoHash.objects.create(attachment=attachment, variant=0, value=value)
+    for value in stored:
+        hashed_photo(claim, [value], kind=ClaimAttachment.Kind.RECEIPT)
 
     found = photos_alike(
         perceptual_hashes=[query],
@@ -85,22 +75,8 @@ def test_photos_alike_compares_as_taken_to_variants_both_ways(max_distance):
         "nothing near": (far, None),
     }
     pks = {}
-    for number, (name, (hashes, _)) in enumerate(cases.items()):
-        attachment = ClaimAttachment.objects.create(
-            claim=claim,
-            kind=ClaimAttachment.Kind.ITEM,
-            file=f"claims/{number}.jpg",
-            content_type="image/jpeg",
-            width=1,
-            height=1,
-            size=1,
-            sha256=str(number),
-        )
-        PhotoHash.objects.bulk_create(
-            PhotoHash(attachment=attachment, variant=variant, value=value)
-            for variant, value in enumerate(hashes)
-        )
-        pks[attachment.pk] = name
+    for name, (hashes, _) in cases.items():
+        pks[hashed_photo(claim, hashes).pk] = name
 
     found = photos_alike(
         perceptual_hashes=query, kinds=["item"], max_distance=max_distance, exclude_claim_pk=None

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from kiosk.checks import check_risk_weights
-from kiosk.models import Claim, ClaimAttachment, PhotoHash, RiskDecision, RiskSignal
+from kiosk.models import Claim, RiskDecision, RiskSignal
 from kiosk.risk import scoring
 from kiosk.risk.decisions import risk_decide
 from kiosk.risk.distance import signed_64
@@ -15,7 +15,7 @@ from kiosk.risk.findings import Finding
 from kiosk.risk.photos import photos_alike
 from kiosk.risk.scoring import claim_risk_assess, risk_level
 from kiosk.services.submission import claim_build_payload
-from tests.factories import ClaimFactory, UserFactory
+from tests.factories import ClaimFactory, UserFactory, hashed_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -122,18 +122,8 @@ def test_the_database_counts_differing_bits_of_signed_hashes():
     claim, mine = submitted(), submitted()
     near = -(2**63) + 0b1011  # the sign bit set: stored as a negative bigint
     hashes = [near, near ^ 0b111, near ^ (1 << 63), 0x7FFFFFFFFFFFFFFF]
-    for pk, value in enumerate(signed_64(value) for value in hashes):
-        attachment = ClaimAttachment.objects.create(
-            claim=claim,
-            kind=ClaimAttachment.Kind.ITEM,
-            file=f"claims/{pk}.jpg",
-            content_type="image/jpeg",
-            width=1,
-            height=1,
-            size=1,
-            sha256=str(pk),
-        )
-        PhotoHash.objects.create(attachment=attachment, variant=0, value=value)
+    for value in hashes:
+        hashed_photo(claim, [signed_64(value)])
     alike = photos_alike(
         perceptual_hashes=[near], kinds=["item"], max_distance=3, exclude_claim_pk=mine.pk
     )

@@ -69,9 +69,19 @@ def receipt_reuse_of(claim) -> list[int] | None:
     return signal.matched_claim_ids if signal else None
 
 
-def assessed_and_idle(claims, queue_is_empty) -> bool:
-    scored = all(Claim.objects.get(pk=claim.pk).risk_scored_at is not None for claim in claims)
-    return scored and queue_is_empty()
+def wait_until_assessed(pool, claims, queue_is_empty) -> None:
+    """Until the worker has scored every claim and its queue is empty (the matched claims'
+    assessments done too); the workers' logs on failure."""
+
+    def assessed_and_idle() -> bool:
+        scored = all(Claim.objects.get(pk=c.pk).risk_scored_at is not None for c in claims)
+        return scored and queue_is_empty()
+
+    try:
+        wait_for(assessed_and_idle, timeout=60, what="the worker to assess the claims and go idle")
+    except AssertionError:
+        print(pool.logs())
+        raise
 
 
 def check_both_ways(first, second) -> None:
@@ -99,15 +109,7 @@ def test_a_worker_assesses_both_claims_and_each_names_the_other(
     assert Claim.objects.get(pk=second.pk).risk_scored_at is None  # queued, not done inline
 
     pool = worker_pool(worker_env(api_url=api_to_sandbox.url, PUBLIC_MEDIA_BASE_URL=media_server))
-    try:
-        wait_for(
-            lambda: assessed_and_idle([first, second], database_queue_is_empty),
-            timeout=60,
-            what="the worker to assess both claims and empty its queue",
-        )
-    except AssertionError:
-        print(pool.logs())
-        raise
+    wait_until_assessed(pool, [first, second], database_queue_is_empty)
 
     check_both_ways(first, second)
 
@@ -140,15 +142,6 @@ def test_an_rq_worker_assesses_both_claims_and_each_names_the_other(
         REDIS_URL=redis_tasks,
         PUBLIC_MEDIA_BASE_URL=media_server,
     )
-    pool = worker_pool(env)
-    try:
-        wait_for(
-            lambda: assessed_and_idle([first, second], rq_queue_is_empty),
-            timeout=60,
-            what="the RQ worker to assess both claims and empty its queue",
-        )
-    except AssertionError:
-        print(pool.logs())
-        raise
+    wait_until_assessed(worker_pool(env), [first, second], rq_queue_is_empty)
 
     check_both_ways(first, second)
