@@ -315,9 +315,12 @@ def test_one_claim_in_two_tabs_offline_is_filed_once_with_the_input_given_last(
         tab.bring_to_front()
         tab.fill("#id_ship_zip", zip_code)
         wait_for_kept(tab, kept)  # its autosave, kept on the tablet
-    for tab, _ in typing:
+    for tab, zip_code in typing:
         tab.bring_to_front()
         next_step(tab, "review")
+        # The review fills itself from the outbox once loaded: let it have, before the other
+        # tab's Next keeps a newer save (a loaded machine once let that save in first).
+        expect(tab.get_by_test_id("review")).to_contain_text(zip_code)
     screenshot(typing[0][0], "review-offline-typed-first")
     screenshot(typing[1][0], "review-offline-typed-last")
     for tab, zip_code in typing:
