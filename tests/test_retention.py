@@ -1,6 +1,7 @@
 """Personal data is purged after the retention period; the audit skeleton stays."""
 
 import datetime
+import json
 from io import StringIO
 
 from django.core.files.storage import default_storage
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kiosk.models import Claim, DeliveryAttempt
+from kiosk.risk.scoring import claim_risk_assess
 from kiosk.services.retention import personal_data_purge
 from tests.factories import ClaimFactory
 
@@ -97,3 +99,28 @@ def test_old_drafts_are_deleted_with_their_photos(store, associate, settings):
     assert report.drafts_deleted == 1
     assert not Claim.objects.filter(pk=old.pk).exists()
     assert Claim.objects.filter(pk=recent.pk).exists()
+
+
+def test_a_purged_claim_s_risk_signals_lose_what_its_personal_data_said(
+    make_complete_claim, settings
+):
+    """A warranty override's reason, typed by the associate, may name the customer: the
+    signals found in it go with it, and the claim is assessed afresh on what is left."""
+    old = filed_long_ago(make_complete_claim(), days=settings.PERSONAL_DATA_RETENTION_DAYS + 1)
+    old.warranty_override_reason = "Mrs Jane Doe swore she bought it last spring"
+    old.save()
+    # An earlier claim of the same customer: a repeat claimant until both are purged.
+    filed_long_ago(make_complete_claim(), days=settings.PERSONAL_DATA_RETENTION_DAYS + 2)
+    claim_risk_assess(claim_pk=old.pk)
+    codes = set(old.risk_signals.values_list("code", flat=True))
+    assert {"outside_warranty", "repeat_claimant"} <= codes
+
+    personal_data_purge()
+
+    old.refresh_from_db()
+    remaining = list(old.risk_signals.all())
+    assert not any("Jane" in json.dumps(signal.detail) for signal in remaining)
+    assert not {"outside_warranty", "repeat_claimant", "photo_copy", "receipt_reuse"} & {
+        signal.code for signal in remaining
+    }
+    assert old.risk_scored_at is not None

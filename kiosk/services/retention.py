@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kiosk.models import Claim, ClaimAttachment, DeliveryAttempt, PhotoHash, WebhookEvent
+from kiosk.risk.scoring import claim_risk_assess
 from kiosk.services.attachments import attachment_discard, attachment_was_sent
 from kiosk.services.drafts import ClaimNotEditable, claim_discard_draft
 
@@ -115,6 +116,9 @@ def personal_data_purge(
             if purged is not None:
                 files += purged
                 claims += 1
+                # Its signals' details go with the data they were found in (a warranty
+                # override's reason, say): what is left is assessed afresh.
+                claim_risk_assess(claim_pk=claim_pk)
     return PersonalDataReport(claims, files, _old_drafts_delete())
 
 
