@@ -17,6 +17,8 @@ TARGET_P95_MS = 200.0
 QUERIES = 100
 BASELINE_QUERIES = 20
 MEASURED = "photos_alike"
+# Written by bench.risk_hashes_measure (kept in step with its CLAIM_SCORED).
+CLAIM_SCORED = "a new claim scored (claim_risk_assess: 2 photos, every finder)"
 NAIVE = "naive: every hash compared in Python"
 
 
@@ -56,14 +58,16 @@ def _report(measured: dict) -> harness.BenchResult:
         )
     ours = timings[MEASURED]
     for label, summary in timings.items():
-        if label != MEASURED:
+        if label not in (MEASURED, CLAIM_SCORED):
             rows.append(
                 (f"  {label} / ours (p50)", f"{summary['median_ms'] / ours['median_ms']:.0f}x")
             )
-    passed = ours["p95_ms"] <= TARGET_P95_MS
+    claim = timings[CLAIM_SCORED]
+    passed = ours["p95_ms"] <= TARGET_P95_MS and claim["p95_ms"] <= TARGET_P95_MS
     verdict = (
-        f"{'PASS' if passed else 'FAIL'}: photos_alike p95 {ours['p95_ms']:.1f} ms over "
-        f"{measured['stored_hashes']:,} hashes (target ≤ {TARGET_P95_MS:.0f} ms)"
+        f"{'PASS' if passed else 'FAIL'}: over {measured['stored_hashes']:,} hashes, p95 "
+        f"{ours['p95_ms']:.1f} ms a photo's search, {claim['p95_ms']:.1f} ms a new claim "
+        f"scored whole (target ≤ {TARGET_P95_MS:.0f} ms each)"
     )
     return harness.BenchResult(
         NAME, rows, measured | {"passed": passed}, verdict, errors=measured["errors"]

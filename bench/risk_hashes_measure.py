@@ -64,6 +64,7 @@ WHERE a.removed_at IS NULL AND a.kind = ANY(%(kinds)s)
     ))
   )
 """
+CLAIM_SCORED = "a new claim scored (claim_risk_assess: 2 photos, every finder)"
 KINDS = ["receipt", "item"]  # both: every stored hash is a candidate (the worst case)
 
 
@@ -216,6 +217,50 @@ def naive_text_sql(query: dict, max_distance: int) -> list[int]:
         return sorted(pk for (pk,) in cursor.fetchall())
 
 
+def new_claims(query_list: list[dict], count: int) -> list[int]:
+    """New submitted claims as a counter makes them, each with a receipt and an item photo
+    whose hashes are two queries' (so some are planted near stored ones), hashed already:
+    what claim_risk_assess scores after a Submit."""
+    import uuid
+
+    from django.utils import timezone
+
+    from kiosk.models import Claim, ClaimAttachment, PhotoHash, new_claim_reference
+
+    made = []
+    for number in range(count):
+        receipt, item = query_list[2 * number], query_list[2 * number + 1]
+        claim = Claim.objects.get(pk=receipt["claim"])
+        claim.pk = claim.id = None
+        claim.reference, claim.idempotency_key = new_claim_reference(), uuid.uuid4()
+        claim.submitted_at = claim.created_at = timezone.now()
+        claim.risk_scored_at, claim.risk_score, claim.risk_level = None, None, ""
+        claim.save()
+        for kind, query in (("receipt", receipt), ("item", item)):
+            attachment = ClaimAttachment.objects.create(
+                claim=claim,
+                kind=kind,
+                file=f"claims/bench/{uuid.uuid4().hex}.jpg",
+                content_type="image/jpeg",
+                width=1500,
+                height=2000,
+                size=400_000,
+                sha256=uuid.uuid4().hex,
+            )
+            PhotoHash.objects.bulk_create(
+                PhotoHash(attachment=attachment, variant=variant, value=value)
+                for variant, value in enumerate(query["hashes"])
+            )
+        made.append(claim.pk)
+    return made
+
+
+def assess(claim_pk: int, max_distance: int) -> set[int]:
+    from kiosk.risk.scoring import claim_risk_assess
+
+    return claim_risk_assess(claim_pk=claim_pk)
+
+
 def timed(function, query_list: list[dict], max_distance: int) -> tuple[dict, list]:
     samples, answers = [], []
     for query in query_list:
@@ -268,6 +313,11 @@ def measure(*, hashes: int, claims: int, count: int, baseline_count: int) -> dic
                 errors.append(
                     f"query {query['hashes'][0]}: photos_alike found {got}, {label} {want}"
                 )
+
+    # The whole of scoring a new claim: its two photos' searches and every other finder.
+    fresh = new_claims(query_list, min(40, count // 2))
+    assess(fresh[0], max_distance)  # warm
+    timings[CLAIM_SCORED], _ = timed(assess, fresh[1:], max_distance)
 
     planted = next(query for query in query_list if query["of"] is not None)
     with _without_band_filter():
