@@ -36,7 +36,6 @@ def run(*, claims: int = DEFAULT_CLAIMS) -> harness.BenchResult:
     associate, store = harness.make_associate(username="risk-submit")
     rounds = [{way: _phone_claim(store, associate) for way in WAYS} for _ in range(claims + 1)]
     samples: dict[str, list[float]] = {way: [] for way in WAYS}
-    hashed_by_bench = 0
     with (
         harness.live_portal() as portal_url,
         harness.live_sandbox(latency_ms=LATENCY_MS) as sandbox,
@@ -44,8 +43,7 @@ def run(*, claims: int = DEFAULT_CLAIMS) -> harness.BenchResult:
     ):
         for number, claims_of_round in enumerate(rounds):
             for way, claim in claims_of_round.items():
-                elapsed_ms, by_bench = _submit(way, claim, portal_url, errors)
-                hashed_by_bench += by_bench
+                elapsed_ms = _submit(way, claim, portal_url, errors)
                 if number:  # the first round warms the caches
                     samples[way].append(elapsed_ms)
     photos = ClaimAttachment.objects.filter(
@@ -53,7 +51,7 @@ def run(*, claims: int = DEFAULT_CLAIMS) -> harness.BenchResult:
         kind__in=[ClaimAttachment.Kind.ITEM, ClaimAttachment.Kind.RECEIPT],
     )
     sizes = sorted(set(photos.values_list("width", "height")))
-    return _report(claims, samples, sizes, hashed_by_bench, errors)
+    return _report(claims, samples, sizes, errors)
 
 
 def _phone_claim(store: Any, associate: Any) -> Any:
@@ -70,13 +68,12 @@ def _phone_claim(store: Any, associate: Any) -> Any:
     return claim
 
 
-def _submit(way: str, claim: Any, portal_url: str, errors: list[str]) -> tuple[float, int]:
-    """One Submit; returns (milliseconds, photos the bench hashed for the inline way)."""
+def _submit(way: str, claim: Any, portal_url: str, errors: list[str]) -> float:
+    """One Submit; returns its milliseconds."""
     from kiosk.delivery.results import Result
     from kiosk.risk.scoring import claim_risk_assess
     from kiosk.services.submission import claim_submit
 
-    hashed_by_bench = 0
     started = time.perf_counter()
     if way == "without risk":
         with mock.patch("kiosk.services.submission.risk_assess_queue"):
@@ -85,41 +82,16 @@ def _submit(way: str, claim: Any, portal_url: str, errors: list[str]) -> tuple[f
         submission = claim_submit(claim=claim, media_base_url=portal_url)
         if way == "inline":
             claim_risk_assess(claim_pk=claim.pk)
-            hashed_by_bench = _hash_unhashed(claim)
     elapsed_ms = (time.perf_counter() - started) * 1000
     if submission.result is not Result.FILED:
         errors.append(f"{way}: {claim.reference} {submission.result} ({claim.last_error})")
-    return elapsed_ms, hashed_by_bench
-
-
-def _hash_unhashed(claim: Any) -> int:
-    """Hash the photos claim_risk_assess left unhashed, as kiosk.risk.hashes does (as taken
-    and seven variants). Nothing, as long as claim_risk_assess hashes them itself: a check
-    that the inline baseline leaves out none of the hashing it is about."""
-    from kiosk.models import ClaimAttachment, PhotoHash
-    from kiosk.risk.hashes import photo_hashes
-
-    unhashed = list(
-        claim.attachments.filter(
-            kind__in=[ClaimAttachment.Kind.ITEM, ClaimAttachment.Kind.RECEIPT],
-            hashes__isnull=True,
-        )
-    )
-    for attachment in unhashed:
-        with attachment.file.open("rb") as file:
-            values = photo_hashes(file.read())
-        PhotoHash.objects.bulk_create(
-            PhotoHash(attachment=attachment, variant=variant, value=value)
-            for variant, value in values.items()
-        )
-    return len(unhashed)
+    return elapsed_ms
 
 
 def _report(
     claims: int,
     samples: dict[str, list[float]],
     sizes: list[tuple[int, int]],
-    hashed_by_bench: int,
     errors: list[str],
 ) -> harness.BenchResult:
     summaries = {way: harness.Summary.of(samples[way]) for way in WAYS}
@@ -145,7 +117,6 @@ def _report(
             "inline would add (median)",
             f"{summaries['inline'].median_ms - base.median_ms:+.1f} ms",
         ),
-        ("photos hashed by the bench", f"{hashed_by_bench} (0 once kiosk.risk.hashes hashes)"),
     ]
     verdict = (
         f"{'PASS' if passed else 'FAIL'}: queued Submit median / without risk = "
@@ -157,7 +128,6 @@ def _report(
         "target_ratio": TARGET_RATIO,
         "passed": passed,
         "photo_sizes": sizes,
-        "hashed_by_bench": hashed_by_bench,
         "ratio_queued": round(queued_ratio, 4),
         "ratio_inline": round(inline_ratio, 4),
         "ways": {way: summaries[way].to_dict() for way in WAYS},
