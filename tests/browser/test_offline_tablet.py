@@ -7,6 +7,7 @@ PIN pad, survives the browser, and is filed once.
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,8 +137,12 @@ def test_the_idle_lock_while_a_claim_waits_shows_nothing_and_the_claim_still_goe
     stored = page.evaluate(RAW_OUTBOX)
     # Who unlocked is forgotten; the key stays, and cannot be read out.
     assert [(key["name"], key["extractable"]) for key in stored["keys"]] == [("outbox", False)]
-    kinds = sorted(request["kind"] for request in stored["requests"])
-    assert kinds == ["photo", "save", "save", "start"]
+    kinds = Counter(request["kind"] for request in stored["requests"])
+    # One start and one photo; the steps' saves, one per step at least (the autosave may
+    # also save the open step again before the lock, depending on when it fires).
+    assert (kinds["start"], kinds["photo"]) == (1, 1)
+    assert kinds["save"] >= 2
+    assert set(kinds) == {"start", "save", "photo"}
     for request in stored["requests"]:
         assert request["sealedIsBytes"] is True
         plain = " ".join(request["strings"]) + request["sealedBytes"]
