@@ -355,6 +355,21 @@ DELIVERY_COUNTER_DEADLINE = env.float("DELIVERY_COUNTER_DEADLINE", default=15.0)
 # Transient failures are retried after a random delay in [0, min(cap, base * 2**(n-1))].
 DELIVERY_BACKOFF_BASE = env.float("DELIVERY_BACKOFF_BASE", default=2.0)
 DELIVERY_BACKOFF_CAP = env.float("DELIVERY_BACKOFF_CAP", default=900.0)
+# Claims that failed together must not come back together: the share of each retry delay
+# drawn at random (1: full jitter, [0, backoff]); a Retry-After or lookup wait w becomes
+# [w, (1 + share) w]. 0 turns jitter off.
+DELIVERY_RETRY_JITTER = env.float("DELIVERY_RETRY_JITTER", default=1.0)
+if not 0 <= DELIVERY_RETRY_JITTER <= 1:
+    raise ImproperlyConfigured(f"DELIVERY_RETRY_JITTER={DELIVERY_RETRY_JITTER:g} is not in [0, 1].")
+# At most this many claims "sending" at once (the counter's included) before a worker takes
+# another, so that re-sends after an outage do not stampede the API (0: no cap). A worker
+# that finds the cap reached puts its claim back DELIVERY_IN_FLIGHT_PAUSE (jittered) later.
+DELIVERY_MAX_IN_FLIGHT = env.int("DELIVERY_MAX_IN_FLIGHT", default=4)
+DELIVERY_IN_FLIGHT_PAUSE = env_seconds(
+    "DELIVERY_IN_FLIGHT_PAUSE", default=2.0, at_least=0.1, why="a worker would spin on the cap"
+)
+# recover_deliveries spreads the claims it takes back over this many seconds, at random.
+DELIVERY_RECOVERY_SPREAD = env.float("DELIVERY_RECOVERY_SPREAD", default=30.0)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=20)
 DELIVERY_MAX_AGE = env.float("DELIVERY_MAX_AGE", default=24 * 60 * 60)
 # A Retry-After longer than this (or nonsense: inf, negative, a date long past) is bounded.
@@ -369,6 +384,9 @@ DELIVERY_LOOKUP_DELAY = env.float("DELIVERY_LOOKUP_DELAY", default=30.0)
 DELIVERY_LOOKUP_CLOCK_SKEW = env.float("DELIVERY_LOOKUP_CLOCK_SKEW", default=300.0)
 # Pages of GET /v1/claims one lookup may read before it counts as failed.
 DELIVERY_LOOKUP_MAX_PAGES = env.int("DELIVERY_LOOKUP_MAX_PAGES", default=20)
+# One paging of a store's GET /v1/claims serves every lookup it is recent enough for, for
+# this many seconds (kept in Django's cache; 0: every lookup pages on its own).
+DELIVERY_LOOKUP_CACHE_TTL = env.float("DELIVERY_LOOKUP_CACHE_TTL", default=120.0)
 # A claim still "sending" after this long was left by a sender that stopped.
 DELIVERY_STUCK_AFTER = env.float("DELIVERY_STUCK_AFTER", default=120.0)
 # /healthz/delivery answers 503 when an undelivered claim is older than this (0: never).

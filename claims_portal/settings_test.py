@@ -38,3 +38,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.mkdtemp(prefix="claims-portal-test-db-"), "test.sqlite3")
     }
+# Claims taken back by recover_deliveries go out at once, and a claim put back by the cap
+# on sends in flight comes back quickly.
+DELIVERY_RECOVERY_SPREAD = 0.0
+DELIVERY_IN_FLIGHT_PAUSE = 0.2

@@ -3,6 +3,7 @@
 - ``GET /__sandbox__/health``; ``GET|DELETE /__sandbox__/received`` (DELETE resets all)
 - ``GET /__sandbox__/claims``, ``GET /__sandbox__/claim-keys``
 - ``GET|PUT|DELETE /__sandbox__/faults`` and ``/__sandbox__/lookup-faults`` (a fault plan)
+- ``GET /__sandbox__/concurrency``: claim requests being answered now, and the peak
 - ``GET|DELETE /__sandbox__/tokens`` (DELETE expires every issued token)
 - ``PUT /__sandbox__/idempotency`` ``{"honour": true}``
 - ``GET|PUT|DELETE /__sandbox__/webhooks`` ``{"url", "secret", "style", "repeat"}``
@@ -130,6 +131,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
         "PUT": _put_lookup_faults,
         "DELETE": lambda s, _: json_reply(200, s.set_lookup_faults(FaultPlan()).to_dict()),
     },
+    "/__sandbox__/concurrency": {"GET": lambda s, _: json_reply(200, s.claims_in_flight)},
     "/__sandbox__/tokens": {
         "GET": lambda s, _: json_reply(200, s.issued_tokens),
         "DELETE": _expire_tokens,

@@ -24,6 +24,7 @@ from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 from sandbox.claims_book import ClaimBook, listing_reply
+from sandbox.concurrency import InFlight
 from sandbox.contract import FieldError, contract_errors
 from sandbox.control import handle_control
 from sandbox.faults import ERROR_MODE_STATUS, FaultPlan, FaultState
@@ -154,6 +155,7 @@ class SandboxServer:
         self._generation = 0
         self._faults = FaultState()
         self._lookup_faults = FaultState()
+        self._claims_in_flight = InFlight()
         self._idempotency = IdempotencyStore()
         self._oauth = TokenIssuer(clients, token_ttl)
         self._stopping = threading.Event()
@@ -237,6 +239,12 @@ class SandboxServer:
         """
         return self._oauth.issued()
 
+    @property
+    def claims_in_flight(self) -> dict[str, int]:
+        """Claim requests being answered now, and the most at once since the last reset:
+        ``{"in_flight": …, "peak": …}``."""
+        return self._claims_in_flight.snapshot()
+
     def expire_tokens(self) -> None:
         """Mark every access token issued so far as expired (to exercise refresh-on-401)."""
         self._oauth.expire_all()
@@ -318,6 +326,7 @@ class SandboxServer:
         self.honour_idempotency = self._honour_idempotency_default
         self._faults.set(FaultPlan())
         self._lookup_faults.set(FaultPlan())
+        self._claims_in_flight.reset()
 
     # -- requests ------------------------------------------------------------------------
 
@@ -328,9 +337,17 @@ class SandboxServer:
         if path.startswith(CONTROL_PREFIX):
             return handle_control(self, method, path, raw_body)
 
+        if method == "POST" and path == CLAIMS_PATH:
+            with self._claims_in_flight.counting():
+                return self._answer(method, path, parts.query, headers, raw_body)
+        return self._answer(method, path, parts.query, headers, raw_body)
+
+    def _answer(
+        self, method: str, path: str, query: str, headers: dict[str, str], raw_body: bytes
+    ) -> Reply:
         received_at = datetime.now(UTC)
         body_json = _parse_json(raw_body)
-        outcome = self._route(method, path, parts.query, headers, body_json)
+        outcome = self._route(method, path, query, headers, body_json)
         if not outcome.stale:
             request = _received_request(method, path, headers, raw_body, body_json, outcome)
             request.received_at = received_at

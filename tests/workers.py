@@ -44,6 +44,7 @@ def worker_env(*, api_url: str, **extra: str) -> dict[str, str]:
             "DELIVERY_BACKOFF_BASE": str(settings.DELIVERY_BACKOFF_BASE),
             "DELIVERY_BACKOFF_CAP": str(settings.DELIVERY_BACKOFF_CAP),
             "DELIVERY_LOOKUP_DELAY": str(settings.DELIVERY_LOOKUP_DELAY),
+            "DELIVERY_IN_FLIGHT_PAUSE": str(settings.DELIVERY_IN_FLIGHT_PAUSE),
             # Claims of one test run are seconds apart: no need to search minutes back.
             "DELIVERY_LOOKUP_CLOCK_SKEW": "2",
             "LOG_LEVEL": "WARNING",

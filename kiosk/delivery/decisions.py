@@ -30,13 +30,31 @@ class Decision:
     fields: dict = field(default_factory=dict)
 
 
-def retry_delay(*, attempts: int, retry_after: float | None = None) -> float:
-    """Seconds before the next attempt: full jitter, but never sooner than Retry-After."""
+def retry_delay(
+    *, attempts: int, retry_after: float | None = None, floor: float | None = None
+) -> float:
+    """Seconds before the next attempt: exponential backoff with jitter (AWS, "Exponential
+    Backoff and Jitter"), never sooner than Retry-After or `floor`.
+
+    The backoff is drawn from [(1 - share) x ceiling, ceiling], share being
+    DELIVERY_RETRY_JITTER (1: full jitter). A wait the API or the portal imposes is spread
+    too, over [wait, (1 + share) x wait]: claims that failed together in an outage, all
+    told "Retry-After: 60", must not all come back at the same second.
+    """
     ceiling = min(
         settings.DELIVERY_BACKOFF_CAP, settings.DELIVERY_BACKOFF_BASE * 2 ** (max(attempts, 1) - 1)
     )
-    delay = random.uniform(0, ceiling)
-    return max(delay, retry_after) if retry_after is not None else delay
+    share = settings.DELIVERY_RETRY_JITTER
+    delay = random.uniform((1 - share) * ceiling, ceiling)
+    for wait in (retry_after, floor):
+        if wait is not None:
+            delay = max(delay, jittered_wait(wait))
+    return delay
+
+
+def jittered_wait(seconds: float) -> float:
+    """At least `seconds`, and up to DELIVERY_RETRY_JITTER x `seconds` more, at random."""
+    return seconds + random.uniform(0, settings.DELIVERY_RETRY_JITTER * seconds)
 
 
 def decide_after_bug(error: Exception) -> Decision:
@@ -103,9 +121,11 @@ def decide_to_retry(
     now = timezone.now()
     may_be_filed = outcome_unknown or claim.unknown_outcome_since is not None
     looks_up = may_be_filed and settings.DELIVERY_RECONCILE
-    delay = retry_delay(attempts=claim.delivery_attempts, retry_after=retry_after)
-    if outcome_unknown and looks_up:
-        delay = max(delay, settings.DELIVERY_LOOKUP_DELAY)
+    delay = retry_delay(
+        attempts=claim.delivery_attempts,
+        retry_after=retry_after,
+        floor=settings.DELIVERY_LOOKUP_DELAY if outcome_unknown and looks_up else None,
+    )
     retry_at = now + timedelta(seconds=delay)
     queued_at = claim.queued_at or claim.created_at
     too_old = (retry_at - queued_at).total_seconds() > settings.DELIVERY_MAX_AGE

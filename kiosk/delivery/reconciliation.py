@@ -6,20 +6,15 @@ GET /v1/claims first: a claim of the same store, created since the first
 such attempt began, for the same customer (and, where needed, the same item).
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
 
-from kiosk.models import Claim
-from kiosk.orderprotection import (
-    ApiUnavailable,
-    HttpExchange,
-    OrderProtectionClient,
-    RemoteClaim,
-)
+from kiosk.delivery.listing import lookup_since, store_listing
+from kiosk.models import Claim, DeliveryAttempt
+from kiosk.orderprotection import OrderProtectionClient, RemoteClaim
 
 
 class LookupResult(StrEnum):
@@ -37,45 +32,28 @@ class Lookup:
     last_page_body: dict = field(default_factory=dict)
 
 
-def remote_claims(
-    *, client: OrderProtectionClient, store_id: str, since: datetime | None, lookup: Lookup
-) -> Iterator[RemoteClaim]:
-    """Page through GET /v1/claims, newest first, until a claim older than `since`.
-
-    The order of the listing is not documented: paging stops early only when a
-    whole page is newest-first and ends before `since`. Raises ApiUnavailable
-    when DELIVERY_LOOKUP_MAX_PAGES pages did not reach the end.
-    """
-    cursor = None
-    while lookup.pages < settings.DELIVERY_LOOKUP_MAX_PAGES:
-        page = client.list_claims(store_id=store_id, cursor=cursor)
-        lookup.pages += 1
-        lookup.last_page_body = page.body
-        yield from page.claims
-        if page.next_cursor is None or (since and _ends_before(page.claims, since)):
-            return
-        cursor = page.next_cursor
-    raise ApiUnavailable(
-        f"Looked through {lookup.pages} pages of claims without reaching the attempt's time "
-        "(DELIVERY_LOOKUP_MAX_PAGES).",
-        exchange=HttpExchange(url=client.claims_url),
-    )
-
-
 def claim_lookup(*, claim: Claim, client: OrderProtectionClient) -> Lookup:
     """Search OrderProtection for this claim, filed by an attempt whose answer was lost.
 
+    The listing may be one another lookup paged (kiosk.delivery.listing): it serves
+    only if it was read after this claim's last send could have been recorded.
     Raises OrderProtectionError when the search cannot be completed: the claim
     must then not be sent again.
     """
-    since = claim.unknown_outcome_since - timedelta(seconds=settings.DELIVERY_LOOKUP_CLOCK_SKEW)
+    since = lookup_since(claim)
     sent = SentClaim.of(claim)
-    lookup = Lookup(LookupResult.NOT_FOUND)
+    listing = store_listing(
+        client=client,
+        store_id=sent.store_id,
+        since=since,
+        fresh_after=_recorded_by(claim, client),
+    )
+    lookup = Lookup(
+        LookupResult.NOT_FOUND, pages=listing.pages, last_page_body=listing.last_page_body
+    )
     candidates = [
         remote
-        for remote in remote_claims(
-            client=client, store_id=sent.store_id, since=since, lookup=lookup
-        )
+        for remote in listing.claims
         if _same_store_and_time(remote, sent.store_id, since) and _same_customer(remote, sent)
     ]
     taken = set(
@@ -96,12 +74,18 @@ def claim_lookup(*, claim: Claim, client: OrderProtectionClient) -> Lookup:
     return lookup
 
 
-def _ends_before(claims: list[RemoteClaim], since: datetime) -> bool:
-    times = [c.created_at for c in claims]
-    if not times or any(t is None for t in times):
-        return False
-    newest_first = all(a >= b for a, b in zip(times, times[1:], strict=False))
-    return newest_first and times[-1] < since
+def _recorded_by(claim: Claim, client: OrderProtectionClient) -> datetime:
+    """When whatever the claim's last send filed is surely listed: the end of that send
+    (or the longest a call may take, when it has no end recorded) + DELIVERY_LOOKUP_DELAY."""
+    last_send = (
+        claim.attempts.filter(kind=DeliveryAttempt.Kind.SEND)
+        .order_by("-number")
+        .values_list("started_at", "duration_ms")
+        .first()
+    )
+    started, duration_ms = last_send or (claim.unknown_outcome_since, None)
+    took = client.longest_call if duration_ms is None else duration_ms / 1000
+    return started + timedelta(seconds=took + settings.DELIVERY_LOOKUP_DELAY)
 
 
 def _same_store_and_time(remote: RemoteClaim, store_id: str, since: datetime) -> bool:

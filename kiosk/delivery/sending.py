@@ -28,6 +28,7 @@ from kiosk.delivery.decisions import (
     filed_fields,
 )
 from kiosk.delivery.fields import collecting_field
+from kiosk.delivery.pacing import claim_put_back, in_flight_lock, under_in_flight_cap
 from kiosk.delivery.reconciliation import LookupResult, claim_lookup
 from kiosk.delivery.results import Result
 from kiosk.models import Claim, DeliveryAttempt
@@ -54,18 +55,21 @@ def claim_deliver(
 ) -> Result:
     """The worker's task: one delivery attempt for a claim that is due, if it is."""
     now = timezone.now()
-    taken = Claim.objects.filter(
+    due = Claim.objects.filter(
         pk=claim_pk,
         status__in=Claim.WAITING_STATUSES,
         next_attempt_at__lte=now + DUE_TOLERANCE,
-    ).update(
-        status=Claim.Status.SENDING,
-        sending_started_at=now,
-        delivery_attempts=F("delivery_attempts") + 1,
-        updated_at=now,
     )
+    with in_flight_lock():
+        taken = under_in_flight_cap(due, now=now).update(
+            status=Claim.Status.SENDING,
+            sending_started_at=now,
+            delivery_attempts=F("delivery_attempts") + 1,
+            updated_at=now,
+        )
     if not taken:
-        return Result.NOT_DUE
+        # Due but over DELIVERY_MAX_IN_FLIGHT: a little later, no attempt counted.
+        return Result.PUT_BACK if claim_put_back(due, now=now) else Result.NOT_DUE
     return claim_send(Claim.objects.select_related("store").get(pk=claim_pk), client=client)
 
 

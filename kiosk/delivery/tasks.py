@@ -19,7 +19,7 @@ def claim_deliver_task(claim_pk: int) -> str:
     close_old_connections()
     try:
         result = claim_deliver(claim_pk=claim_pk)
-        if result is Result.QUEUED:
+        if result in (Result.QUEUED, Result.PUT_BACK):
             delivery_enqueue_next(claim_pk)
         return result.value
     finally:

@@ -4,10 +4,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from kiosk.delivery.reconciliation import Lookup, LookupResult, remote_claims
+from kiosk.delivery.listing import cached_listing, listing_read
 from kiosk.followup.claim_state import NEW, claim_state_record
 from kiosk.models import Claim, ClaimStateChange, Store, WebhookEvent
-from kiosk.orderprotection import OrderProtectionClient, OrderProtectionError
+from kiosk.orderprotection import (
+    ApiUnavailable,
+    HttpExchange,
+    OrderProtectionClient,
+    OrderProtectionError,
+    RemoteClaim,
+)
 
 STATE_OF_TOPIC = {"claim/created": NEW, "claim/approved": "APPROVED", "claim/denied": "DENIED"}
 
@@ -88,19 +94,41 @@ def _claim_of(body: dict, client: OrderProtectionClient | None) -> Claim | None:
 
 
 def _claim_by_remote_id(store: Store, op_id: str, client: OrderProtectionClient) -> Claim | None:
-    """Find the claim number of OrderProtection's claim id in GET /v1/claims (newest first)."""
-    lookup = Lookup(LookupResult.NOT_FOUND)
-    for remote in remote_claims(
-        client=client, store_id=store.source_store_id, since=None, lookup=lookup
-    ):
-        if remote.id == op_id and remote.claim_number:
-            claim = Claim.objects.filter(
-                status=Claim.Status.FILED, store=store, claim_number=remote.claim_number
-            ).first()
-            if claim is not None:
-                Claim.objects.filter(pk=claim.pk).update(orderprotection_id=op_id)
-            return claim
-    return None
+    """Find OrderProtection's claim id in GET /v1/claims (newest first) and so its claim.
+
+    A paging of the store still cached (a lookup's, kiosk.delivery.listing) is searched
+    first. Every page read records the ids of the filed claims it shows, so the webhooks
+    of the claims filed with this one are then matched by id, with no lookup of their own.
+    """
+    cached = cached_listing(client=client, store_id=store.source_store_id)
+    if cached is None or not _listed(cached.claims, op_id):
+        listing = listing_read(
+            client=client,
+            store_id=store.source_store_id,
+            reach=None,
+            until=lambda listing: _listed(listing.claims, op_id),
+        )
+        if not listing.complete and not _listed(listing.claims, op_id):
+            raise ApiUnavailable(
+                f"Looked through {listing.pages} pages of claims without finding "
+                f"OrderProtection's claim {op_id} (DELIVERY_LOOKUP_MAX_PAGES).",
+                exchange=HttpExchange(url=client.claims_url),
+            )
+        cached = listing
+    number = _listed(cached.claims, op_id)
+    if not number:
+        return None
+    claim = Claim.objects.filter(
+        status=Claim.Status.FILED, store=store, claim_number=number
+    ).first()
+    if claim is not None and claim.orderprotection_id != op_id:
+        Claim.objects.filter(pk=claim.pk).update(orderprotection_id=op_id)
+    return claim
+
+
+def _listed(remote: list[RemoteClaim], op_id: str) -> str | None:
+    """The claim number of OrderProtection's claim `op_id` in the listing, if it is there."""
+    return next((r.claim_number for r in remote if r.id == op_id and r.claim_number), None)
 
 
 def webhook_events_retry(*, older_than: float = 60.0) -> int:
