@@ -200,7 +200,7 @@ PHOTOS_PER_CLAIM = env.int("PHOTOS_PER_CLAIM", default=20)
 # Quotas (docs/security.md#quotas), so that one associate cannot fill the disk or the
 # database. The stored photos' bytes on one claim: stored photos are re-encoded at most
 # IMAGE_MAX_SIDE px at JPEG quality 85, where the most detailed photograph measured takes
-# 1.4 bits a pixel; so PHOTOS_PER_CLAIM square photos at 1.5 bits (15.7 MB by default),
+# 1.4 bits a pixel; so PHOTOS_PER_CLAIM square photos at 1.5 bits (15 MiB by default),
 # and never less than one upload's worth.
 PHOTOS_MAX_BYTES_PER_CLAIM = env.int(
     "PHOTOS_MAX_BYTES_PER_CLAIM",

@@ -7,7 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kiosk.models import Claim
-from kiosk.services.drafts import StepInput, claim_check_photo_limit
+from kiosk.services.drafts import StepInput
+from kiosk.services.quotas import claim_check_photo_limit
 
 # Form data that is not the associate's input.
 NAVIGATION_KEYS = {

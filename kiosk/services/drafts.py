@@ -24,7 +24,7 @@ from kiosk.services.images import NormalisedImage
 from kiosk.services.quotas import (
     DraftLimitReached,
     associate_check_drafts_room,
-    claim_check_photo_bytes,
+    claim_check_photo_limit,
     pending_input_fit,
 )
 
@@ -360,40 +360,6 @@ def _photo_with_tablet_id(claim: Claim, tablet_id: uuid.UUID) -> ClaimAttachment
     if stored is not None and stored.claim_id != claim.pk:
         raise ValidationError("This photo's id is another claim's photo.")
     return stored
-
-
-def claim_check_photo_limit(
-    *,
-    claim: Claim,
-    kind: str,
-    adding: int,
-    also_adding: int = 0,
-    adding_bytes: int = 0,
-    also_adding_bytes: int = 0,
-) -> None:
-    """Whether `adding` photos of `kind` fit under PHOTOS_PER_CLAIM, and their stored
-    `adding_bytes` under PHOTOS_MAX_BYTES_PER_CLAIM; ValidationError if not.
-
-    Every kind but signatures counts, with `also_adding` photos (`also_adding_bytes`) of
-    other kinds that come with them. A product image replaces the one before it, so that
-    one does not count against a new product image. Both ways photos arrive check it
-    here: the step's form (kiosk.forms.base) and the background upload (claim_add_photos).
-    """
-    photos = claim.attachments.current().exclude(kind=ClaimAttachment.Kind.SIGNATURE)
-    if kind == ClaimAttachment.Kind.PRODUCT:
-        photos = photos.exclude(kind=kind)
-    counted = photos.count() + also_adding
-    if counted + adding > settings.PHOTOS_PER_CLAIM:
-        raise ValidationError(
-            _(
-                "A claim can have at most %(most)s photos; it has %(count)s. "
-                "Remove one to add another."
-            )
-            % {"most": settings.PHOTOS_PER_CLAIM, "count": counted}
-        )
-    claim_check_photo_bytes(
-        claim=claim, kind=kind, adding_bytes=adding_bytes, also_adding_bytes=also_adding_bytes
-    )
 
 
 def claim_remove_attachment(*, claim: Claim, attachment_id: int) -> None:

@@ -1,10 +1,10 @@
 """Quotas: what one associate can make the portal keep, so that nobody fills the disk or
 the database from a tablet.
 
-Three caps, each a setting (docs/security.md#quotas): the drafts an associate has open
-(DRAFTS_OPEN_MAX_PER_ASSOCIATE), the bytes of the photos stored on one claim
-(PHOTOS_MAX_BYTES_PER_CLAIM) and the input a draft keeps while it is not valid yet
-(PENDING_INPUT_MAX_BYTES). Each refusal says what the limit is and the way out.
+Four caps, each a setting (docs/security.md#quotas): the drafts an associate has open
+(DRAFTS_OPEN_MAX_PER_ASSOCIATE); the photos on one claim (PHOTOS_PER_CLAIM) and their
+stored bytes (PHOTOS_MAX_BYTES_PER_CLAIM); the input a draft keeps while it is not valid
+yet (PENDING_INPUT_MAX_BYTES). Each refusal says what the limit is and the way out.
 """
 
 import json
@@ -78,13 +78,47 @@ def associate_check_drafts_room(*, associate: AbstractBaseUser, kept_on_tablet: 
         raise DraftLimitReached(count=count, most=most)
 
 
+def claim_check_photo_limit(
+    *,
+    claim: Claim,
+    kind: str,
+    adding: int,
+    also_adding: int = 0,
+    adding_bytes: int = 0,
+    also_adding_bytes: int = 0,
+) -> None:
+    """Whether `adding` photos of `kind` fit under PHOTOS_PER_CLAIM, and their stored
+    `adding_bytes` under PHOTOS_MAX_BYTES_PER_CLAIM; ValidationError if not.
+
+    Every kind but signatures counts, with `also_adding` photos (`also_adding_bytes`) of
+    other kinds that come with them. A product image replaces the one before it, so that
+    one does not count against a new product image. Both ways photos arrive check it
+    here: the step's form (kiosk.forms.base) and the background upload (claim_add_photos).
+    """
+    photos = claim.attachments.current().exclude(kind=ClaimAttachment.Kind.SIGNATURE)
+    if kind == ClaimAttachment.Kind.PRODUCT:
+        photos = photos.exclude(kind=kind)
+    counted = photos.count() + also_adding
+    if counted + adding > settings.PHOTOS_PER_CLAIM:
+        raise ValidationError(
+            _(
+                "A claim can have at most %(most)s photos; it has %(count)s. "
+                "Remove one to add another."
+            )
+            % {"most": settings.PHOTOS_PER_CLAIM, "count": counted}
+        )
+    claim_check_photo_bytes(
+        claim=claim, kind=kind, adding_bytes=adding_bytes, also_adding_bytes=also_adding_bytes
+    )
+
+
 def claim_check_photo_bytes(
     *, claim: Claim, kind: str, adding_bytes: int, also_adding_bytes: int = 0
 ) -> None:
     """Whether photos of `adding_bytes` (stored, i.e. normalised) fit under
     PHOTOS_MAX_BYTES_PER_CLAIM with what the claim holds; ValidationError if not.
 
-    Counted as PHOTOS_PER_CLAIM counts (kiosk.services.drafts.claim_check_photo_limit):
+    Counted as PHOTOS_PER_CLAIM counts (claim_check_photo_limit):
     every kind but signatures, a new product image replacing the one before it, and
     `also_adding_bytes` of other photos that come in the same post.
     """
