@@ -197,6 +197,22 @@ IMAGE_MAX_SIDE = env.int("IMAGE_MAX_SIDE", default=2048)
 # Photos in one request, and photos (of every kind) on one claim.
 UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=10)
 PHOTOS_PER_CLAIM = env.int("PHOTOS_PER_CLAIM", default=20)
+# Quotas (docs/security.md#quotas), so that one associate cannot fill the disk or the
+# database. The stored photos' bytes on one claim: stored photos are re-encoded at most
+# IMAGE_MAX_SIDE px at JPEG quality 85, where the most detailed photograph measured takes
+# 1.4 bits a pixel; so PHOTOS_PER_CLAIM square photos at 1.5 bits (15 MiB by default),
+# and never less than one upload's worth.
+PHOTOS_MAX_BYTES_PER_CLAIM = env.int(
+    "PHOTOS_MAX_BYTES_PER_CLAIM",
+    default=max(UPLOAD_MAX_BYTES, PHOTOS_PER_CLAIM * IMAGE_MAX_SIDE**2 * 3 // 16),
+)
+# Drafts one associate may have open (any store, any age until the purge): each can hold
+# PHOTOS_MAX_BYTES_PER_CLAIM. A busy associate files 40 claims a day and leaves few behind;
+# 100 is more than three left every day until DRAFT_PURGE_AFTER_DAYS deletes them.
+DRAFTS_OPEN_MAX_PER_ASSOCIATE = env.int("DRAFTS_OPEN_MAX_PER_ASSOCIATE", default=100)
+# Input that does not validate yet, kept on a draft for all its steps together: twice the
+# longest value kept (a signature's data URL, 200,000 characters), and room for the rest.
+PENDING_INPUT_MAX_BYTES = env.int("PENDING_INPUT_MAX_BYTES", default=512 * 1024)
 # Django's own request limits must let the portal say what is wrong at the field.
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES * 4

@@ -37,6 +37,7 @@ from kiosk.services.drafts import (
 )
 from kiosk.services.languages import claim_set_customer_language
 from kiosk.services.outbox import outbox_user, tablet_report_waiting
+from kiosk.services.quotas import DraftLimitReached
 from kiosk.services.submission import claim_submit
 from kiosk.steps import STEPS_BY_SLUG, FormStep, first_incomplete_step, page_to_correct
 from kiosk.validators import tablet_made_id
@@ -46,6 +47,12 @@ WAITING_HEADER = "X-Kiosk-Waiting"
 SIGNED_OUT = _(
     "This tablet is signed out. Ask a manager to sign it in again; the claims wait on it."
 )
+DRAFTS_HELD = _(
+    "Waiting: this associate has too many claims not finished. Finish or discard some "
+    "of them to send this one; it waits on this tablet."
+)
+# How long the tablet waits before it sends a held start again (the most it honours).
+DRAFTS_HELD_RETRY_SECONDS = 300
 TOKEN_REFUSED = _(
     "The claims kept on this tablet can no longer be sent in their associate's name. "
     "Ask them to unlock the tablet with their PIN; the claims wait on it."
@@ -106,12 +113,23 @@ def outbox(request: HttpRequest) -> JsonResponse:
 
 
 def _start(tablet: Tablet, user: AbstractBaseUser, reference: str) -> JsonResponse:
+    """A claim made on the tablet while it was offline. It exists there already, so the
+    draft limit never refuses it (a refused start is shown as a correction, and the
+    claim goes when it is dismissed): it goes past DRAFTS_OPEN_MAX_PER_ASSOCIATE, and
+    past twice that it is held, 429 with Retry-After, so that the tablet keeps it and
+    sends it again, saying why (kiosk.services.quotas.associate_check_drafts_room)."""
     try:
-        claim_start(store=tablet.store, associate=user, reference=reference)
+        claim_start(store=tablet.store, associate=user, reference=reference, kept_on_tablet=True)
     except ValueError:
         return _refused(400, "bad_request", _("Not a claim reference."))
     except ReferenceTaken:
         return _refused(409, "reference_taken", _("Another claim has this reference already."))
+    except DraftLimitReached:
+        held = JsonResponse(
+            {"status": "held", "error": "drafts_limit", "message": DRAFTS_HELD}, status=429
+        )
+        held["Retry-After"] = str(DRAFTS_HELD_RETRY_SECONDS)
+        return held
     return JsonResponse({"status": "saved"})
 
 

@@ -9,12 +9,14 @@ whole claim, is complete is the completeness service's rule
 (kiosk.services.completeness): the steps ask it.
 """
 
+import dataclasses
 import json
 import time
 import uuid
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,7 @@ from kiosk.services.attachments import public_media_base_url
 from kiosk.services.completeness import claim_incomplete_steps, claim_step_complete
 from kiosk.services.coverage import claim_coverage
 from kiosk.services.drafts import ClaimNotEditable, claim_remove_attachment, claim_save_step
+from kiosk.services.quotas import pending_input_fit, pending_not_kept_message
 from kiosk.services.submission import claim_build_payload
 from kiosk.validators import tablet_made_id
 
@@ -152,11 +155,23 @@ class FormStep(Step):
     ) -> bool:
         """Check the form and save what it holds; whether the step is now complete.
 
-        A save sent again with its `save_id` changes nothing (claim_save_step)."""
+        A save sent again with its `save_id` changes nothing (claim_save_step). Input the
+        draft cannot keep (PENDING_INPUT_MAX_BYTES) is left out, and named in the form's
+        `not_kept`, so that the page can say so."""
+        entry = form.step_input()
+        if not entry.valid:
+            fitted = pending_input_fit(
+                pending=claim.pending_input,
+                slug=self.slug,
+                typed=entry.typed,
+                invalid=entry.invalid,
+            )
+            form.not_kept = fitted.not_kept
+            entry = dataclasses.replace(entry, typed=fitted.typed)
         return claim_save_step(
             claim=claim,
             slug=self.slug,
-            entry=form.step_input(),
+            entry=entry,
             checked=checked,
             background=background,
             save_id=save_id,
@@ -230,6 +245,8 @@ class FormStep(Step):
         # Posted twice (a lost answer, a double tap): the second saves nothing again.
         save_id = tablet_made_id(request.POST.get("request_id"))
         complete = self.save_forms(claim, given, checked=going_on, save_id=save_id)
+        if not_kept := not_kept_labels(given):
+            messages.warning(request, pending_not_kept_message(labels=not_kept))
         if removing.isascii() and removing.isdigit():
             claim_remove_attachment(claim=claim, attachment_id=int(removing))
             target = page
@@ -251,12 +268,17 @@ class FormStep(Step):
         """What the associate typed so far, saved in the background (kiosk.js) as they go.
 
         Valid input is saved to the claim, the rest kept on the draft without errors, as
-        when they leave the step through the step bar. The page stays as it is.
+        when they leave the step through the step bar. The page stays as it is: 204, or
+        200 with what the draft could not keep (`not_kept`, the fields' labels) and a
+        `message` that says so (kiosk.js shows it).
         """
         try:
             self.save_forms(claim, given, checked=False, background=True)
         except ClaimNotEditable:
             return HttpResponse(SENT_MEANWHILE, status=409)
+        if not_kept := not_kept_labels(given):
+            message = pending_not_kept_message(labels=not_kept)
+            return JsonResponse({"not_kept": not_kept, "message": message})
         return HttpResponse(status=204)
 
     def render(
@@ -395,6 +417,15 @@ FORM_STEPS = tuple(step for step in STEPS if isinstance(step, FormStep))
 PAGES = tuple(step for step in STEPS if not step.shown_on)
 REVIEW = STEPS_BY_SLUG["review"]
 SIGNATURE = STEPS_BY_SLUG["signature"]
+
+
+def not_kept_labels(given: dict[FormStep, forms.ClaimStepForm]) -> list[str]:
+    """The labels of the fields whose input a save could not keep on the draft."""
+    return [
+        str(form.fields[name].label if name in form.fields else name)
+        for form in given.values()
+        for name in form.not_kept
+    ]
 
 
 def page_of(step: Step) -> Step:

@@ -30,6 +30,7 @@ from kiosk.services.drafts import (
     claim_start,
 )
 from kiosk.services.languages import claim_set_customer_language
+from kiosk.services.quotas import DraftLimitReached, associate_drafts
 from kiosk.services.submission import claim_submit
 from kiosk.steps import (
     REVIEW,
@@ -59,12 +60,30 @@ def _associate_stores(request: HttpRequest) -> QuerySet[Store]:
 @never_cache
 def home(request: HttpRequest) -> HttpResponse:
     """The start screen: a new claim, and this associate's own open claims."""
+    return _home(request)
+
+
+def _home(request: HttpRequest, *, draft_limit: DraftLimitReached | None = None) -> HttpResponse:
+    """The start screen; at the draft limit, with what it says and the way out: what was
+    typed into the customer's form, and every draft of the associate's here to finish
+    or discard."""
     stores = list(_associate_stores(request))
+    customer_form = None
+    if len(stores) == 1:  # One store: the new claim's first step is right here.
+        typed = {name: request.POST.get(name, "") for name in CustomerForm.Meta.fields}
+        initial = typed if draft_limit else None
+        customer_form = CustomerForm(initial=initial, claim=Claim(store=stores[0]))
+    if draft_limit:
+        mine = associate_claims(associate=request.user, tablet=request.tablet)
+        drafts = associate_drafts(associate=request.user).filter(pk__in=mine.values("pk"))
+        drafts = list(drafts.select_related("store").order_by("-updated_at"))
+    else:
+        drafts = associate_open_claims(associate=request.user, stores=stores)
     context = {
         "stores": stores,
-        # One store: the new claim's first step is right here.
-        "customer_form": CustomerForm(claim=Claim(store=stores[0])) if len(stores) == 1 else None,
-        "drafts": associate_open_claims(associate=request.user, stores=stores),
+        "customer_form": customer_form,
+        "drafts": drafts,
+        "draft_limit": draft_limit,
         "can_set_up_tablet": request.tablet is None and request.user.has_perm("kiosk.add_tablet"),
     }
     return render(request, "kiosk/home.html", context)
@@ -97,9 +116,12 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     if reference and (started := _started(request, reference)) is not None:
         return redirect("kiosk:claim-resume", reference=started.reference)
     try:
-        claim = claim_start(store=store, associate=request.user, reference=reference or None)
-    except (ValueError, ReferenceTaken):
-        claim = claim_start(store=store, associate=request.user)
+        try:
+            claim = claim_start(store=store, associate=request.user, reference=reference or None)
+        except (ValueError, ReferenceTaken):
+            claim = claim_start(store=store, associate=request.user)
+    except DraftLimitReached as limit:
+        return _home(request, draft_limit=limit)
     typed = any(request.POST.get(name, "").strip() for name in CustomerForm.Meta.fields)
     if not typed:
         return redirect("kiosk:claim-step", reference=claim.reference, step=STEPS[0].slug)

@@ -7,7 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kiosk.models import Claim
-from kiosk.services.drafts import StepInput, claim_check_photo_limit
+from kiosk.services.drafts import StepInput
+from kiosk.services.quotas import claim_check_photo_limit
 
 # Form data that is not the associate's input.
 NAVIGATION_KEYS = {
@@ -39,6 +40,8 @@ class ClaimStepForm(forms.ModelForm):
     # The element an error summary's link leads to, for a field not shown as itself (a
     # hidden field that a widget of the page fills): field name → element id.
     error_anchors: dict[str, str] = {}
+    # Fields whose input the draft could not keep (kiosk.steps.FormStep.save).
+    not_kept: tuple[str, ...] = ()
 
     def __init__(self, *args, claim: Claim, **kwargs):
         self.claim = claim
@@ -60,21 +63,29 @@ class ClaimStepForm(forms.ModelForm):
         return cleaned
 
     def _refuse_photos_past_the_limit(self) -> None:
-        """PHOTOS_PER_CLAIM, the drafts service's rule, with this post's photos counted."""
-        adding = 0
+        """PHOTOS_PER_CLAIM and PHOTOS_MAX_BYTES_PER_CLAIM, the drafts service's rules, with
+        this post's photos counted."""
+        adding = adding_bytes = 0
         for name, kind in self.upload_kinds.items():
             field = self.fields[name]
             if not field.accepted:
                 continue
+            size = sum(len(image.data) for image in field.accepted)
             try:
                 claim_check_photo_limit(
-                    claim=self.claim, kind=kind, adding=len(field.accepted), also_adding=adding
+                    claim=self.claim,
+                    kind=kind,
+                    adding=len(field.accepted),
+                    also_adding=adding,
+                    adding_bytes=size,
+                    also_adding_bytes=adding_bytes,
                 )
             except ValidationError as error:
                 field.refused.extend(error.messages)
                 field.accepted = []
                 self.add_error(name, error)
             adding += len(field.accepted)
+            adding_bytes += sum(len(image.data) for image in field.accepted)
 
     def step_input(self) -> StepInput:
         """The checked result of this post, for kiosk.services.drafts.claim_save_step."""
@@ -84,6 +95,7 @@ class ClaimStepForm(forms.ModelForm):
             values=self._changed_values() if valid else {},
             uploads=self.accepted_uploads(),
             typed={} if valid else self.typed_input(),
+            invalid=frozenset() if valid else frozenset(self.errors),
             collects=frozenset(self.payload_fields),
             order=self.input_order(),
         )
@@ -111,7 +123,9 @@ class ClaimStepForm(forms.ModelForm):
         }
 
     def typed_input(self) -> dict[str, list[str]]:
-        """What the associate typed into this form's own fields, each value cut short.
+        """What the associate typed into this form's own fields, each value cut short, one
+        value a field unless it takes several. The draft's total is capped by the drafts
+        service (kiosk.services.quotas.pending_input_fit).
 
         Anything else in the post (a stray or hostile field) is not kept on the draft.
         """
@@ -121,6 +135,10 @@ class ClaimStepForm(forms.ModelForm):
             if key in NAVIGATION_KEYS or isinstance(field, forms.FileField) or key not in self.data:
                 continue
             values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
+            if not getattr(field.widget, "allow_multiple_selected", False):
+                # One value, the one the field reads: more (a hostile post repeating the
+                # name) would be kept for nothing, PENDING_VALUE_MAX_CHARS each.
+                values = values[-1:]
             limit = min(
                 getattr(field, "max_length", None) or PENDING_VALUE_MAX_CHARS,
                 PENDING_VALUE_MAX_CHARS,

@@ -21,6 +21,12 @@ from kiosk.services.attachments import (
 )
 from kiosk.services.completeness import claim_step_complete
 from kiosk.services.images import NormalisedImage
+from kiosk.services.quotas import (
+    DraftLimitReached,
+    associate_check_drafts_room,
+    claim_check_photo_limit,
+    pending_input_fit,
+)
 
 # The step that collects each kind of photo: removing one means checking it again.
 PHOTO_STEPS = {
@@ -39,7 +45,11 @@ class ReferenceTaken(Exception):
 
 
 def claim_start(
-    *, store: Store, associate: AbstractBaseUser, reference: str | None = None
+    *,
+    store: Store,
+    associate: AbstractBaseUser,
+    reference: str | None = None,
+    kept_on_tablet: bool = False,
 ) -> Claim:
     """Open a draft claim at a store, prefilled from the store's policy.
 
@@ -48,20 +58,25 @@ def claim_start(
     A claim this associate already started with it at this store is returned as it is:
     the same start, sent again. Raises ReferenceTaken if another claim holds it. The
     reference's unique constraint decides, so two requests at once start one claim.
+
+    Raises DraftLimitReached when the associate has DRAFTS_OPEN_MAX_PER_ASSOCIATE drafts
+    open; `kept_on_tablet` (the outbox's replay of a claim made offline) goes further
+    (kiosk.services.quotas.associate_check_drafts_room).
     """
     if not store.members.filter(pk=associate.pk).exists():
         raise PermissionDenied(_("You do not work at this store."))
-    if reference is None:
-        return _claim_create(store=store, associate=associate)
-    if not CLAIM_REFERENCE_PATTERN.fullmatch(reference):
+    if reference is not None and not CLAIM_REFERENCE_PATTERN.fullmatch(reference):
         raise ValueError(f"Not a claim reference: {reference[:20]!r}.")
+    fields = {} if reference is None else {"reference": reference}
     try:
         with transaction.atomic():
-            return _claim_create(store=store, associate=associate, reference=reference)
-    except IntegrityError:
-        started = Claim.objects.filter(reference=reference).first()
+            associate_check_drafts_room(associate=associate, kept_on_tablet=kept_on_tablet)
+            return _claim_create(store=store, associate=associate, **fields)
+    except (IntegrityError, DraftLimitReached):
+        # The same start sent again is no new draft, even at the limit.
+        started = Claim.objects.filter(reference=reference).first() if reference else None
         if started is None:
-            raise  # not the reference after all
+            raise  # not the reference after all, or a new draft past the limit
     if started.store_id != store.pk or started.created_by_id != associate.pk:
         raise ReferenceTaken(f"The reference {reference} is another claim's.")
     return started
@@ -134,6 +149,7 @@ class StepInput:
     signature_typed: bool = False  # drawn from the name the customer typed
     clear_signature: bool = False
     typed: dict[str, list[str]] = field(default_factory=dict)
+    invalid: frozenset[str] = frozenset()  # the fields of `typed` that failed their checks
     collects: frozenset[str] = frozenset()
     order: tuple[int, int] | None = None
 
@@ -254,7 +270,12 @@ def _record_step(claim, slug, entry: StepInput, checked, prepared, signature) ->
         if slug not in claim.completed_steps:
             claim.completed_steps = [*claim.completed_steps, slug]
     else:
-        claim.pending_input[slug] = {"data": entry.typed, "checked": checked}
+        # Fitted already by the step (to tell the associate); again here, with what the
+        # claim holds now, so that no way in keeps more than PENDING_INPUT_MAX_BYTES.
+        fitted = pending_input_fit(
+            pending=claim.pending_input, slug=slug, typed=entry.typed, invalid=entry.invalid
+        )
+        claim.pending_input[slug] = {"data": fitted.typed, "checked": checked}
     order_fields = []
     if entry.order is not None:
         claim.input_page_rendered_at, claim.input_sequence = entry.order
@@ -295,7 +316,9 @@ def claim_add_photos(
             raise ValidationError(_("A photo with an id is sent alone."))
         if (stored := _photo_with_tablet_id(claim, tablet_id)) is not None:
             return [stored]
-    claim_check_photo_limit(claim=claim, kind=kind, adding=len(images))
+    claim_check_photo_limit(
+        claim=claim, kind=kind, adding=len(images), adding_bytes=sum(len(i.data) for i in images)
+    )
     prepared = [attachment_prepare(claim=claim, kind=kind, image=image) for image in images]
     for attachment in prepared:
         attachment.tablet_id = tablet_id
@@ -321,7 +344,9 @@ def claim_add_photos(
 
 def _record_photos(claim: Claim, kind: str, prepared: list[ClaimAttachment]) -> None:
     # Again under the lock: uploads run side by side, and each checked alone.
-    claim_check_photo_limit(claim=claim, kind=kind, adding=len(prepared))
+    claim_check_photo_limit(
+        claim=claim, kind=kind, adding=len(prepared), adding_bytes=sum(a.size for a in prepared)
+    )
     if kind == ClaimAttachment.Kind.PRODUCT:
         for old in claim.attachments.current().filter(kind=kind):
             attachment_delete(attachment=old)
@@ -335,28 +360,6 @@ def _photo_with_tablet_id(claim: Claim, tablet_id: uuid.UUID) -> ClaimAttachment
     if stored is not None and stored.claim_id != claim.pk:
         raise ValidationError("This photo's id is another claim's photo.")
     return stored
-
-
-def claim_check_photo_limit(*, claim: Claim, kind: str, adding: int, also_adding: int = 0) -> None:
-    """Whether `adding` photos of `kind` fit under PHOTOS_PER_CLAIM; ValidationError if not.
-
-    Every kind but signatures counts, with `also_adding` photos of other kinds that
-    come with them. A product image replaces the one before it, so that one does not
-    count against a new product image. Both ways photos arrive check it here: the
-    step's form (kiosk.forms.base) and the background upload (claim_add_photos).
-    """
-    photos = claim.attachments.current().exclude(kind=ClaimAttachment.Kind.SIGNATURE)
-    if kind == ClaimAttachment.Kind.PRODUCT:
-        photos = photos.exclude(kind=kind)
-    counted = photos.count() + also_adding
-    if counted + adding > settings.PHOTOS_PER_CLAIM:
-        raise ValidationError(
-            _(
-                "A claim can have at most %(most)s photos; it has %(count)s. "
-                "Remove one to add another."
-            )
-            % {"most": settings.PHOTOS_PER_CLAIM, "count": counted}
-        )
 
 
 def claim_remove_attachment(*, claim: Claim, attachment_id: int) -> None:

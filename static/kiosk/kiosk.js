@@ -215,9 +215,14 @@
       saveState("saving");
       return fetch(stepForm.action || location.href, {
         method: "POST", body: data, credentials: "same-origin", keepalive, headers: AUTOMATIC,
-      }).then((response) => {
+      }).then(async (response) => {
         if (response.status === 202) saveState("kept");
-        else if (response.ok) saveState("saved");
+        else if (response.status === 200) {
+          // Saved, but some input was too long for the draft to keep: say which.
+          const answer = await response.json().catch(() => ({}));
+          saveState(answer.message ? "unsaved" : "saved");
+          if (answer.message && saveIndicator) saveIndicator.textContent = answer.message;
+        } else if (response.ok) saveState("saved");
         else { dirty = true; saveState("unsaved"); }
         return response.ok;
       }).catch(() => { dirty = true; saveState("unsaved"); return false; });

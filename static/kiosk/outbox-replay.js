@@ -113,7 +113,9 @@
       });
       return "refused";
     }
-    await later(request, text("server_answered", { status: response.status }), retryAfter(response));
+    // Held (the draft limit): the server's own words say why it waits.
+    const waitMessage = answer.status === "held" && answer.message;
+    await later(request, waitMessage || text("server_answered", { status: response.status }), retryAfter(response));
     return "wait";
   }
 
