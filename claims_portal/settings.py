@@ -352,6 +352,15 @@ TASKS_ENQUEUE_ON_COMMIT = TASKS_BACKEND != "database"
 # connect, send and answer). Not shorter than the read timeout, so the counter never gives
 # up on an answer a worker would have waited for (manage.py check warns otherwise).
 DELIVERY_COUNTER_DEADLINE = env.float("DELIVERY_COUNTER_DEADLINE", default=15.0)
+# Inline attempts at the counter waiting on the API at once, per process; a submit that
+# finds none free hands its claim to the worker at once (0: always). Half of `make run`'s
+# 4 gunicorn threads, so that an outage never holds the threads that serve pages and the
+# photos OrderProtection fetches while it files a claim (docs/exactly-once.md).
+DELIVERY_COUNTER_CONCURRENCY = env.int("DELIVERY_COUNTER_CONCURRENCY", default=2)
+# After this many counter attempts the API did not answer within the window (seconds), a
+# process sends submits straight to the worker until they are older (0: always try).
+DELIVERY_COUNTER_OUTAGE_FAILURES = env.int("DELIVERY_COUNTER_OUTAGE_FAILURES", default=3)
+DELIVERY_COUNTER_OUTAGE_WINDOW = env.float("DELIVERY_COUNTER_OUTAGE_WINDOW", default=30.0)
 # Transient failures are retried after a random delay in [0, min(cap, base * 2**(n-1))].
 DELIVERY_BACKOFF_BASE = env.float("DELIVERY_BACKOFF_BASE", default=2.0)
 DELIVERY_BACKOFF_CAP = env.float("DELIVERY_BACKOFF_CAP", default=900.0)
