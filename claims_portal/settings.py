@@ -380,6 +380,10 @@ DELIVERY_LOOKUP_CLOCK_SKEW = env.float("DELIVERY_LOOKUP_CLOCK_SKEW", default=300
 DELIVERY_LOOKUP_MAX_PAGES = env.int("DELIVERY_LOOKUP_MAX_PAGES", default=20)
 # A claim still "sending" after this long was left by a sender that stopped.
 DELIVERY_STUCK_AFTER = env.float("DELIVERY_STUCK_AFTER", default=120.0)
+# OrderProtection failing to fetch one of our own stored photos is our fault (media serving,
+# or a portal too busy to answer the fetch): retried for this many seconds from the first
+# such refusal, then a manager is told to have media serving checked (0: at once).
+DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER = env.float("DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER", default=900.0)
 # /healthz/delivery answers 503 when an undelivered claim is older than this (0: never).
 HEALTHZ_MAX_QUEUE_AGE = env.float("HEALTHZ_MAX_QUEUE_AGE", default=30 * 60)
 

@@ -5,6 +5,7 @@ the counter's deadline: the login page waited 15 s. Now a few slots per process 
 the other submits hand their claim to the worker at once, and the result page follows it.
 """
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -45,7 +46,8 @@ def logged_in(user) -> str:
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    """`start(threads, **env)`: a real gunicorn (one process) on the test database; stopped after."""
+    """`start(threads=…, api_url=…, **env)`: a real gunicorn, one process, on the test
+    database; stopped after."""
     servers = []
 
     def start(*, threads: int, api_url: str, **extra: str) -> str:
@@ -115,7 +117,8 @@ def test_an_api_that_hangs_and_more_submits_than_slots_leave_the_login_page_answ
 
     def submit(claim):
         path = reverse("kiosk:claim-submit", args=[claim.reference])
-        try:
+        # Suppressed: gunicorn stops under a submit still waiting on the API.
+        with contextlib.suppress(requests.RequestException):
             requests.post(
                 url + path,
                 cookies=cookies,
@@ -123,8 +126,6 @@ def test_an_api_that_hangs_and_more_submits_than_slots_leave_the_login_page_answ
                 allow_redirects=False,
                 timeout=COUNTER_DEADLINE + 10,
             )
-        except requests.RequestException:
-            pass  # gunicorn stopped under a submit still waiting on the API
 
     submitters = [threading.Thread(target=submit, args=(claim,), daemon=True) for claim in claims]
     for submitter in submitters:
