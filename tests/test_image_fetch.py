@@ -14,8 +14,9 @@ import pytest
 from django.urls import reverse
 
 from kiosk.delivery.own_images import own_image_named
+from kiosk.delivery.results import Result
 from kiosk.models import Claim, ClaimAttachment
-from kiosk.services.submission import claim_build_payload
+from kiosk.services.submission import claim_build_payload, claim_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -143,6 +144,21 @@ def test_photos_that_stay_unfetchable_go_to_a_manager_not_the_associate(
     page = change.content.decode()
     assert "Needs attention: OrderProtection could not fetch the photos" in page
     assert "PUBLIC_MEDIA_BASE_URL" in page
+
+
+def test_photos_not_fetched_past_the_attempt_limit_go_to_a_manager_too(
+    settings, complete_claim, api_to_sandbox, flaky_media
+):
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+
+    submission = claim_submit(claim=complete_claim, media_base_url=flaky_media.url)
+
+    claim = submission.claim
+    assert submission.result == Result.NEEDS_ATTENTION
+    assert claim.attention_reason == Claim.AttentionReason.IMAGE_FETCH
+    decision = claim.attempts.get().decision
+    assert "past the delivery limits" in decision
+    assert decision.endswith("for a manager: check media serving (PUBLIC_MEDIA_BASE_URL)")
 
 
 def test_only_an_image_url_of_a_photo_the_claim_still_holds_is_ours(complete_claim, settings):

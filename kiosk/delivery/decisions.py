@@ -109,14 +109,8 @@ def decide_after_own_image_unfetched(
     }
     what = f"{status}: OrderProtection could not fetch our own image at {error.field_path}"
     failing_for = (timezone.now() - failing_since).total_seconds()
-    if failing_for >= settings.DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER:
-        decision = Decision(
-            Result.NEEDS_ATTENTION,
-            f"give up: {what} for {_seconds(failing_for)}; for a manager: check media serving "
-            "(PUBLIC_MEDIA_BASE_URL)",
-        )
-    else:
-        decision = decide_to_retry(
+    if failing_for < settings.DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER:
+        retry = decide_to_retry(
             claim,
             why=what,
             retry_after=None,
@@ -124,10 +118,14 @@ def decide_after_own_image_unfetched(
             fields=fields,
             prefix=f"{what} (the photo is stored: ours, transient); ",
         )
-    if decision.result is Result.QUEUED:
-        return decision
+        if retry.result is Result.QUEUED:
+            return retry
+        how_long = "past the delivery limits"  # DELIVERY_MAX_ATTEMPTS, DELIVERY_MAX_AGE
+    else:
+        how_long = f"for {_seconds(failing_for)}"
     return _needs_attention(
-        decision.text,
+        # Within the audit's 200 characters, with the longest field path.
+        f"give up: {what} {how_long}; for a manager: check media serving (PUBLIC_MEDIA_BASE_URL)",
         Claim.AttentionReason.IMAGE_FETCH,
         fields | {"last_error_field": error.field_path},
     )
