@@ -368,6 +368,15 @@ TASKS_ENQUEUE_ON_COMMIT = TASKS_BACKEND != "database"
 # connect, send and answer). Not shorter than the read timeout, so the counter never gives
 # up on an answer a worker would have waited for (manage.py check warns otherwise).
 DELIVERY_COUNTER_DEADLINE = env.float("DELIVERY_COUNTER_DEADLINE", default=15.0)
+# Inline attempts at the counter waiting on the API at once, per process; a submit that
+# finds none free hands its claim to the worker at once (0: always). Half of `make run`'s
+# 4 gunicorn threads, so that an outage never holds the threads that serve pages and the
+# photos OrderProtection fetches while it files a claim (docs/exactly-once.md).
+DELIVERY_COUNTER_CONCURRENCY = env.int("DELIVERY_COUNTER_CONCURRENCY", default=2)
+# After this many counter attempts the API did not answer within the window (seconds), a
+# process sends submits straight to the worker until they are older (0: always try).
+DELIVERY_COUNTER_OUTAGE_FAILURES = env.int("DELIVERY_COUNTER_OUTAGE_FAILURES", default=3)
+DELIVERY_COUNTER_OUTAGE_WINDOW = env.float("DELIVERY_COUNTER_OUTAGE_WINDOW", default=30.0)
 # Transient failures are retried after a random delay in [0, min(cap, base * 2**(n-1))].
 DELIVERY_BACKOFF_BASE = env.float("DELIVERY_BACKOFF_BASE", default=2.0)
 DELIVERY_BACKOFF_CAP = env.float("DELIVERY_BACKOFF_CAP", default=900.0)
@@ -405,6 +414,10 @@ DELIVERY_LOOKUP_MAX_PAGES = env.int("DELIVERY_LOOKUP_MAX_PAGES", default=20)
 DELIVERY_LOOKUP_CACHE_TTL = env.float("DELIVERY_LOOKUP_CACHE_TTL", default=120.0)
 # A claim still "sending" after this long was left by a sender that stopped.
 DELIVERY_STUCK_AFTER = env.float("DELIVERY_STUCK_AFTER", default=120.0)
+# OrderProtection failing to fetch one of our own stored photos is our fault (media serving,
+# or a portal too busy to answer the fetch): retried for this many seconds from the first
+# such refusal, then a manager is told to have media serving checked (0: at once).
+DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER = env.float("DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER", default=900.0)
 # /healthz/delivery answers 503 when an undelivered claim is older than this (0: never).
 HEALTHZ_MAX_QUEUE_AGE = env.float("HEALTHZ_MAX_QUEUE_AGE", default=30 * 60)
 

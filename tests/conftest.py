@@ -193,6 +193,16 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def counter_forgets_outages():
+    """The counter's memory of recent outages is per process: no test inherits another's."""
+    from kiosk.delivery.counter import COUNTER_SLOTS
+
+    COUNTER_SLOTS.reset()
+    yield
+    COUNTER_SLOTS.reset()
+
+
 @pytest.fixture
 def api_with_oauth(settings, api_to_sandbox):
     """Point the portal at the sandbox with OAuth client credentials instead of a token."""

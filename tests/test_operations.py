@@ -29,11 +29,13 @@ def retry_action(client, *claims, reason: str = "The cause was fixed."):
 def test_manager_retries_a_rejected_claim_after_the_cause_is_fixed(
     settings, manager_client, complete_claim, api_to_sandbox, media_server, run_worker
 ):
-    # Misconfigured: the API cannot fetch the photos, so it rejects the claim.
+    # Misconfigured: the API cannot fetch our photos, so it rejects the claim; that is ours
+    # to fix, not the associate's (here at once, rather than after the retries).
     settings.PUBLIC_MEDIA_BASE_URL = "http://127.0.0.1:9"
+    settings.DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER = 0
     claim_submit(claim=complete_claim, media_base_url=settings.PUBLIC_MEDIA_BASE_URL)
     complete_claim.refresh_from_db()
-    assert complete_claim.attention_reason == Claim.AttentionReason.REJECTED
+    assert complete_claim.attention_reason == Claim.AttentionReason.IMAGE_FETCH
     rejected_key = complete_claim.idempotency_key
     settings.PUBLIC_MEDIA_BASE_URL = media_server
 

@@ -6,7 +6,7 @@ service records the decision only while its sender still holds the claim.
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -105,6 +105,47 @@ def decide_after_failure(
         retry_after=error.retry_after,
         outcome_unknown=error.outcome_unknown,
         fields=common,
+    )
+
+
+def decide_after_own_image_unfetched(
+    claim: Claim, error: ClaimRejected, *, failing_since: datetime
+) -> Decision:
+    """OrderProtection could not fetch one of our own stored photos (kiosk.delivery.own_images).
+
+    The photo is fine; media serving is at fault, or was too busy to answer in time. It
+    is retried on the usual backoff, never sent back to the associate; once fetches have
+    failed for DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER seconds (since `failing_since`, the
+    first such refusal of this round), or past the usual limits, it stops for a manager.
+    """
+    status = error.exchange.status_code
+    fields = {
+        "response_status": status,
+        "response_body": response_json(error.exchange.body_text),
+        "last_error": error.message,
+        "last_error_field": "",
+    }
+    what = f"{status}: OrderProtection could not fetch our own image at {error.field_path}"
+    failing_for = (timezone.now() - failing_since).total_seconds()
+    if failing_for < settings.DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER:
+        retry = decide_to_retry(
+            claim,
+            why=what,
+            retry_after=None,
+            outcome_unknown=False,
+            fields=fields,
+            prefix=f"{what} (the photo is stored: ours, transient); ",
+        )
+        if retry.result is Result.QUEUED:
+            return retry
+        how_long = "past the delivery limits"  # DELIVERY_MAX_ATTEMPTS, DELIVERY_MAX_AGE
+    else:
+        how_long = f"for {_seconds(failing_for)}"
+    return _needs_attention(
+        # Within the audit's 200 characters, with the longest field path.
+        f"give up: {what} {how_long}; for a manager: check media serving (PUBLIC_MEDIA_BASE_URL)",
+        Claim.AttentionReason.IMAGE_FETCH,
+        fields | {"last_error_field": error.field_path},
     )
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 
 from kiosk.delivery.attempts import Outcome, attempt_close, attempt_close_after_bug, attempt_open
@@ -24,10 +24,12 @@ from kiosk.delivery.decisions import (
     decide_after_bug,
     decide_after_failure,
     decide_after_lookup_failure,
+    decide_after_own_image_unfetched,
     decide_ambiguous,
     filed_fields,
 )
 from kiosk.delivery.fields import collecting_field
+from kiosk.delivery.own_images import own_image_named
 from kiosk.delivery.pacing import claim_put_back, in_flight_lock, under_in_flight_cap
 from kiosk.delivery.reconciliation import LookupResult, claim_lookup
 from kiosk.delivery.results import Result
@@ -138,7 +140,12 @@ def _record_failure(claim: Claim, attempt: DeliveryAttempt, error: OrderProtecti
     ):
         claim.unknown_outcome_since = attempt.started_at
         extra_fields["unknown_outcome_since"] = attempt.started_at
-    decision = decide_after_failure(claim, error, associate_can_fix=_associate_can_fix(error))
+    if _own_image_unfetched(claim, error):
+        decision = decide_after_own_image_unfetched(
+            claim, error, failing_since=_image_fetches_failing_since(claim, attempt)
+        )
+    else:
+        decision = decide_after_failure(claim, error, associate_can_fix=_associate_can_fix(error))
     decision = replace(decision, fields=decision.fields | extra_fields)
     attempt_close(attempt, error=error, decision=decision.text)
     return _claim_release(claim, decision)
@@ -259,6 +266,26 @@ def _associate_can_fix(error: OrderProtectionError) -> bool:
         and error.exchange.status_code in (400, 422)
         and collecting_field(error.field_path) is not None
     )
+
+
+def _own_image_unfetched(claim: Claim, error: OrderProtectionError) -> bool:
+    """A rejection naming an image URL of ours: OrderProtection could not fetch our photo."""
+    return (
+        isinstance(error, ClaimRejected)
+        and error.exchange.status_code in (400, 422)
+        and own_image_named(claim=claim, field_path=error.field_path) is not None
+    )
+
+
+def _image_fetches_failing_since(claim: Claim, attempt: DeliveryAttempt):
+    """When this round's first refusal came: any other refusal ends a round, so those of
+    the round so far were all our photos not fetched."""
+    earlier = claim.attempts.filter(
+        kind=DeliveryAttempt.Kind.SEND,
+        outcome=DeliveryAttempt.Outcome.REJECTED,
+        started_at__gte=claim.queued_at or claim.created_at,
+    ).aggregate(first=Min("started_at"))["first"]
+    return min(earlier, attempt.started_at) if earlier else attempt.started_at
 
 
 def _token_refresh_helps(error: OrderProtectionError, client: OrderProtectionClient) -> bool:

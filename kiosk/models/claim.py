@@ -98,6 +98,8 @@ class Claim(models.Model):
         CONFIGURATION = "configuration", _("Configuration or credentials refused")
         GAVE_UP = "gave_up", _("Delivery gave up")
         UNRESOLVED = "unresolved", _("May already be filed")
+        # Our own photo could not be fetched for too long: media serving, not the associate.
+        IMAGE_FETCH = "image_fetch", _("OrderProtection could not fetch the photos")
 
     class RiskLevel(models.TextChoices):
         LOW = "low", _("Low")

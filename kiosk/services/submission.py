@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kiosk.delivery.counter import counter_attempt
 from kiosk.delivery.payload import PayloadInvalid, claim_payload, payload_validate
 from kiosk.delivery.queue import claim_queue
 from kiosk.delivery.results import Result
@@ -55,45 +56,57 @@ def claim_submit(
     compare-and-set that also enqueues the delivery task, so a double tap or a
     reloaded page queues the claim once. The attempt at the counter is bounded
     by `deadline` (DELIVERY_COUNTER_DEADLINE); if it does not file the claim,
-    the worker carries on with the same idempotency key. Unless the API
+    the worker carries on with the same idempotency key. The counter tries only
+    with a free slot (DELIVERY_COUNTER_CONCURRENCY per process) while the API is
+    not known to be failing (kiosk.delivery.counter); otherwise the claim is
+    handed to the worker at once and the result is QUEUED. Unless the API
     rejected it for correction, the customer's copy is then queued (once). A claim
     with a step still to complete is not submitted (Result.INCOMPLETE).
     """
     if not claim.is_editable:
         return Submission(claim, Result.NOT_EDITABLE)
     deadline = settings.DELIVERY_COUNTER_DEADLINE if deadline is None else deadline
-    with transaction.atomic():
-        # The body is built under the claim's lock from its rows as they are now, not as
-        # the caller loaded them: another tap may have replaced the signature meanwhile.
-        # A step save or a photo removal that would change them waits, then finds it sent.
-        Claim.objects.select_for_update().filter(pk=claim.pk).exists()
-        claim.refresh_from_db()
-        if not claim.is_editable:
+    with counter_attempt() as counter:
+        with transaction.atomic():
+            # The body is built under the claim's lock from its rows as they are now, not as
+            # the caller loaded them: another tap may have replaced the signature meanwhile.
+            # A step save or a photo removal that would change them waits, then finds it sent.
+            Claim.objects.select_for_update().filter(pk=claim.pk).exists()
+            claim.refresh_from_db()
+            if not claim.is_editable:
+                return Submission(claim, Result.NOT_EDITABLE)
+            if claim_incomplete_steps(claim=claim):
+                return Submission(claim, Result.INCOMPLETE)
+            payload = _valid_payload_or_none(claim, media_base_url)
+            if payload is None:
+                return Submission(claim, Result.INCOMPLETE)
+            # Without a slot at the counter the worker may take the claim at once.
+            first_run_after = (
+                timezone.now() + timedelta(seconds=deadline) + COUNTER_GRACE
+                if counter.inline
+                else None
+            )
+            queued = claim_queue(
+                claim=claim,
+                payload=payload,
+                claimable=Claim.objects.editable(),
+                first_run_after=first_run_after,
+                hold=counter.inline,
+            )
+            if queued:
+                # Scored in the background: the associate waits for none of it.
+                risk_assess_queue(claim.pk)
+        if not queued:
+            claim.refresh_from_db()
             return Submission(claim, Result.NOT_EDITABLE)
-        if claim_incomplete_steps(claim=claim):
-            return Submission(claim, Result.INCOMPLETE)
-        payload = _valid_payload_or_none(claim, media_base_url)
-        if payload is None:
-            return Submission(claim, Result.INCOMPLETE)
-        first_run_after = timezone.now() + timedelta(seconds=deadline) + COUNTER_GRACE
-        queued = claim_queue(
-            claim=claim,
-            payload=payload,
-            claimable=Claim.objects.editable(),
-            first_run_after=first_run_after,
-            hold=True,
-        )
-        if queued:
-            # Scored in the background: the associate waits for none of it.
-            risk_assess_queue(claim.pk)
-    if not queued:
-        claim.refresh_from_db()
-        return Submission(claim, Result.NOT_EDITABLE)
-    sent = claim_send(
-        claim, sent_from=DeliveryAttempt.SentFrom.COUNTER, deadline=deadline, client=client
-    )
-    if sent is Result.QUEUED:
-        delivery_enqueue_next(claim.pk)
+        if counter.inline:
+            counter.result = claim_send(
+                claim, sent_from=DeliveryAttempt.SentFrom.COUNTER, deadline=deadline, client=client
+            )
+            if counter.result is Result.QUEUED:
+                delivery_enqueue_next(claim.pk)
+        else:
+            logger.info("Claim %s: no slot at the counter, handed to the worker", claim.reference)
     result = _result_of(claim)
     if result != Result.REJECTED:
         customer_copy_queue(claim=claim)
