@@ -8,7 +8,6 @@ these tests are skipped when it is missing.
 
 import contextlib
 import http.client
-import os
 import signal
 import socket
 import subprocess
@@ -32,12 +31,21 @@ try:
 except front.FrontError:
     NGINX = None
 
-pytestmark = [
+# Real nginx and gunicorn processes against this test run's database.
+served = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
     pytest.mark.skipif(
         NGINX is None, reason="nginx is not installed: `make nginx` (make test installs it)"
     ),
 ]
+
+
+def real_processes(test):
+    for mark in reversed(served):
+        test = mark(test)
+    return test
+
 
 # A request that gets no answer in this long has none coming: the portal is down for it.
 ANSWER_TIMEOUT = 5.0
@@ -194,10 +202,8 @@ class SlowClients:
         sent = 0
         while not self.stopping.wait(0.3):
             for connection, then in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     connection.send(then[sent % len(then) : sent % len(then) + 1])
-                except OSError:
-                    pass
             sent += 1
 
     def __enter__(self) -> "SlowClients":
@@ -229,6 +235,7 @@ def hold_with_slow_clients(url: str) -> SlowClients:
     return clients
 
 
+@real_processes
 def test_ten_slow_clients_leave_healthz_answering_through_the_front(fronted):
     with hold_with_slow_clients(fronted):
         time.sleep(1)  # the slow requests have begun before the check
@@ -249,7 +256,7 @@ def submit_in_background(url: str, claim, session: str) -> threading.Thread:
 
     def submit():
         # The front or the app closes it at the end of the test: no answer is expected.
-        try:
+        with contextlib.suppress(requests.RequestException):
             requests.post(
                 f"{url}/claims/{claim.reference}/submit/",
                 cookies={settings.SESSION_COOKIE_NAME: session, settings.CSRF_COOKIE_NAME: CSRF},
@@ -257,14 +264,13 @@ def submit_in_background(url: str, claim, session: str) -> threading.Thread:
                 allow_redirects=False,
                 timeout=60,
             )
-        except requests.RequestException:
-            pass
 
     thread = threading.Thread(target=submit, daemon=True)
     thread.start()
     return thread
 
 
+@real_processes
 def test_media_answers_while_every_app_thread_waits_on_the_api(
     tmp_path, sandbox, associate, make_complete_claim
 ):
@@ -319,6 +325,7 @@ def post_wrong_password(url: str, username: str, *, forwarded_for: str) -> int:
     return status
 
 
+@real_processes
 def test_the_portal_throttles_the_real_client_behind_the_front_not_the_one_it_claims(
     fronted, associate
 ):
@@ -338,6 +345,7 @@ def raw_request(url: str, head: str) -> str:
         return connection.makefile("rb").readline().decode().strip()
 
 
+@real_processes
 def test_bodies_over_the_largest_upload_are_refused_from_their_header(fronted):
     largest = settings.UPLOAD_MAX_FILES * settings.UPLOAD_MAX_BYTES + front.BODY_MARGIN_BYTES
     host = fronted.removeprefix("http://")
@@ -356,6 +364,7 @@ def test_bodies_over_the_largest_upload_are_refused_from_their_header(fronted):
     assert login == "HTTP/1.1 413 Request Entity Too Large"
 
 
+@real_processes
 def test_static_files_come_from_static_root_with_whitenoises_caching(fronted, portal):
     """Served by nginx from STATIC_ROOT; a file not there is the app's (WhiteNoise's)."""
     (portal.static_root / "kiosk" / "front.css").write_text("body { color: red }")
@@ -386,3 +395,24 @@ def test_front_renders_the_body_limits_from_the_settings(tmp_path):
     assert f"client_max_body_size {largest};" in config
     assert f"client_max_body_size {settings.WEBHOOK_MAX_BYTES};" in config
     assert "{{" not in config
+
+
+def test_the_server_block_in_the_docs_is_the_templates(tmp_path):
+    """docs/operations.md's block to copy says what the front does: each limit, timeout,
+    buffering, header and route line of the rendered template is in it, as it is."""
+    docs = (REPO_ROOT / "docs" / "operations.md").read_text()
+    block = docs.split("### A server block to copy", 1)[1].split("```nginx", 1)[1]
+    block_lines = {line.strip() for line in block.split("```", 1)[0].splitlines()}
+    args = front.parse_args(
+        ["--listen", "0.0.0.0:8000", "--app", "127.0.0.1:8001", "--media", "127.0.0.1:8002"]
+        + ["--run-dir", str(tmp_path), "--static-root", "/srv/claims/staticfiles"]
+    )
+    rendered = front.render(front.build_config(args, mime_types="/etc/nginx/mime.types"))
+    server = "map $uri" + rendered.split("map $uri", 1)[1]
+    directives = [
+        line.strip()
+        for line in server.splitlines()
+        if line.strip() and not line.strip().startswith(("#", "listen "))
+    ]
+
+    assert [line for line in directives if line not in block_lines] == []
