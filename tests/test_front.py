@@ -416,3 +416,31 @@ def test_the_server_block_in_the_docs_is_the_templates(tmp_path):
     ]
 
     assert [line for line in directives if line not in block_lines] == []
+
+
+@pytest.mark.parametrize(("status", "up"), [(502, False), (504, False), (503, True)])
+def test_the_run_banner_waits_for_gunicorn_behind_the_front(status, up):
+    """The front answers 502 (504) while gunicorn starts: not yet the portal; a 503 is
+    the portal's own /healthz saying something is wrong, so the portal is up."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from claims_portal import run_banner
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        answered = run_banner.wait_for_portal("127.0.0.1", server.server_port, seconds=1)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert answered is up
