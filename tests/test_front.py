@@ -378,6 +378,7 @@ def test_static_files_come_from_static_root_with_whitenoises_caching(fronted, po
     assert plain.text == "body { color: red }"
     assert plain.headers["Cache-Control"] == "max-age=60, public"
     assert plain.headers["X-Content-Type-Options"] == "nosniff"
+    assert plain.headers["Content-Type"] == "text/css; charset=utf-8"
     assert hashed.headers["Cache-Control"] == "max-age=315360000, public, immutable"
     assert fallback.status_code == 200
     assert fallback.text == (REPO_ROOT / "static" / "kiosk" / "kiosk.css").read_text()
