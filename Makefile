@@ -147,6 +147,12 @@ demo-remove: $(VENV)/.installed-run env-secrets
 dev: $(VENV)/.installed-run node_modules/.installed env-secrets messages
 	$(call serve,$(DEV_ENV) $(SANDBOX_SECRETS) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT),The sandbox API logs to $(RUN_LOGS)/sandbox.log.)
 
+# The buffering front `make run` puts before gunicorn (claims_portal/front.py renders
+# claims_portal/nginx.conf.template into a run folder and starts it; docs/operations.md).
+.PHONY: nginx
+nginx:
+	$(call apt_package,command -v nginx >/dev/null || [ -x /usr/sbin/nginx ],nginx,the buffering front (make run and its tests))
+
 .PHONY: redis-server
 redis-server:
 	$(call apt_package,command -v redis-server >/dev/null,redis-server,the Redis backend's tests)
@@ -181,7 +187,7 @@ pytest_status = if [ $(2) -eq 5 ]; then echo "$(1): pytest collected no tests" >
 	elif [ $(2) -ne 0 ]; then echo "$(1): failed (exit status $(2))" >&2; fi
 
 .PHONY: test
-test: $(VENV)/.installed-dev messages node_modules/.installed chromium redis-server postgresql
+test: $(VENV)/.installed-dev messages node_modules/.installed chromium redis-server postgresql nginx
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache

@@ -77,9 +77,14 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+# What the buffering front (claims_portal/front.py) answers while gunicorn is still starting.
+FRONT_WITHOUT_APP = (502, 504)
+
+
 def wait_for_portal(host: str, port: int, *, seconds: float) -> bool:
-    """Whether the portal answers an HTTP request within `seconds` (any status): its
-    workers are up then, so the server's start-up lines are printed already."""
+    """Whether the portal answers an HTTP request within `seconds` (any status but the
+    front's 502 and 504, which say gunicorn behind it is not up yet): its workers are up
+    then, so the server's start-up lines are printed already."""
     address = "127.0.0.1" if host in WILDCARDS else host
     url = f"http://{address}:{port}/healthz"
     deadline = time.monotonic() + seconds
@@ -87,8 +92,10 @@ def wait_for_portal(host: str, port: int, *, seconds: float) -> bool:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return True
-        except urllib.error.HTTPError:
-            return True
+        except urllib.error.HTTPError as error:
+            if error.code not in FRONT_WITHOUT_APP:
+                return True
+            time.sleep(0.2)
         except OSError:
             time.sleep(0.2)
     return False
