@@ -156,6 +156,9 @@ def running_portal(folder: Path, *, api_url: str) -> Iterator[Portal]:
         # Held by the hanging sandbox for as long as the test needs.
         DELIVERY_COUNTER_DEADLINE="30",
         ORDERPROTECTION_READ_TIMEOUT="30",
+        # Both app threads may wait on the API at the counter (the circular wait's setup).
+        DELIVERY_COUNTER_CONCURRENCY="2",
+        DELIVERY_COUNTER_OUTAGE_FAILURES="0",
     )
     processes = Processes(folder / "logs")
     try:
