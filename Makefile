@@ -116,7 +116,8 @@ env-secrets: $(VENV)/.installed-run
 # and stops them all on Ctrl-C; once the portal answers, a framed banner
 # (claims_portal/run_banner.py) with the addresses a tablet can open, the demo logins and
 # NOTE. ENV holds secrets: no line here is echoed. The config files read the variables
-# exported here (%(ENV_PORT)s).
+# exported here (%(ENV_PORT)s). As root, supervisord is told so (--user root); otherwise it
+# prints a CRIT line that it dropped no privileges.
 define serve
 @mkdir -p $(RUN_LOGS)
 @$(1) $(PY) manage.py migrate --noinput -v0

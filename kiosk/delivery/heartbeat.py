@@ -12,6 +12,7 @@ fails the check by its age (HEALTHZ_MAX_QUEUE_AGE).
 
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -85,10 +86,17 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def worker_heartbeats(*, backend: str) -> Iterator[None]:
     """Beat once now, then every WORKER_HEARTBEAT_SECONDS until the block ends; then say
-    this worker stopped (a killed worker stops beating instead)."""
+    this worker stopped (a killed worker stops beating instead). Call it from the main
+    thread: a SIGTERM before the worker installs its own handler (while it starts) ends
+    the block too, so that a worker stopped while starting leaves no row either."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     heartbeat = _Heartbeat(backend=backend)
     heartbeat.beat()
     heartbeat.start()
