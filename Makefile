@@ -111,23 +111,20 @@ RUN_ENV = DEBUG=false ALLOWED_HOSTS='*' $(SANDBOX_SECRETS) \
 env-secrets: $(VENV)/.installed-run
 	@$(PY) -m claims_portal.env_file secrets
 
-# $(call serve,ENV,WEB SERVER COMMAND,NOTE): the sandbox, the workers, the maintenance loop, the
-# portal; once it answers, a framed banner (claims_portal/run_banner.py) with the addresses a
-# tablet can open, the demo logins and NOTE. ENV holds secrets: no line here is echoed.
+# $(call serve,ENV,CONFIG,NOTE): supervisord (claims_portal/supervisord/CONFIG, with its programs.conf)
+# runs the sandbox, the workers, the maintenance loop and the portal, restarts whichever dies,
+# and stops them all on Ctrl-C; once the portal answers, a framed banner
+# (claims_portal/run_banner.py) with the addresses a tablet can open, the demo logins and
+# NOTE. ENV holds secrets: no line here is echoed. The config files read the variables
+# exported here (%(ENV_PORT)s). As root, supervisord is told so (--user root); otherwise it
+# prints a CRIT line that it dropped no privileges.
 define serve
 @mkdir -p $(RUN_LOGS)
 @$(1) $(PY) manage.py migrate --noinput -v0
-@trap 'kill 0' EXIT INT TERM; \
-export $(1); \
-SANDBOX_TOKEN="$$ORDERPROTECTION_API_TOKEN" SANDBOX_WEBHOOK_SECRET="$$ORDERPROTECTION_WEBHOOK_SECRET" \
-  $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --webhook-url http://127.0.0.1:$(PORT)/webhooks/orderprotection >>$(RUN_LOGS)/sandbox.log 2>&1 & \
-for i in $$(seq $(WORKERS)); do $(PY) manage.py delivery_worker & done; \
-while sleep 60; do $(PY) manage.py recover_deliveries -v0 >/dev/null; $(PY) manage.py assess_risk --unscored --older-than 10 >/dev/null; $(PY) manage.py poll_claim_states -v0 >/dev/null; $(PY) manage.py purge_abandoned_drafts -v0 >/dev/null; $(PY) manage.py purge_personal_data -v0 >/dev/null; $(PY) manage.py purge_orphan_files -v0 >/dev/null; $(PY) manage.py axes_reset_failure_logs --age 30 >/dev/null; done & \
-{ $(PY) manage.py seed_demo --allow-production || echo "The demo logins could not be set up: see the error above."; } \
-  | $(PY) -m claims_portal.run_banner --host $(HOST) --port $(PORT) --logins - \
-  --note "$(3)" & \
-$(2); \
-wait
+@export $(1) PY=$(CURDIR)/$(PY) PROJECT_DIR=$(CURDIR) HOST=$(HOST) PORT=$(PORT) \
+  SANDBOX_PORT=$(SANDBOX_PORT) WORKERS=$(WORKERS) RUN_LOGS=$(RUN_LOGS) ACCESS_LOG=$(ACCESS_LOG) \
+  RUN_NOTE="$(3)" PYTHONUNBUFFERED=1; \
+exec $(PY) -m supervisor.supervisord --configuration claims_portal/supervisord/$(2)$(if $(filter 0,$(shell id -u)), --user root)
 endef
 
 .PHONY: run
@@ -135,7 +132,7 @@ run: $(VENV)/.installed-run node_modules/.installed env-secrets messages
 	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see docs/operations.md for production)."
 	@echo "Emails (password resets, customers' copies) are written to $(OUTBOX)/, not sent."
-	$(call serve,$(RUN_ENV),$(PY) -m gunicorn claims_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile $(ACCESS_LOG),Requests are logged to $(ACCESS_LOG)$(comma) the sandbox API to $(RUN_LOGS)/sandbox.log.)
+	$(call serve,$(RUN_ENV),run.conf,Requests are logged to $(ACCESS_LOG)$(comma) the sandbox API to $(RUN_LOGS)/sandbox.log.)
 
 # Removes the demo logins `make run` created; they are not created again.
 .PHONY: demo-remove
@@ -145,7 +142,7 @@ demo-remove: $(VENV)/.installed-run env-secrets
 # For developers: DEBUG on, runserver with its autoreloader.
 .PHONY: dev
 dev: $(VENV)/.installed-run node_modules/.installed env-secrets messages
-	$(call serve,$(DEV_ENV) $(SANDBOX_SECRETS) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},$(PY) manage.py runserver $(HOST):$(PORT),The sandbox API logs to $(RUN_LOGS)/sandbox.log.)
+	$(call serve,$(DEV_ENV) $(SANDBOX_SECRETS) ORDERPROTECTION_API_URL=$${ORDERPROTECTION_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)},dev.conf,The sandbox API logs to $(RUN_LOGS)/sandbox.log.)
 
 # The buffering front `make run` puts before gunicorn (claims_portal/front.py renders
 # claims_portal/nginx.conf.template into a run folder and starts it; docs/operations.md).

@@ -420,6 +420,19 @@ DELIVERY_STUCK_AFTER = env.float("DELIVERY_STUCK_AFTER", default=120.0)
 DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER = env.float("DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER", default=900.0)
 # /healthz/delivery answers 503 when an undelivered claim is older than this (0: never).
 HEALTHZ_MAX_QUEUE_AGE = env.float("HEALTHZ_MAX_QUEUE_AGE", default=30 * 60)
+# Each delivery worker records that it is alive this often (a row in WorkerHeartbeat).
+WORKER_HEARTBEAT_SECONDS = env_seconds(
+    "WORKER_HEARTBEAT_SECONDS", default=10.0, at_least=0.1, why="a heartbeat is a write."
+)
+# A worker whose last heartbeat is older than this is dead: /healthz/delivery answers 503
+# when claims are due and no worker is alive (0: never), so a dead worker pages within it.
+WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=60.0)
+if WORKER_HEARTBEAT_MAX_AGE and WORKER_HEARTBEAT_MAX_AGE < 2 * WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"WORKER_HEARTBEAT_MAX_AGE={WORKER_HEARTBEAT_MAX_AGE:g} is under twice "
+        f"WORKER_HEARTBEAT_SECONDS={WORKER_HEARTBEAT_SECONDS:g}: one late beat would fail "
+        "/healthz/delivery."
+    )
 
 # Following a filed claim's state at OrderProtection, for merchants without webhooks:
 # `manage.py poll_claim_states` asks GET /v1/orders/{sourceOrderId}/claims.

@@ -16,6 +16,7 @@ import pytest
 
 from claims_portal import run_banner
 from claims_portal.env_file import GENERATED_SECRETS, env_file_values
+from tests.workers import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_VALUES = {"sandbox-token", "sandbox-webhook-secret", "development-only-not-secret"}
@@ -148,11 +149,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def make_run_output(tmp_path_factory):
-    """What `make run` prints until its banner (or 120 s), on free ports and a database of its
-    own; then it is stopped. Started once for the tests below."""
-    tmp_path = tmp_path_factory.mktemp("make-run")
+def make_run_start(tmp_path: Path, **environment: str) -> SimpleNamespace:
+    """`make run` with one worker, on free ports, a database, media and logs of its own
+    under tmp_path, in a session of its own; `banner_shown` is set once it prints its
+    banner. Whoever starts it stops it (`ctrl_c`)."""
     secrets = {
         "SECRET_KEY": "secret-key-" + "k" * 50,
         "SANDBOX_TOKEN": "sandbox-token-" + "t" * 40,
@@ -161,6 +161,12 @@ def make_run_output(tmp_path_factory):
     env_file = tmp_path / ".env"
     env_file.write_text("".join(f"{name}={value}\n" for name, value in secrets.items()))
     port, sandbox_port = free_port(), free_port()
+    env = clean_environment(
+        ENV_FILE=str(env_file),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        MEDIA_ROOT=str(tmp_path / "media"),
+        **environment,
+    )
     process = subprocess.Popen(
         [
             "make",
@@ -177,9 +183,7 @@ def make_run_output(tmp_path_factory):
             f"RUN_LOGS={tmp_path / 'log'}",
         ],  # fmt: skip
         cwd=ROOT,
-        env=clean_environment(
-            ENV_FILE=str(env_file), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"
-        ),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -196,15 +200,69 @@ def make_run_output(tmp_path_factory):
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    try:
-        banner_shown.wait(timeout=120)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        reader.join(timeout=10)
     return SimpleNamespace(
-        text="".join(lines), secrets=secrets, port=port, access_log=tmp_path / "log" / "access.log"
+        process=process,
+        lines=lines,
+        banner_shown=banner_shown,
+        reader=reader,
+        secrets=secrets,
+        port=port,
+        env=env,
+        access_log=tmp_path / "log" / "access.log",
     )
+
+
+@pytest.fixture(scope="module")
+def make_run_output(tmp_path_factory):
+    """What `make run` prints until its banner (or 300 s: a loaded machine); then it is
+    stopped with Ctrl-C. Started once for the tests below."""
+    run = make_run_start(tmp_path_factory.mktemp("make-run"))
+    try:
+        run.banner_shown.wait(timeout=300)
+        running = session_processes(run.process.pid)
+    finally:
+        stopped = ctrl_c(run.process)
+        run.reader.join(timeout=10)
+    return SimpleNamespace(
+        text="".join(run.lines),
+        secrets=run.secrets,
+        port=run.port,
+        access_log=run.access_log,
+        running=running,
+        stopped=stopped,
+        survivors=session_processes(run.process.pid),
+    )
+
+
+def session_processes(session: int) -> dict[int, str]:
+    """The live processes of a session (`make run` started with start_new_session, and
+    everything it started), by PID: their command lines."""
+    found = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            command = (stat_file.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            continue  # it ended meanwhile
+        state, session_id = fields[0], int(fields[3])
+        if session_id == session and state != "Z":
+            found[int(stat_file.parent.name)] = command.strip()
+    return found
+
+
+def ctrl_c(process: subprocess.Popen) -> bool:
+    """What Ctrl-C in its terminal does: SIGINT to `make run`'s foreground process group.
+    Whether make ended (supervisord waits for every program to stop, up to their
+    stopwaitsecs); if not, the group is killed, so that a failing test leaves nothing."""
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=90)
+        return True
+    except subprocess.TimeoutExpired:
+        for pid in session_processes(process.pid):
+            os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        return False
 
 
 def test_make_run_prints_no_secret(make_run_output):
@@ -233,6 +291,16 @@ def test_make_run_prints_the_logins_last_after_the_server_listens(make_run_outpu
     assert "GET /healthz" not in text
 
 
+def test_make_run_supervises_every_program_and_ctrl_c_leaves_none_running(make_run_output):
+    commands = list(make_run_output.running.values())
+
+    assert any("supervisord" in command for command in commands), commands
+    for program in ("-m sandbox", "manage.py delivery_worker", "-m gunicorn", "sleep 60"):
+        assert any(program in command for command in commands), (program, commands)
+    assert make_run_output.stopped
+    assert make_run_output.survivors == {}
+
+
 def test_banner_lists_the_network_addresses_for_a_server_on_every_interface(monkeypatch):
     monkeypatch.setattr(run_banner, "lan_addresses", lambda: ["10.0.4.7", "192.168.1.20"])
 
@@ -254,3 +322,80 @@ def test_lan_addresses_leave_out_loopback():
     addresses = run_banner.lan_addresses()
 
     assert all(not address.startswith("127.") for address in addresses)
+
+
+# Run in make run's database: a demo-store claim with its photos and signature, queued for
+# the workers (no counter attempt), then waited for; prints its status, who sent it, and
+# the PIDs of the workers whose heartbeat is recent.
+QUEUE_A_CLAIM_AND_WAIT = """
+import sys, time
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from kiosk.delivery.heartbeat import workers_alive
+from kiosk.delivery.queue import claim_queue
+from kiosk.models import Claim, ClaimAttachment, Store, WorkerHeartbeat
+from kiosk.services.attachments import attachment_store
+from kiosk.services.submission import claim_build_payload
+from tests.factories import ClaimFactory
+from tests.images import image_bytes, signature_png
+
+store = Store.objects.get(source_store_id="store_demo_001")
+claim = ClaimFactory(store=store, created_by=get_user_model().objects.get(username="associate"))
+for kind, data in ((ClaimAttachment.Kind.ITEM, image_bytes("JPEG")),
+                   (ClaimAttachment.Kind.RECEIPT, image_bytes("JPEG", color="white")),
+                   (ClaimAttachment.Kind.SIGNATURE, signature_png())):
+    attachment_store(claim=claim, kind=kind, data=data)
+payload = claim_build_payload(claim=claim, media_base_url=sys.argv[1])
+assert claim_queue(claim=claim, payload=payload, claimable=Claim.objects.editable())
+give_up_at = time.monotonic() + 90
+while claim.status in Claim.IN_FLIGHT_STATUSES and time.monotonic() < give_up_at:
+    time.sleep(0.5)
+    claim.refresh_from_db()
+print(claim.status)
+print(",".join(claim.attempts.values_list("sent_from", flat=True)))
+print(",".join(str(pid) for pid in WorkerHeartbeat.objects.values_list("pid", flat=True)))
+"""
+
+
+def worker_pids(session: int) -> set[int]:
+    return {
+        pid
+        for pid, command in session_processes(session).items()
+        if command.endswith("manage.py delivery_worker")
+    }
+
+
+def test_make_run_restarts_a_killed_worker_and_it_files_a_queued_claim(tmp_path):
+    run = make_run_start(tmp_path)
+    try:
+        assert run.banner_shown.wait(timeout=300), "".join(run.lines)
+        [killed] = worker_pids(run.process.pid)
+
+        os.kill(killed, signal.SIGKILL)  # as `kill -9` or the OOM killer would
+
+        wait_for(
+            lambda: len(worker_pids(run.process.pid) - {killed}) == 1,
+            timeout=60,
+            what="supervisord to start the worker again",
+        )
+        [restarted] = worker_pids(run.process.pid)
+        queued = subprocess.run(
+            [sys.executable, "-c", QUEUE_A_CLAIM_AND_WAIT, f"http://127.0.0.1:{run.port}"],
+            cwd=ROOT,
+            env=run.env | {"DJANGO_SETTINGS_MODULE": "claims_portal.settings", "DEBUG": "true"},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    finally:
+        ctrl_c(run.process)
+        run.reader.join(timeout=10)
+
+    output = "".join(run.lines)
+    assert queued.returncode == 0, queued.stdout + queued.stderr + output
+    status, senders, beating = queued.stdout.splitlines()[-3:]
+    assert status == "filed", queued.stdout + queued.stderr + output
+    assert senders.split(",") and set(senders.split(",")) == {"worker"}
+    assert str(restarted) in beating.split(","), (restarted, beating)
+    assert "exited: worker_0 (terminated by SIGKILL; not expected)" in output

@@ -27,6 +27,7 @@ from kiosk.models.outbox import ClaimSave
 from kiosk.models.risk import RiskDecision, RiskSignal
 from kiosk.models.store import Store
 from kiosk.models.tablet import AssociatePin, Lockout, Tablet
+from kiosk.models.worker import WorkerHeartbeat
 
 __all__ = [
     "CLAIM_REFERENCE_ALPHABET",
@@ -49,6 +50,7 @@ __all__ = [
     "UserLanguage",
     "Variant",
     "WebhookEvent",
+    "WorkerHeartbeat",
     "attachment_upload_to",
     "editable_claims",
     "new_claim_reference",

@@ -1,6 +1,8 @@
 """Health: is this process able to take claims (/healthz), and is delivery keeping up
 (/healthz/delivery)? The two are apart so that an OrderProtection outage, which only
-delays delivery, never takes the web nodes out of a load balancer's rotation."""
+delays delivery, never takes the web nodes out of a load balancer's rotation, and neither
+do dead delivery workers: a web node serves the tablets without them, and claims wait
+safely in the queue. Dead workers fail /healthz/delivery, the alerting check."""
 
 import logging
 import uuid
@@ -14,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from kiosk.delivery.heartbeat import workers_alive
 from kiosk.models import Claim
 from kiosk.selectors.scoping import claims_visible_to
 
@@ -61,7 +64,10 @@ def health_liveness() -> tuple[bool, dict]:
 
 def health_delivery(*, claims=None) -> tuple[bool, dict]:
     """Is delivery keeping up: no claim of `claims` (default: every claim) has waited
-    longer than HEALTHZ_MAX_QUEUE_AGE."""
+    longer than HEALTHZ_MAX_QUEUE_AGE, and a worker is alive (a heartbeat within
+    WORKER_HEARTBEAT_MAX_AGE) while claims are due. With none due, no live worker is only
+    a warning in the details: nothing waits yet, and the first claim that does fails the
+    check at once (its `reason` says since when no worker is alive)."""
     check = _check(_delivery_queue, claims=claims)
     return check["ok"], check
 
@@ -109,15 +115,42 @@ def _task_queue() -> dict:
 
 def _delivery_queue(*, claims=None) -> dict:
     backlog = delivery_backlog(claims=claims)
+    now = timezone.now()
     oldest = backlog.oldest_in_flight
-    age = round((timezone.now() - oldest).total_seconds()) if oldest else 0
+    age = round((now - oldest).total_seconds()) if oldest else 0
     limit = settings.HEALTHZ_MAX_QUEUE_AGE
-    return {
-        "ok": not limit or age <= limit,
+    # Waiting for a worker now: queued, or outcome unknown with the lookup due (a claim
+    # waiting out a backoff is not due yet).
+    due = (
+        (Claim.objects.all() if claims is None else claims)
+        .filter(status__in=Claim.WAITING_STATUSES, next_attempt_at__lte=now)
+        .count()
+    )
+    workers = workers_alive()
+    details = {
         "oldest_undelivered_age_seconds": age,
         "max_age_seconds": limit,
         "queued": backlog.count(Claim.Status.QUEUED),
         "sending": backlog.count(Claim.Status.SENDING),
         "outcome_unknown": backlog.count(Claim.Status.OUTCOME_UNKNOWN),
         "needs_attention": backlog.count(Claim.Status.NEEDS_ATTENTION),
+        "due": due,
+        "workers_alive": workers.count,
+        "last_worker_beat_at": workers.last_beat_at.isoformat() if workers.last_beat_at else None,
     }
+    problems = []
+    if limit and age > limit:
+        problems.append(f"a claim has waited {age} s for delivery (limit {limit:g} s)")
+    if settings.WORKER_HEARTBEAT_MAX_AGE and not workers.count:
+        if workers.last_beat_at:
+            dead = f"no delivery worker alive since {workers.last_beat_at.isoformat()}"
+        else:
+            dead = "no delivery worker has sent a heartbeat"
+        dead += f" (none within {settings.WORKER_HEARTBEAT_MAX_AGE:g} s)"
+        if due:
+            problems.append(f"{dead}, and {due} claim(s) are due for delivery")
+        else:
+            details["warning"] = f"{dead}; no claim is due yet"
+    if problems:
+        details["reason"] = "; ".join(problems)
+    return {"ok": not problems} | details

@@ -2,12 +2,15 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from kiosk.delivery.heartbeat import worker_heartbeats
+
 
 class Command(BaseCommand):
     help = (
         "Run one background worker for the configured TASKS_BACKEND: django-tasks-db's "
         "db_worker, or an RQ worker (with its scheduler, for delayed retries) on Redis. "
-        "Start as many as you need, on any machine that shares the database (and Redis)."
+        "Start as many as you need, on any machine that shares the database (and Redis). "
+        "Each writes a heartbeat every WORKER_HEARTBEAT_SECONDS, which /healthz/delivery reads."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +21,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch: bool, **options):
+        with worker_heartbeats(backend=settings.TASKS_BACKEND):
+            self.run_worker(batch=batch)
+
+    def run_worker(self, *, batch: bool) -> None:
         if settings.TASKS_BACKEND == "redis":
             # SimpleWorker runs jobs in the worker process instead of forking one per job,
             # so the HTTP session and its connections are reused: about 1.4x the throughput
