@@ -235,7 +235,7 @@ def customer_claims_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def claim_coverage_view(request: HttpRequest, reference: str) -> JsonResponse:
     """The coverage of a date and period as typed on the warranty step, before it is saved."""
-    claim = associate_claim(request, reference)
+    claim = associate_claim(request, reference, attachments=False)
     try:
         purchased = parse_date(request.GET.get("date_of_purchase", ""))
     except ValueError:

@@ -40,6 +40,8 @@ EXPECTED = {
     "customer background save": 9,  # + the claim's order, locked; its update
     "customer Next": 13,  # + the save id, looked up then inserted; the claim's update
     "item page": 8,
+    "catalog search": 5,  # as the item is typed: the claim without its photos; the search
+    "warranty coverage": 4,  # as the date is typed: the claim without its photos
     "item photo": 12,  # + the claim without its photos; the id; the limit, then locked
     "receipt photo": 12,
     "item Next": 23,  # three steps on the page: item, issue, warranty
@@ -104,6 +106,13 @@ def test_each_request_of_a_claim_makes_only_the_queries_it_needs(
     send("customer background save", "post", customer, background, **AUTOMATIC)
     send("customer Next", "post", customer, VALID_STEPS["customer"] | tablet.save_fields() | NEXT)
     send("item page", "get", item)
+    search = reverse("kiosk:catalog-search", args=[claim.reference])
+    send("catalog search", "get", search, {"q": "espresso"}, **AUTOMATIC)
+    typed = {"date_of_purchase": VALID_STEPS["warranty"]["date_of_purchase"]} | {
+        "warranty_period": "P2Y"
+    }
+    coverage = reverse("kiosk:claim-coverage", args=[claim.reference])
+    send("warranty coverage", "get", coverage, typed, **AUTOMATIC)
     upload = reverse("kiosk:photo-upload", args=[claim.reference])
     send("item photo", "post", upload, photo("item", "navy"), **AUTOMATIC)
     send("receipt photo", "post", upload, photo("receipt", "white"), **AUTOMATIC)
