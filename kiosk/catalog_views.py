@@ -15,7 +15,7 @@ from kiosk.views import associate_claim
 @require_GET
 def catalog_search_view(request: HttpRequest, reference: str) -> JsonResponse:
     """The claim's store's products for what the associate typed or scanned (`q`)."""
-    claim = associate_claim(request, reference)
+    claim = associate_claim(request, reference, attachments=False)
     query = request.GET.get("q", "")[:200]
     return JsonResponse(
         {"query": query, "results": catalog_search(store=claim.store, query=query)},

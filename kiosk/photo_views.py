@@ -29,7 +29,7 @@ UPLOAD_KINDS = PHOTO_STEPS
 @require_POST
 def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
     """Photos picked on the tablet, sent in the background (kiosk.js): JSON, no reload."""
-    claim = associate_claim(request, reference)
+    claim = associate_claim(request, reference, attachments=False)
     kind = request.POST.get("kind", "")
     if kind not in UPLOAD_KINDS:
         return JsonResponse({"error": _("Unknown kind of photo.")}, status=400)
@@ -49,7 +49,7 @@ def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
 
 @require_POST
 def photo_remove(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
-    claim = associate_claim(request, reference)
+    claim = associate_claim(request, reference, attachments=False)
     attachment = get_object_or_404(claim.attachments.current(), pk=pk)
     try:
         claim_remove_attachment(claim=claim, attachment_id=attachment.pk)

@@ -44,12 +44,17 @@ from kiosk.steps import (
 )
 
 
-def associate_claim(request: HttpRequest, reference: str) -> Claim:
-    """A claim the associate may open here (services.scoping.associate_claims), or 404."""
+def associate_claim(request: HttpRequest, reference: str, *, attachments: bool = True) -> Claim:
+    """A claim the associate may open here (services.scoping.associate_claims), or 404.
+
+    With its store, and with its attachments unless `attachments` is False: for a view
+    that shows none (a photo upload counts and locks them itself), a query saved.
+    """
     claims = associate_claims(associate=request.user, tablet=request.tablet)
-    return get_object_or_404(
-        claims.select_related("store").prefetch_related("attachments"), reference=reference
-    )
+    claims = claims.select_related("store")
+    if attachments:
+        claims = claims.prefetch_related("attachments")
+    return get_object_or_404(claims, reference=reference)
 
 
 def _associate_stores(request: HttpRequest) -> QuerySet[Store]:
@@ -188,10 +193,11 @@ def claim_language_view(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def claim_submit_view(request: HttpRequest, reference: str) -> HttpResponse:
     claim = associate_claim(request, reference)
-    # Sent meanwhile: the submission below says where it stands.
+    # Sent meanwhile: the submission below says where it stands. The signature just
+    # stored needs no fresh copy of the claim: claim_submit reloads it under its lock.
     with contextlib.suppress(ClaimNotEditable):
-        if claim.is_editable and REVIEW.save_given(request, claim):
-            claim = associate_claim(request, reference)  # with the signature just stored
+        if claim.is_editable:
+            REVIEW.save_given(request, claim)
     result = claim_submit(claim=claim, media_base_url=public_media_base_url())
     if result.result == Result.INCOMPLETE and (incomplete := claim_incomplete_steps(claim=claim)):
         # What is missing on the review itself (the signature) it says at the top, in its
@@ -251,7 +257,7 @@ def customer_claims_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def claim_coverage_view(request: HttpRequest, reference: str) -> JsonResponse:
     """The coverage of a date and period as typed on the warranty step, before it is saved."""
-    claim = associate_claim(request, reference)
+    claim = associate_claim(request, reference, attachments=False)
     try:
         purchased = parse_date(request.GET.get("date_of_purchase", ""))
     except ValueError:
