@@ -35,15 +35,18 @@ NEXT = {"nav": "next"}
 # Queries of each request, as the tablet files one claim.
 EXPECTED = {
     "start screen": 8,  # + its stores, its open drafts
-    "new claim": 9,  # + its stores, the associate's membership, the claim's insert
+    # + its stores, the associate's membership; in a transaction, the associate locked and
+    # their open drafts counted (DRAFTS_OPEN_MAX_PER_ASSOCIATE), the claim's insert
+    "new claim": 13,
     "customer page": 8,
     "customer background save": 9,  # + the claim's order, locked; its update
     "customer Next": 13,  # + the save id, looked up then inserted; the claim's update
     "item page": 8,
     "catalog search": 5,  # as the item is typed: the claim without its photos; the search
     "warranty coverage": 4,  # as the date is typed: the claim without its photos
-    "item photo": 12,  # + the claim without its photos; the id; the limit, then locked
-    "receipt photo": 12,
+    # + the claim without its photos; the id; the limits (count and bytes), then locked
+    "item photo": 14,
+    "receipt photo": 14,
     "item Next": 23,  # three steps on the page: item, issue, warranty
     "address page": 8,
     "address Next": 13,
