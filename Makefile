@@ -8,6 +8,11 @@ PY := $(VENV)/bin/python
 HOST ?= 0.0.0.0
 PORT ?= 8000
 SANDBOX_PORT ?= 8100
+# Under `make run`, nginx (the buffering front, claims_portal/front.py) listens on PORT and
+# passes requests to gunicorn on APP_PORT, and the files OrderProtection fetches to a second
+# gunicorn pool on MEDIA_PORT, so they never queue behind requests that wait on the API.
+APP_PORT ?= 8001
+MEDIA_PORT ?= 8002
 # The portal's own address in the links it emails (password reset), never the request's Host.
 PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 # `make run` writes the emails it sends (password resets, customers' copies) here, one file
@@ -99,7 +104,7 @@ chromium:
 # compressed and cached by WhiteNoise, gunicorn. A tablet on the store network reaches it
 # over plain HTTP, so the HTTPS-only settings are turned off here, and said so. Emails go
 # to the OUTBOX folder, not to the log.
-RUN_ENV = DEBUG=false ALLOWED_HOSTS='*' $(SANDBOX_SECRETS) \
+RUN_ENV = DEBUG=false ALLOWED_HOSTS='*' TRUSTED_PROXY_COUNT=1 $(SANDBOX_SECRETS) \
 	PUBLIC_MEDIA_BASE_URL=http://127.0.0.1:$(PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL) \
 	EMAIL_URL=filemail:///$(OUTBOX) \
 	SECURE_SSL_REDIRECT=false SECURE_HSTS_SECONDS=0 SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
@@ -122,13 +127,13 @@ define serve
 @mkdir -p $(RUN_LOGS)
 @$(1) $(PY) manage.py migrate --noinput -v0
 @export $(1) PY=$(CURDIR)/$(PY) PROJECT_DIR=$(CURDIR) HOST=$(HOST) PORT=$(PORT) \
-  SANDBOX_PORT=$(SANDBOX_PORT) WORKERS=$(WORKERS) RUN_LOGS=$(RUN_LOGS) ACCESS_LOG=$(ACCESS_LOG) \
+  SANDBOX_PORT=$(SANDBOX_PORT) APP_PORT=$(APP_PORT) MEDIA_PORT=$(MEDIA_PORT) WORKERS=$(WORKERS) RUN_LOGS=$(RUN_LOGS) ACCESS_LOG=$(ACCESS_LOG) \
   RUN_NOTE="$(3)" PYTHONUNBUFFERED=1; \
 exec $(PY) -m supervisor.supervisord --configuration claims_portal/supervisord/$(2)$(if $(filter 0,$(shell id -u)), --user root)
 endef
 
 .PHONY: run
-run: $(VENV)/.installed-run node_modules/.installed env-secrets messages
+run: $(VENV)/.installed-run node_modules/.installed env-secrets messages nginx
 	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@echo "Plain HTTP on the store network: secure cookies, HTTPS redirect and HSTS are OFF (see docs/operations.md for production)."
 	@echo "Emails (password resets, customers' copies) are written to $(OUTBOX)/, not sent."

@@ -161,6 +161,7 @@ def make_run_start(tmp_path: Path, **environment: str) -> SimpleNamespace:
     env_file = tmp_path / ".env"
     env_file.write_text("".join(f"{name}={value}\n" for name, value in secrets.items()))
     port, sandbox_port = free_port(), free_port()
+    app_port, media_port = free_port(), free_port()
     env = clean_environment(
         ENV_FILE=str(env_file),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -178,6 +179,8 @@ def make_run_start(tmp_path: Path, **environment: str) -> SimpleNamespace:
             "run",
             f"PORT={port}",
             f"SANDBOX_PORT={sandbox_port}",
+            f"APP_PORT={app_port}",
+            f"MEDIA_PORT={media_port}",
             "WORKERS=1",
             f"OUTBOX={tmp_path / 'outbox'}",
             f"RUN_LOGS={tmp_path / 'log'}",
@@ -207,6 +210,8 @@ def make_run_start(tmp_path: Path, **environment: str) -> SimpleNamespace:
         reader=reader,
         secrets=secrets,
         port=port,
+        app_port=app_port,
+        media_port=media_port,
         env=env,
         access_log=tmp_path / "log" / "access.log",
     )
@@ -227,6 +232,8 @@ def make_run_output(tmp_path_factory):
         text="".join(run.lines),
         secrets=run.secrets,
         port=run.port,
+        app_port=run.app_port,
+        media_port=run.media_port,
         access_log=run.access_log,
         running=running,
         stopped=stopped,
@@ -295,7 +302,15 @@ def test_make_run_supervises_every_program_and_ctrl_c_leaves_none_running(make_r
     commands = list(make_run_output.running.values())
 
     assert any("supervisord" in command for command in commands), commands
-    for program in ("-m sandbox", "manage.py delivery_worker", "-m gunicorn", "sleep 60"):
+    programs = (
+        "-m sandbox",
+        "manage.py delivery_worker",
+        "sleep 60",
+        "nginx: master process",  # the front, on PORT
+        f"--bind 127.0.0.1:{make_run_output.app_port}",  # the app pool, behind it
+        f"--bind 127.0.0.1:{make_run_output.media_port}",  # the media pool, behind it
+    )
+    for program in programs:
         assert any(program in command for command in commands), (program, commands)
     assert make_run_output.stopped
     assert make_run_output.survivors == {}
