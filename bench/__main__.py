@@ -15,6 +15,7 @@ from bench import (
     barcode_decode,
     catalog_import,
     catalog_search,
+    decode_attack,
     desk,
     drain_rate,
     harness,
@@ -38,6 +39,7 @@ MODULES = (
     barcode_decode,
     risk_hashes,
     risk_submit,
+    decode_attack,
 )
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES
