@@ -16,6 +16,7 @@ from bench import (
     catalog_import,
     catalog_search,
     claim_cpu,
+    decode_attack,
     desk,
     drain_rate,
     harness,
@@ -40,6 +41,7 @@ MODULES = (
     risk_hashes,
     risk_submit,
     claim_cpu,
+    decode_attack,
 )
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES

@@ -10,8 +10,8 @@ run folder's owner, never with more rights than the gunicorn processes beside th
         --media 127.0.0.1:8002 --run-dir log/front
 
 Sizes come from Django's settings (the same environment as the portal's): the largest
-request body is UPLOAD_MAX_FILES × UPLOAD_MAX_BYTES and a margin for the form around the
-photos; the webhook's is WEBHOOK_MAX_BYTES. docs/operations.md ("Production front") says why
+request body is REQUEST_MAX_BYTES, the same limit the portal applies (kiosk/body_limits.py);
+the webhook's is WEBHOOK_MAX_BYTES. docs/operations.md ("Production front") says why
 each setting is what it is. Standard library only, and Django's settings.
 """
 
@@ -30,8 +30,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
-# The form fields and multipart framing around the photos of the largest upload.
-BODY_MARGIN_BYTES = 1024 * 1024
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 FALLBACK_MIME_TYPES = "/etc/nginx/mime.types"
 
@@ -178,7 +176,7 @@ def build_config(args: argparse.Namespace, *, mime_types: str) -> FrontConfig:
         run_dir=run_dir,
         static_url=url_path(settings.STATIC_URL),
         media_url=url_path(settings.MEDIA_URL),
-        max_body_bytes=settings.UPLOAD_MAX_FILES * settings.UPLOAD_MAX_BYTES + BODY_MARGIN_BYTES,
+        max_body_bytes=settings.REQUEST_MAX_BYTES,
         webhook_max_bytes=settings.WEBHOOK_MAX_BYTES,
         access_log=access_log,
         error_log=str(run_dir / "error.log"),

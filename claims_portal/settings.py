@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kiosk.middleware.TabletMiddleware",
+    # From the headers, before anything reads the body (request.user and request.tablet
+    # come from cookies); CSRF's check reads the form later, in process_view.
+    "kiosk.body_limits.RequestBodyLimitMiddleware",
     # After the tablet and the user are known: the associate's, the manager's or the
     # store's language, else the browser's (Accept-Language).
     "kiosk.middleware.LanguageMiddleware",
@@ -217,6 +220,21 @@ PENDING_INPUT_MAX_BYTES = env.int("PENDING_INPUT_MAX_BYTES", default=512 * 1024)
 # Django's own request limits must let the portal say what is wrong at the field.
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES * 4
+# A body above this is refused (413) from its Content-Length, before it is read: for
+# someone signed in, the largest legitimate request, the item step posted without script
+# (UPLOAD_MAX_FILES item photos and the product image, each at most UPLOAD_MAX_BYTES, and
+# the form's other fields, at most DATA_UPLOAD_MAX_MEMORY_SIZE). kiosk.body_limits.
+REQUEST_MAX_BYTES = env.int(
+    "REQUEST_MAX_BYTES",
+    default=(UPLOAD_MAX_FILES + 1) * UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE,
+)
+# Image decodes larger than a stored photo (IMAGE_MAX_SIDE squared) at once per process:
+# each holds up to IMAGE_MAX_PIXELS × 4 bytes (Pillow keeps RGB in 4) and a core. One per
+# gunicorn worker, and `make run` has one worker per core of a 2-core machine. 0: no limit.
+IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=1)
+# How long a photo waits for a decode slot before the answer is "busy, try again" (503):
+# a request thread waiting longer is one the rest of the portal (/healthz) cannot have.
+IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=0.5)
 # The URLs OrderProtection fetches photos from are unguessable; signed, they also expire.
 # The docs do not say when OrderProtection fetches them: too short an expiry could leave
 # it unable to (see docs/tablet.md).
@@ -296,6 +314,9 @@ ORDERPROTECTION_LIST_PAGE_SIZE = env.int("ORDERPROTECTION_LIST_PAGE_SIZE", defau
 # Webhooks: the shared secret OrderProtection sends as x-webhook-secret (empty: refuse all).
 ORDERPROTECTION_WEBHOOK_SECRET = env.str("ORDERPROTECTION_WEBHOOK_SECRET", default="")
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
+# A body above this from someone not signed in is refused (413) before it is read: the
+# largest anonymous request is the webhook's (a login or a PIN is a few hundred bytes).
+REQUEST_MAX_BYTES_ANONYMOUS = env.int("REQUEST_MAX_BYTES_ANONYMOUS", default=WEBHOOK_MAX_BYTES)
 # Deepest nesting of objects and lists a webhook body may have; the documented events
 # need about 8 (not documented as a limit; deeper bodies get 400).
 WEBHOOK_MAX_DEPTH = env.int("WEBHOOK_MAX_DEPTH", default=32)

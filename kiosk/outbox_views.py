@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from kiosk.delivery.results import Result
 from kiosk.forms.fields import ImageUploadField
 from kiosk.models import Claim, Tablet
-from kiosk.photo_views import UPLOAD_KINDS, photo_json
+from kiosk.photo_views import UPLOAD_KINDS, decode_busy_response, photo_json
 from kiosk.selectors.scoping import associate_claims
 from kiosk.services.attachments import public_media_base_url
 from kiosk.services.completeness import claim_incomplete_steps
@@ -149,10 +149,13 @@ def _photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonRespon
     photo_id = tablet_made_id(request.POST.get("photo_id"))
     if kind not in UPLOAD_KINDS or photo_id is None:
         return _refused(400, "bad_request", _("A photo needs its kind and its id."))
+    field = ImageUploadField()
     try:
-        images = ImageUploadField().clean(request.FILES.getlist("photo"))
+        images = field.clean(request.FILES.getlist("photo"))
         [added] = claim_add_photos(claim=claim, kind=kind, images=images, tablet_id=photo_id)
     except ValidationError as error:
+        if field.busy:  # kept on the tablet and sent again after Retry-After
+            return decode_busy_response({"status": "busy", "message": " ".join(error.messages)})
         return _refused(422, "photo", " ".join(error.messages))
     return JsonResponse({"status": "saved", "photo": photo_json(claim.reference, added)})
 

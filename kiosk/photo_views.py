@@ -19,6 +19,7 @@ from kiosk.services.drafts import (
     claim_add_photos,
     claim_remove_attachment,
 )
+from kiosk.services.images import ImageDecodeBusy
 from kiosk.validators import tablet_made_id
 from kiosk.views import associate_claim
 
@@ -37,10 +38,13 @@ def photo_upload(request: HttpRequest, reference: str) -> JsonResponse:
         return JsonResponse({"error": _("This claim was sent meanwhile.")}, status=409)
     # The id the tablet gave the photo: an upload sent again answers with the same photo.
     tablet_id = tablet_made_id(request.POST.get("photo_id"))
+    field = ImageUploadField()
     try:
-        images = ImageUploadField().clean(request.FILES.getlist("photo"))
+        images = field.clean(request.FILES.getlist("photo"))
         added = claim_add_photos(claim=claim, kind=kind, images=images, tablet_id=tablet_id)
     except ValidationError as error:
+        if field.busy:
+            return decode_busy_response({"error": " ".join(error.messages)})
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
     except ClaimNotEditable:
         return JsonResponse({"error": _("This claim was sent meanwhile.")}, status=409)
@@ -56,6 +60,13 @@ def photo_remove(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
     except ClaimNotEditable:
         return JsonResponse({"error": _("This claim was sent meanwhile.")}, status=409)
     return JsonResponse({"removed": pk})
+
+
+def decode_busy_response(body: dict) -> JsonResponse:
+    """503 with Retry-After: the photo waited too long to be decoded; send it again as it is."""
+    response = JsonResponse(body | {"busy": True}, status=503)
+    response["Retry-After"] = str(ImageDecodeBusy.retry_after_seconds)
+    return response
 
 
 def photo_json(reference: str, attachment: ClaimAttachment) -> dict:

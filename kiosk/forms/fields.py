@@ -6,7 +6,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from kiosk.services.images import NormalisedImage, image_check_size, image_normalise
+from kiosk.services.images import (
+    DECODE_BUSY,
+    ImageDecodeBusy,
+    NormalisedImage,
+    image_check_size,
+    image_normalise,
+)
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -20,6 +26,8 @@ class ImageUploadField(forms.FileField):
     not, so that the view can keep every good photo while it reports the bad
     ones, whose messages are in `refused`. The decoding happens here, in
     `is_valid()`, which the drafts service calls before any database write.
+    `busy` says that photos were left undecoded because the portal was busy
+    (ImageDecodeBusy): nothing is wrong with them, they can be sent again as they are.
     """
 
     def __init__(self, *, multiple: bool = True, **kwargs):
@@ -32,10 +40,11 @@ class ImageUploadField(forms.FileField):
         super().__init__(**kwargs)
         self.accepted: list[NormalisedImage] = []
         self.refused: list[str] = []
+        self.busy = False
 
     def clean(self, data, initial=None) -> list[NormalisedImage]:
         files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
-        self.accepted, self.refused = [], []
+        self.accepted, self.refused, self.busy = [], [], False
         if len(files) > settings.UPLOAD_MAX_FILES:
             self.refused.append(
                 _(
@@ -51,6 +60,11 @@ class ImageUploadField(forms.FileField):
                 self.accepted.append(image_normalise(data=b"".join(upload.chunks())))
             except ValidationError as error:
                 self.refused.extend(f"{upload.name}: {m}" for m in error.messages)
+            except ImageDecodeBusy:
+                # The next ones would wait as long again: none is decoded now.
+                self.busy = True
+                self.refused.append(str(DECODE_BUSY))
+                break
         if self.refused:
             raise ValidationError(self.refused)
         return self.accepted

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.models import Claim, ClaimAttachment
-from kiosk.services.images import NormalisedImage, image_normalise
+from kiosk.services.images import DECODE_BUSY, ImageDecodeBusy, NormalisedImage, image_normalise
 from kiosk.services.stored_files import stored_file_sent, stored_files_delete_on_commit
 
 SIGNATURE_DATA_URL_PREFIX = "data:image/png;base64,"
@@ -89,6 +89,9 @@ def signature_decode(*, data_url: str) -> NormalisedImage:
         image = image_normalise(data=data)
     except ValidationError as error:
         raise ValidationError(UNREADABLE_SIGNATURE, code="format") from error
+    except ImageDecodeBusy:
+        # Only a signature far larger than the pad draws waits for a slot.
+        raise ValidationError(DECODE_BUSY, code="busy") from None
     if image.content_type != "image/png" or _is_blank(image.data):
         raise ValidationError(_("The customer has not signed yet."), code="blank")
     return image

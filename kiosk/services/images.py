@@ -8,10 +8,20 @@ a 12 MP photo is quick — applies the orientation, caps the long side, and
 re-encodes it (JPEG, or PNG where there is transparency) without any metadata. The
 original is not kept. A small thumbnail is made once, for pages that show photos.
 None of this touches the database.
+
+A decode takes memory in proportion to its pixels (Pillow keeps RGB in 4 bytes a pixel:
+160 MB for a 40 MP photo) and a core while it runs. So a photo larger than the portal
+stores (more than IMAGE_MAX_SIDE squared pixels) is decoded only in one of
+IMAGE_DECODE_CONCURRENCY slots per process, waiting at most IMAGE_DECODE_WAIT_SECONDS for
+one (ImageDecodeBusy after that). Smaller ones, such as the tablet's photos, which its
+script scales down before sending, and signatures, cost a few MB and need no slot.
 """
 
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,6 +39,21 @@ JPEG_QUALITY = 85
 NOT_A_PHOTO = _(
     "This file is not a photo the portal can read. Use a JPEG, PNG, WebP, GIF or HEIC image."
 )
+
+
+DECODE_BUSY = _(
+    "The portal is busy with other photos. Nothing is wrong with this one: "
+    "send it again in a moment."
+)
+
+
+class ImageDecodeBusy(Exception):
+    """Every decode slot stayed taken for IMAGE_DECODE_WAIT_SECONDS: try again shortly.
+
+    Not the photo's fault: never tell the associate to take it again.
+    """
+
+    retry_after_seconds = 2
 
 
 @dataclass(frozen=True)
@@ -98,30 +123,57 @@ def image_check_size(*, size: int) -> None:
 def image_normalise(*, data: bytes, max_side: int | None = None) -> NormalisedImage:
     """The photo upright, at most `max_side` px (IMAGE_MAX_SIDE), re-encoded, metadata-free.
 
-    Raises ValidationError for anything that is not a readable photo of allowed size.
+    Raises ValidationError for anything that is not a readable photo of allowed size,
+    and ImageDecodeBusy when a large photo waited too long for a decode slot.
     """
     max_side = max_side or settings.IMAGE_MAX_SIDE
-    image_probe(data=data)
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            if opened.format in ("JPEG", "MPO"):
-                # DCT scaling decodes at 1/2, 1/4 or 1/8 while staying at least this big:
-                # asking for half the cap lets a 4000×3000 photo decode at 2000×1500.
-                opened.draft("RGB", (max_side // 2, max_side // 2))
-            upright = ImageOps.exif_transpose(opened)
-            upright.load()
-    except ValidationError:
-        raise
-    except Exception:
-        raise ValidationError(
-            _("This photo is damaged or incomplete. Take it again."), code="unreadable"
-        ) from None
-    image = _flattened(upright)
-    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    probe = image_probe(data=data)
+    with image_decode_slot(pixels=probe.width * probe.height):
+        try:
+            with Image.open(io.BytesIO(data)) as opened:
+                if opened.format in ("JPEG", "MPO"):
+                    # DCT scaling decodes at 1/2, 1/4 or 1/8 while staying at least this
+                    # big: asking for half the cap lets a 4000×3000 photo decode at 2000×1500.
+                    opened.draft("RGB", (max_side // 2, max_side // 2))
+                # In place: no second copy of the decoded pixels (a photo already upright
+                # would otherwise be copied whole).
+                ImageOps.exif_transpose(opened, in_place=True)
+                opened.load()
+                image = _flattened(opened)
+                image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        except ValidationError:
+            raise
+        except Exception:
+            raise ValidationError(
+                _("This photo is damaged or incomplete. Take it again."), code="unreadable"
+            ) from None
     data, content_type, extension = _encoded(image)
     return NormalisedImage(
         data, content_type, extension, image.width, image.height, _encoded(_thumbnail(image))[0]
     )
+
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+@contextmanager
+def image_decode_slot(*, pixels: int) -> Iterator[None]:
+    """Hold one of IMAGE_DECODE_CONCURRENCY decode slots of this process while decoding
+    more than IMAGE_MAX_SIDE squared pixels; raise ImageDecodeBusy after waiting
+    IMAGE_DECODE_WAIT_SECONDS for one. Smaller decodes, and a limit of 0, need no slot."""
+    limit = settings.IMAGE_DECODE_CONCURRENCY
+    if limit <= 0 or pixels <= settings.IMAGE_MAX_SIDE**2:
+        yield
+        return
+    with _slots_lock:
+        semaphore = _slots.setdefault(limit, threading.BoundedSemaphore(limit))
+    if not semaphore.acquire(timeout=settings.IMAGE_DECODE_WAIT_SECONDS):
+        raise ImageDecodeBusy
+    try:
+        yield
+    finally:
+        semaphore.release()
 
 
 def _thumbnail(image: Image.Image) -> Image.Image:

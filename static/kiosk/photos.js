@@ -176,15 +176,19 @@
     describePickers();
   }
 
-  function send(kind, file, tile, photoId) {
-    const done = new Promise((resolve) => upload(kind, file, tile, photoId, resolve));
+  // The portal busy with other photos (503, `busy`): the same photo is sent again by
+  // itself after the server's Retry-After, a few times, before the associate is asked.
+  const BUSY_RETRIES = 5;
+
+  function send(kind, file, tile, photoId, busyRetries = BUSY_RETRIES) {
+    const done = new Promise((resolve) => upload(kind, file, tile, photoId, resolve, busyRetries));
     inFlight.add(done);
     sending.set(done, { loaded: 0, total: file.size, tile });
     done.then(() => { inFlight.delete(done); sending.delete(done); showWaiting(); });
     return done;
   }
 
-  function upload(kind, file, tile, photoId, finished) {
+  function upload(kind, file, tile, photoId, finished, busyRetries) {
     const status = tile.querySelector(".upload-status");
     const progress = tile.querySelector("progress");
     progress.hidden = false;
@@ -209,10 +213,19 @@
       }
       showWaiting();
     });
-    request.addEventListener("loadend", finished);
+    let retrying = false;
+    // Next waits for this photo: `finished` only once it is up or has failed.
+    request.addEventListener("loadend", () => { if (!retrying) finished(); });
     request.addEventListener("load", () => {
       let answer = {};
       try { answer = JSON.parse(request.responseText); } catch (error) { /* not JSON */ }
+      if (request.status === 503 && answer.busy && busyRetries > 0) {
+        status.textContent = answer.error;
+        const seconds = Number(request.getResponseHeader("Retry-After")) || 2;
+        retrying = true;
+        setTimeout(() => upload(kind, file, tile, photoId, finished, busyRetries - 1), seconds * 1000);
+        return;
+      }
       if (request.status === 201) {
         for (const photo of answer.photos) showPhoto(tile, photo);
       } else if (request.status === 202 && answer.kept) {
