@@ -18,6 +18,7 @@ from bench import (
     desk,
     drain_rate,
     harness,
+    load,
     offline_replay,
     page_weight,
     photos,
@@ -38,6 +39,7 @@ MODULES = (
     barcode_decode,
     risk_hashes,
     risk_submit,
+    load,
 )
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES
