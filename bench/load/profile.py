@@ -13,18 +13,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-# Areas of the code, matched in order against each frame ("function (module)"); a sample
-# counts once per area its stack passes through.
+# Areas of the code: each sample goes to the area of the frame nearest its leaf that
+# matches one (in this order, for a frame that matches several); the rest is "other".
 AREAS = (
-    ("PIN check (password hasher)", ("hashers.py", "pbkdf2")),
-    ("photo decode/resize (Pillow)", ("PIL/",)),
-    ("templates", ("django/template/", "template/")),
-    ("database (psycopg, ORM)", ("psycopg", "django/db/")),
-    ("multipart parsing", ("multipartparser",)),
-    ("sessions and auth", ("sessions/", "contrib/auth/", "axes/")),
-    ("static files (WhiteNoise)", ("whitenoise",)),
-    ("the portal's code (kiosk/)", ("kiosk/",)),
-    ("HTTP to the API (requests/urllib3)", ("requests/", "urllib3/")),
+    ("PIN check (PBKDF2 password hasher)", ("pbkdf2", "hashers.py")),
+    ("photos (Pillow decode, resize, encode)", ("PIL/",)),
+    ("database (psycopg)", ("psycopg",)),
+    ("ORM (building queries, models)", ("django/db/",)),
+    ("templates", ("django/template/", "crispy_forms")),
+    ("request bodies (multipart parsing, uploads)", ("multipartparser", "uploadhandler")),
+    ("the portal's own code (kiosk/, claims_portal/)", ("kiosk/", "claims_portal/")),
+    ("gunicorn, sockets", ("gunicorn/", "selectors.py", "socket.py", "ssl.py")),
+    ("Django (middleware, sessions, auth, forms, urls)", ("django/",)),
 )
 
 
@@ -54,16 +54,22 @@ def summarise(folded: Path, *, top: int = 25) -> str:
         frames = stack.split(";")
         total += count
         own[frames[-1]] += count
-        for area, needles in AREAS:
-            if any(needle in frame for frame in frames for needle in needles):
-                areas[area] += count
+        areas[_area(frames)] += count
     if not total:
         return "py-spy took no samples (the worker was idle, or py-spy could not attach)."
     lines = [f"{total} samples on CPU ({total / 100:.0f} s of one core at 100 Hz)", ""]
-    lines.append("Share of samples whose stack passes through (inclusive; areas overlap):")
+    lines.append("Share of samples by area (the frame nearest the leaf that names one):")
     for area, count in areas.most_common():
         lines.append(f"  {100 * count / total:5.1f}%  {area}")
     lines += ["", f"Top {top} functions the samples were in (self):"]
     for frame, count in own.most_common(top):
         lines.append(f"  {100 * count / total:5.1f}%  {frame}")
     return "\n".join(lines)
+
+
+def _area(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for area, needles in AREAS:
+            if any(needle in frame for needle in needles):
+                return area
+    return "other (the standard library, other packages)"
