@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="stop each tablet after this many claims (default: file until the time is up)",
     )
+    parser.add_argument(
+        "--claims-per-unlock",
+        type=int,
+        default=1,
+        help="claims an associate files per PIN unlock (default 1: unlock, file, lock)",
+    )
     args = parser.parse_args(argv)
     options = LoadOptions(
         tablets=args.tablets,
@@ -51,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         profile=args.profile,
         api_latency_ms=args.api_latency_ms,
         claims_per_tablet=args.claims_per_tablet,
+        claims_per_unlock=args.claims_per_unlock,
     )
     result = load_run(options)
     harness.print_result(result)

@@ -9,7 +9,8 @@ Started by ``bench/load/run.py`` (``locust --headless``), never by hand; it read
 - ``LOAD_REQUEST_LOG``: every request is appended here as a JSON line (when, kind, ms,
   ok), for the figures Locust does not keep (a time window's p95).
 - ``LOAD_THINK_SECONDS`` (1), ``LOAD_RESULT_WAIT_SECONDS`` (60), ``LOAD_CLAIMS_PER_TABLET``
-  (0: until the run ends).
+  (0: until the run ends), ``LOAD_CLAIMS_PER_UNLOCK`` (1: the associate unlocks with the
+  PIN for each claim and locks the tablet after it).
 
 A claim: unlock with the PIN, start it, the customer page (two autosaves, then Next), the
 item page (two autosaves, the item photo and the receipt photo uploaded as the page's
@@ -46,6 +47,7 @@ SIGNATURE = (
 THINK_SECONDS = float(os.environ.get("LOAD_THINK_SECONDS", "1"))
 RESULT_WAIT_SECONDS = float(os.environ.get("LOAD_RESULT_WAIT_SECONDS", "60"))
 CLAIMS_PER_TABLET = int(os.environ.get("LOAD_CLAIMS_PER_TABLET", "0"))
+CLAIMS_PER_UNLOCK = int(os.environ.get("LOAD_CLAIMS_PER_UNLOCK", "1"))
 AUTOMATIC = {"X-Kiosk-Automatic": "1"}  # what the pages' scripts send by themselves
 NEXT_TABLET = itertools.count()
 FINISHED: set[int] = set()  # the tablets done with their LOAD_CLAIMS_PER_TABLET claims
@@ -150,6 +152,7 @@ class Tablet(HttpUser):
             raise StopUser()
         self.seeded = TABLETS[number]
         self.claims = 0
+        self.unlocked = False
         host = urlsplit(self.host).hostname
         self.client.cookies.set("kiosk_tablet", self.seeded["cookie"], domain=host)
 
@@ -161,7 +164,8 @@ class Tablet(HttpUser):
         kwargs.setdefault("allow_redirects", False)
         with self.client.request(method, url, name=kind, catch_response=True, **kwargs) as answer:
             if answer.status_code not in statuses:
-                answer.failure(f"{kind}: {answer.status_code} for {method} {url}")
+                why = f" ({answer.error!r})" if answer.error else ""
+                answer.failure(f"{kind}: {answer.status_code}{why} for {method} {url}")
                 self.think()
                 raise _ClaimAbandoned(kind)
             answer.success()
@@ -182,16 +186,22 @@ class Tablet(HttpUser):
         except _ClaimAbandoned:
             # As a person would: back to the locked screen, and start again.
             self.client.post("/tablet/lock/", name="lock", headers=self._csrf_header())
+            self.unlocked = False
         self.claims += 1
 
     def _csrf_header(self) -> dict[str, str]:
         return {"X-CSRFToken": self.client.cookies.get("csrftoken", default="") or ""}
 
-    def _claim(self):
+    def _unlock(self):
         pin_page = f"/tablet/unlock/{self.seeded['user_id']}/"
         page = self.expect("GET", pin_page, "unlock page", (200,))
         fields = {"csrfmiddlewaretoken": _csrf(page.text), "pin": self.seeded["pin"]}
         self.expect("POST", pin_page, "unlock", (302,), data=fields)
+        self.unlocked = True
+
+    def _claim(self):
+        if not self.unlocked:
+            self._unlock()
         home = self.expect("GET", "/", "home", (200,))
         started = self.expect(
             "POST",
@@ -212,7 +222,9 @@ class Tablet(HttpUser):
         if "/result/" not in submitted.headers["Location"]:
             self._fail("submit", f"sent back to {submitted.headers['Location']}")
         self._result(submitted.headers["Location"])
-        self.expect("POST", "/tablet/lock/", "lock", (302,), headers=self._csrf_header())
+        if (self.claims + 1) % CLAIMS_PER_UNLOCK == 0:
+            self.expect("POST", "/tablet/lock/", "lock", (302,), headers=self._csrf_header())
+            self.unlocked = False
 
     def _page(self, url: str, slug: str) -> str:
         """Fill one step page in: autosaves as the associate types, photos, then Next."""

@@ -92,6 +92,7 @@ class ClaimCheck:
     filed_missing_at_sandbox: int = 0
     duplicates: int = 0
     still_queued: int = 0
+    attention: list[str] = field(default_factory=list)  # why, per claim needing attention
 
     @property
     def lost(self) -> int:
@@ -112,12 +113,13 @@ class ClaimCheck:
             errors.append(f"{self.filed} filed here but {self.at_sandbox} at the sandbox")
         for reason, count in self.needs_attention.items():
             errors.append(f"{count} claims need attention ({reason or 'no reason'})")
+        errors += [f"needs attention: {why}" for why in self.attention[:5]]
         return errors
 
 
 def claim_check(*, counts: dict, sandbox_claims: dict, sandbox_keys: dict, submitted: int):
     """Compare the database's claims with the sandbox's (bench.load.seed count's JSON)."""
-    check = ClaimCheck(submitted=submitted)
+    check = ClaimCheck(submitted=submitted, attention=counts.get("attention", []))
     for row in counts["by_status"]:
         if row["status"] == "draft":
             continue

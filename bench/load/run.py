@@ -33,6 +33,7 @@ class LoadOptions:
     profile: bool = False
     api_latency_ms: int = API_LATENCY_MS
     claims_per_tablet: int = 0  # 0: as many as the minutes allow
+    claims_per_unlock: int = 1  # the PIN is typed (and hashed) once per this many claims
     think_seconds: float = 1.0
     # For the test: the test's own database, no collectstatic, files under its tmp_path.
     database_url: str | None = None
@@ -42,6 +43,7 @@ class LoadOptions:
     @property
     def label(self) -> str:
         label = f"t{self.tablets}-m{self.minutes:g}"
+        label += f"-u{self.claims_per_unlock}" if self.claims_per_unlock != 1 else ""
         return label + (f"-outage{self.outage}" if self.outage else "")
 
     @property
@@ -49,6 +51,8 @@ class LoadOptions:
         words = ["python -m bench.load", f"--tablets {self.tablets}", f"--minutes {self.minutes:g}"]
         words += [f"--outage {self.outage}"] if self.outage else []
         words += ["--profile"] if self.profile else []
+        if self.claims_per_unlock != 1:
+            words += [f"--claims-per-unlock {self.claims_per_unlock}"]
         return " ".join(words)
 
 
@@ -99,6 +103,7 @@ def _drive(shape: Shape, options: LoadOptions, out: Path, photos: dict[str, Path
         "LOAD_TABLETS": str(shape.tablets_file),
         "LOAD_REQUEST_LOG": str(log_path),
         "LOAD_CLAIMS_PER_TABLET": str(options.claims_per_tablet),
+        "LOAD_CLAIMS_PER_UNLOCK": str(options.claims_per_unlock),
         "LOAD_THINK_SECONDS": str(options.think_seconds),
     }
     argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]

@@ -87,6 +87,13 @@ def count() -> dict:
             for row in rows
         ],
         "filed_numbers": list(filed.values_list("claim_number", flat=True)),
+        # Why each claim that needs attention does (the API's words, shortened).
+        "attention": [
+            f"{reference} ({reason}): {error[:200]}"
+            for reference, reason, error in Claim.objects.filter(
+                status=Claim.Status.NEEDS_ATTENTION
+            ).values_list("reference", "attention_reason", "last_error")
+        ],
         "references": list(
             Claim.objects.exclude(status=Claim.Status.DRAFT).values_list("reference", flat=True)
         ),
