@@ -20,6 +20,7 @@ from bench import (
     desk,
     drain_rate,
     harness,
+    load,
     offline_replay,
     page_weight,
     photos,
@@ -42,6 +43,7 @@ MODULES = (
     risk_submit,
     claim_cpu,
     decode_attack,
+    load,
 )
 BENCHMARKS: dict[str, Callable[..., harness.BenchResult]] = {
     module.NAME: module.run for module in MODULES
