@@ -1,7 +1,8 @@
 """The image decoding attack of issue 21, against the portal as `make run` serves it.
 
-Gunicorn with 2 workers × 4 threads, DEBUG off, SQLite in a temp dir (static files
-unhashed: collectstatic's compression takes minutes and no page is measured). A signed-in
+nginx in front (claims_portal/front.py) before gunicorn with 2 workers × 4 threads, DEBUG
+off, SQLite in a temp dir (static files unhashed: collectstatic's compression takes
+minutes and no page is measured). A signed-in
 associate sends 8 requests at once, each carrying 10 PNGs of 39.7 megapixels (under the
 40 MP cap, about 7 MB each: made once, kept in /tmp), to the background photo upload of
 8 claims; meanwhile /healthz is asked every 200 ms. Reported: the slowest /healthz, the
@@ -166,9 +167,22 @@ def _measure(concurrency: int, requests_at_once: int, photo: bytes, **extra: str
                 check=True,
                 capture_output=True,
             )
+        # As `make run` serves: nginx in front (it reads each whole body before gunicorn
+        # sees it), gunicorn behind it.
+        app_port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "claims_portal.wsgi", "--bind", f"127.0.0.1:{port}"]
+            [sys.executable, "-m", "gunicorn", "claims_portal.wsgi"]
+            + ["--bind", f"127.0.0.1:{app_port}", "--no-control-socket"]
             + ["--workers", str(WORKERS), "--threads", str(THREADS)],
+            cwd=harness.REPO_ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        front = subprocess.Popen(
+            [sys.executable, "-m", "claims_portal.front", "--listen", f"127.0.0.1:{port}"]
+            + ["--app", f"127.0.0.1:{app_port}", "--media", f"127.0.0.1:{app_port}"]
+            + ["--run-dir", f"{directory}/front", "--access-log", "off"],
             cwd=harness.REPO_ROOT,
             env=environment,
             stdout=subprocess.DEVNULL,
@@ -179,8 +193,13 @@ def _measure(concurrency: int, requests_at_once: int, photo: bytes, **extra: str
             _wait_for(url)
             return _attack(url, server.pid, requests_at_once, photo)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (front, server):
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # still decoding the baseline's photos
+                    process.kill()
+                    process.wait()
 
 
 def _attack(url: str, master: int, requests_at_once: int, photo: bytes) -> dict:
@@ -305,9 +324,8 @@ def _free_port() -> int:
 
 def _wait_for(url: str) -> None:
     for _ in range(600):
-        try:
-            requests.get(f"{url}/healthz", timeout=2)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
+        with suppress(requests.RequestException):
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)
     raise harness.SetupError("gunicorn did not answer")

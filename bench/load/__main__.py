@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="claims an associate files per PIN unlock (default 1: unlock, file, lock)",
     )
+    parser.add_argument(
+        "--full-size-photos",
+        action="store_true",
+        help="upload the 12 MP phone files as they are (a form posted without script), "
+        "not the 2048 px JPEGs the tablet's script makes of them",
+    )
     args = parser.parse_args(argv)
     options = LoadOptions(
         tablets=args.tablets,
@@ -58,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         api_latency_ms=args.api_latency_ms,
         claims_per_tablet=args.claims_per_tablet,
         claims_per_unlock=args.claims_per_unlock,
+        full_size_photos=args.full_size_photos,
     )
     result = load_run(options)
     harness.print_result(result)

@@ -45,6 +45,7 @@ SIGNATURE = (
     + base64.b64encode(Path(os.environ["LOAD_SIGNATURE"]).read_bytes()).decode()
 )
 THINK_SECONDS = float(os.environ.get("LOAD_THINK_SECONDS", "1"))
+BUSY_RETRIES = 5  # static/kiosk/photos.js
 RESULT_WAIT_SECONDS = float(os.environ.get("LOAD_RESULT_WAIT_SECONDS", "60"))
 CLAIMS_PER_TABLET = int(os.environ.get("LOAD_CLAIMS_PER_TABLET", "0"))
 CLAIMS_PER_UNLOCK = int(os.environ.get("LOAD_CLAIMS_PER_UNLOCK", "1"))
@@ -263,6 +264,15 @@ class Tablet(HttpUser):
         )
         headers = AUTOMATIC | {"X-CSRFToken": csrf, "Content-Type": content_type}
         url = f"/claims/{reference}/photos/"
+        # As photos.js does: a busy portal (503, `busy`) gets the same photo again after
+        # its Retry-After, a few times, before the associate would be asked.
+        for _ in range(BUSY_RETRIES):
+            answer = self.expect(
+                "POST", url, "photo upload", (201, 503), data=body, headers=headers
+            )
+            if answer.status_code == 201:
+                return
+            gevent.sleep(float(answer.headers.get("Retry-After", "1")))
         self.expect("POST", url, "photo upload", (201,), data=body, headers=headers)
 
     def _result(self, url: str) -> None:

@@ -23,6 +23,9 @@ OUTAGE_STARTS_AFTER = 60  # seconds into the run
 PROFILE_SECONDS = 60
 DRAIN_TIMEOUT = 600  # seconds after the tablets stop, for the queued claims to be filed
 PHOTO_SIZE = (4032, 3024)  # a 12 MP phone camera
+# What the tablet's script uploads of it (static/kiosk/photos.js): at most this many pixels
+# on the long side, the EXIF orientation applied, JPEG at quality 85.
+TABLET_MAX_SIDE, TABLET_QUALITY = 2048, 85
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class LoadOptions:
     api_latency_ms: int = API_LATENCY_MS
     claims_per_tablet: int = 0  # 0: as many as the minutes allow
     claims_per_unlock: int = 1  # the PIN is typed (and hashed) once per this many claims
+    # The phone's own files, as a form posted without script sends them, instead of what
+    # the tablet's script makes of them.
+    full_size_photos: bool = False
     think_seconds: float = 1.0
     # For the test: the test's own database, no collectstatic, files under its tmp_path.
     database_url: str | None = None
@@ -44,6 +50,7 @@ class LoadOptions:
     def label(self) -> str:
         label = f"t{self.tablets}-m{self.minutes:g}"
         label += f"-u{self.claims_per_unlock}" if self.claims_per_unlock != 1 else ""
+        label += "-full" if self.full_size_photos else ""
         return label + (f"-outage{self.outage}" if self.outage else "")
 
     @property
@@ -53,24 +60,34 @@ class LoadOptions:
         words += ["--profile"] if self.profile else []
         if self.claims_per_unlock != 1:
             words += [f"--claims-per-unlock {self.claims_per_unlock}"]
+        words += ["--full-size-photos"] if self.full_size_photos else []
         return " ".join(words)
 
 
-def inputs(directory: Path) -> dict[str, Path]:
-    """The photos and signature every claim sends, made once and kept (test-artifacts/)."""
+def inputs(directory: Path, *, full_size_photos: bool = False) -> dict[str, Path]:
+    """The photos and signature every claim sends, made once and kept (test-artifacts/):
+    12 MP phone photos, uploaded as the tablet's script makes them (or as they are)."""
     directory.mkdir(parents=True, exist_ok=True)
+    phone = {kind: directory / f"{kind}-4032x3024.jpg" for kind in ("item", "receipt")}
+    tablet = {kind: path.with_name(f"{kind}-tablet.jpg") for kind, path in phone.items()}
+    sent = phone if full_size_photos else tablet
     paths = {
-        "LOAD_ITEM_PHOTO": directory / "item-4032x3024.jpg",
-        "LOAD_RECEIPT_PHOTO": directory / "receipt-4032x3024.jpg",
+        "LOAD_ITEM_PHOTO": sent["item"],
+        "LOAD_RECEIPT_PHOTO": sent["receipt"],
         "LOAD_SIGNATURE": directory / "signature.png",
     }
-    if not all(path.exists() for path in paths.values()):
-        from PIL import Image, ImageDraw
+    if not all(path.exists() for path in [*phone.values(), *tablet.values(), *paths.values()]):
+        from PIL import Image, ImageDraw, ImageOps
 
         from tests.images import phone_photo
 
-        paths["LOAD_ITEM_PHOTO"].write_bytes(phone_photo(size=PHOTO_SIZE, orientation=6))
-        paths["LOAD_RECEIPT_PHOTO"].write_bytes(phone_photo(size=PHOTO_SIZE, orientation=1))
+        phone["item"].write_bytes(phone_photo(size=PHOTO_SIZE, orientation=6))
+        phone["receipt"].write_bytes(phone_photo(size=PHOTO_SIZE, orientation=1))
+        for kind, path in phone.items():
+            with Image.open(path) as photo:
+                small = ImageOps.exif_transpose(photo)
+                small.thumbnail((TABLET_MAX_SIDE, TABLET_MAX_SIDE))
+                small.save(tablet[kind], format="JPEG", quality=TABLET_QUALITY)
         # The pad's canvas on an 820 px tablet at 2x: a PNG data URL of a few kB.
         signature = Image.new("RGBA", (1480, 400), (0, 0, 0, 0))
         points = [(60 + 45 * i, 200 + (90 if i % 2 else -90) * (i % 5) / 4) for i in range(30)]
@@ -84,7 +101,7 @@ def load_run(options: LoadOptions) -> harness.BenchResult:
     out = options.out_dir or ARTIFACTS / options.label
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    photos = inputs(ARTIFACTS / "inputs")
+    photos = inputs(ARTIFACTS / "inputs", full_size_photos=options.full_size_photos)
     with production_shape(
         run_dir=out / "run",
         tablets=options.tablets,

@@ -31,6 +31,7 @@ STOP_GRACE_SECONDS = 15.0
 # `make run`'s gunicorn: 2 workers of 4 threads.
 GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 4
+MEDIA_WORKERS = 1
 
 
 def free_port() -> int:
@@ -121,6 +122,7 @@ def portal_env(
             "DEBUG": "false",
             "SECRET_KEY": "load-bench-" + "k" * 50,
             "ALLOWED_HOSTS": "*",
+            "TRUSTED_PROXY_COUNT": "1",  # behind the front, as under `make run`
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(run_dir / "media"),
             "TASKS_BACKEND": "redis",
@@ -161,17 +163,31 @@ def manage(env: dict[str, str], *args: str, timeout: float = 600) -> None:
 def web_tier(
     processes: Processes, env: dict[str, str], *, port: int
 ) -> tuple[subprocess.Popen, str]:
-    """The web tier on ``port``; returns its master process and a one-line description.
+    """The web tier on ``port`` as `make run` serves it; returns the app pool's master (the
+    pool whose workers are profiled and whose CPU is counted) and a one-line description.
 
-    Today: gunicorn facing the clients, as `make run` runs it. Where a buffering front
-    serves the public port (and a pool of its own serves media), start it here: the
-    master returned is the pool whose workers are profiled and whose CPU is counted.
+    nginx (claims_portal/front.py) listens on ``port``, reads whole requests and serves
+    the static files; gunicorn's app pool answers the pages, and a media pool of its own
+    the photos the sandbox fetches (claims_portal/supervisord/run.conf).
     """
-    argv = [sys.executable, "-m", "gunicorn", "claims_portal.wsgi"]
-    argv += ["--bind", f"127.0.0.1:{port}", "--workers", str(GUNICORN_WORKERS)]
-    argv += ["--threads", str(GUNICORN_THREADS), "--access-logfile", "-"]
-    master = processes.spawn("gunicorn", argv, env)
-    return master, f"gunicorn alone ({GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads)"
+    app_port, media_port = free_port(), free_port()
+
+    def gunicorn(bind: int, workers: int) -> list[str]:
+        argv = [sys.executable, "-m", "gunicorn", "claims_portal.wsgi", "--no-control-socket"]
+        argv += ["--bind", f"127.0.0.1:{bind}", "--workers", str(workers)]
+        return argv + ["--threads", str(GUNICORN_THREADS)]
+
+    master = processes.spawn("gunicorn", gunicorn(app_port, GUNICORN_WORKERS), env)
+    processes.spawn("gunicorn-media", gunicorn(media_port, MEDIA_WORKERS), env)
+    front = [sys.executable, "-m", "claims_portal.front", "--listen", f"127.0.0.1:{port}"]
+    front += ["--app", f"127.0.0.1:{app_port}", "--media", f"127.0.0.1:{media_port}"]
+    front += ["--static-root", str(REPO_ROOT / "staticfiles")]
+    front += ["--run-dir", str(processes.run_dir / "front"), "--access-log", "off"]
+    processes.spawn("front", front, env)
+    return master, (
+        f"nginx in front of gunicorn ({GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads)"
+        f" and a media pool ({MEDIA_WORKERS} x {GUNICORN_THREADS})"
+    )
 
 
 def static_files_fresh() -> bool:
