@@ -7,6 +7,8 @@ import sys
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.urls import reverse
@@ -99,14 +101,19 @@ def test_a_claim_still_on_its_way_gets_its_reference_and_the_number_follows(
 def test_a_claim_rejected_for_correction_gets_no_copy_yet(
     settings, complete_claim, api_to_sandbox, media_server
 ):
-    # The API cannot fetch the photos, so it rejects the claim: the associate corrects it.
-    result = claim_submit(claim=complete_claim, media_base_url="http://127.0.0.1:9")
+    # The receipt's file is gone, so the API cannot fetch it and rejects the claim: not a
+    # fetch to retry (the photo is not there), the associate corrects it.
+    receipt = complete_claim.attachments.get(kind="receipt")
+    name, photo = receipt.file.name, receipt.file.read()
+    receipt.file.delete(save=False)
+    result = claim_submit(claim=complete_claim, media_base_url=media_server)
 
     assert result.result == Result.REJECTED
     complete_claim.refresh_from_db()
     assert complete_claim.customer_copy_status == ""
     assert copy_tasks() == []
 
+    assert default_storage.save(name, ContentFile(photo)) == name  # the photo taken again
     claim_submit(claim=complete_claim, media_base_url=media_server)
     complete_claim.refresh_from_db()
     assert complete_claim.customer_copy_status == Claim.CustomerCopyStatus.QUEUED
