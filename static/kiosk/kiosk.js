@@ -210,12 +210,26 @@
   if (stepForm && window.fetch) {
     let dirty = false;
     let timer = null;
+    let retryDelay = 0;
     const sequence = stepForm.elements.input_sequence;
+    // A save that did not reach the server (no network, the server busy or failing) is
+    // sent again by itself, sooner first, then at most every 30 s, until one goes
+    // through or the associate types again. A refusal (a 4xx but 429: the claim sent
+    // meanwhile, a lost session) waits for new input.
+    const retryLater = (status) => {
+      dirty = true;
+      saveState("unsaved");
+      if (status >= 400 && status < 500 && status !== 429) return;
+      retryDelay = Math.min(retryDelay ? retryDelay * 2 : 1000, 30000);
+      clearTimeout(timer);
+      timer = setTimeout(() => save(false), retryDelay);
+    };
     const send = (data, keepalive) => {
       saveState("saving");
       return fetch(stepForm.action || location.href, {
         method: "POST", body: data, credentials: "same-origin", keepalive, headers: AUTOMATIC,
       }).then(async (response) => {
+        if (response.ok) retryDelay = 0;
         if (response.status === 202) saveState("kept");
         else if (response.status === 200) {
           // Saved, but some input was too long for the draft to keep: say which.
@@ -223,9 +237,9 @@
           saveState(answer.message ? "unsaved" : "saved");
           if (answer.message && saveIndicator) saveIndicator.textContent = answer.message;
         } else if (response.ok) saveState("saved");
-        else { dirty = true; saveState("unsaved"); }
+        else retryLater(response.status);
         return response.ok;
-      }).catch(() => { dirty = true; saveState("unsaved"); return false; });
+      }).catch(() => { retryLater(0); return false; });
     };
     const save = (keepalive) => {
       if (!dirty) return Promise.resolve();

@@ -52,12 +52,16 @@ def expect_images_loaded(images: Locator, count: int) -> None:
 def next_step(page: Page, slug: str) -> None:
     page.get_by_test_id("next").click()
     expect(page).to_have_url(re.compile(rf"/steps/{slug}/$"))
+    # The URL changes when the page starts to arrive; what is typed before its scripts
+    # run (the background save's listeners among them) would not be saved as typed.
+    page.wait_for_load_state()
 
 
 def start_claim(page: Page) -> str:
     """From the home page, start a claim; returns its reference."""
     page.get_by_role("button", name="Start a new claim").click()
     expect(page).to_have_url(re.compile(r"/steps/customer/$"))
+    page.wait_for_load_state()
     return page.get_by_test_id("claim-reference").inner_text()
 
 
