@@ -16,13 +16,14 @@ pixel, and a decode's thumbnail steps take about half as much again, measured; e
 thread holds one uploaded file in memory while it is decoded).
 """
 
+import multiprocessing
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -228,20 +229,7 @@ def _attack(url: str, master: int, requests_at_once: int, photo: bytes) -> dict:
     workers = _children(master)
     base_rss = max(_status_kb(pid, "VmRSS") for pid in workers) * 1024
 
-    done = threading.Event()
-    health: list[float] = []
-    health_at: list[float] = []
     errors: list[str] = []
-
-    def poll_health():
-        while not done.is_set():
-            asked = time.perf_counter()
-            # Unanswered for 120 s (the baseline): counted as 120 s, the finding itself.
-            with suppress(requests.RequestException):
-                requests.get(f"{url}/healthz", timeout=120)
-            health.append(time.perf_counter() - asked)
-            health_at.append(asked - started)
-            time.sleep(max(0.0, HEALTH_EVERY - (time.perf_counter() - asked)))
 
     def upload(target: str) -> str:
         files = [
@@ -263,15 +251,26 @@ def _attack(url: str, master: int, requests_at_once: int, photo: bytes) -> dict:
             return f"no answer ({type(error).__name__})"
         return str(answer.status_code)
 
-    poller = threading.Thread(target=poll_health)
-    started = time.perf_counter()
+    # /healthz is asked from a process of its own: the uploads' threads build 70 MB bodies
+    # in this one, and would hold up a poller that shared their interpreter lock.
+    polls = Path(tempfile.mkdtemp(prefix="claims-portal-healthz-")) / "polls.txt"
+    spawn = multiprocessing.get_context("spawn")
+    stop = spawn.Event()
+    started = time.monotonic()
+    poller = spawn.Process(target=poll_health, args=(url, started, stop, str(polls)))
     poller.start()
     with ThreadPoolExecutor(requests_at_once) as pool:
         statuses = list(pool.map(upload, uploads))
-    seconds = time.perf_counter() - started
+    seconds = time.monotonic() - started
     time.sleep(1.0)  # /healthz once more after the attack
-    done.set()
-    poller.join()
+    stop.set()
+    poller.join(timeout=180)
+    health_at, health = [], []
+    for line in polls.read_text().splitlines():
+        at, took = map(float, line.split())
+        health_at.append(at)
+        health.append(took)
+    shutil.rmtree(polls.parent)
     peaks = [_status_kb(pid, "VmHWM") / 1024 for pid in workers]
     answers: dict[str, int] = {}
     for status in statuses:
@@ -295,6 +294,19 @@ def _attack(url: str, master: int, requests_at_once: int, photo: bytes) -> dict:
         "seconds": seconds,
         "errors": errors,
     }
+
+
+def poll_health(url: str, started: float, stop, path: str) -> None:
+    """Ask /healthz every HEALTH_EVERY s until `stop`; each line of `path`: seconds into the
+    attack, seconds to answer (unanswered for 120 s, as the baseline can be: 120)."""
+    with open(path, "w") as out:
+        while not stop.is_set():
+            asked = time.monotonic()
+            with suppress(requests.RequestException):
+                requests.get(f"{url}/healthz", timeout=120)
+            out.write(f"{asked - started} {time.monotonic() - asked}\n")
+            out.flush()
+            time.sleep(max(0.0, HEALTH_EVERY - (time.monotonic() - asked)))
 
 
 def _children(pid: int) -> list[int]:
