@@ -235,6 +235,10 @@ IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=1)
 # How long a photo waits for a decode slot before the answer is "busy, try again" (503):
 # a request thread waiting longer is one the rest of the portal (/healthz) cannot have.
 IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=0.5)
+# Requests carrying more than one photo's bytes (UPLOAD_MAX_BYTES and 1 MiB of form) handled
+# at once per process; more are answered 503 "busy" from the header, so that parsing big
+# bodies never takes every thread (the tablet's script sends one photo a request). 0: no limit.
+REQUEST_LARGE_CONCURRENCY = env.int("REQUEST_LARGE_CONCURRENCY", default=1)
 # The URLs OrderProtection fetches photos from are unguessable; signed, they also expire.
 # The docs do not say when OrderProtection fetches them: too short an expiry could leave
 # it unable to (see docs/tablet.md).

@@ -13,10 +13,17 @@ body, and answers from the Content-Length header alone:
   it replays a locked tablet's photos in the name of the associate who took them.
 - 411 for a body with no Content-Length (chunked): Django would read none of it, so the
   request would lose its data silently; the portal's own pages always send the length.
+- 503 "busy" (Retry-After) for a request carrying more than one photo's bytes while
+  REQUEST_LARGE_CONCURRENCY such requests are being handled in this process: parsing
+  their bodies would otherwise take every thread, /healthz's too. The tablet's script and
+  outbox send one photo a request, so they never meet it; the photos the script sends
+  again by themselves.
 
 An anonymous request may carry no file at all: its file parts are skipped, never
 written anywhere (RefusedFileUploadHandler), whatever the limits say.
 """
+
+import threading
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
@@ -27,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from kiosk.middleware import language_activate
 from kiosk.outbox_views import TOKEN_HEADER
+from kiosk.services.images import DECODE_BUSY, ImageDecodeBusy
 from kiosk.services.outbox import outbox_user
 
 
@@ -65,7 +73,54 @@ class RequestBodyLimitMiddleware:
             return _refused(request, 413, length, limit)
         if not signed_in:
             request.upload_handlers = [RefusedFileUploadHandler(request)]
-        return self.get_response(request)
+        if length <= settings.UPLOAD_MAX_BYTES + ONE_PHOTO_FORM_BYTES:
+            return self.get_response(request)
+        slots = _large_request_slots()
+        if slots is None:
+            return self.get_response(request)
+        if not slots.acquire(blocking=False):
+            return _busy(request)
+        try:
+            return self.get_response(request)
+        finally:
+            slots.release()
+
+
+# The form fields and multipart framing around one photo.
+ONE_PHOTO_FORM_BYTES = 1024 * 1024
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _large_request_slots() -> threading.BoundedSemaphore | None:
+    """This process's slots for REQUEST_LARGE_CONCURRENCY requests (None: no limit)."""
+    limit = settings.REQUEST_LARGE_CONCURRENCY
+    if limit <= 0:
+        return None
+    with _slots_lock:
+        return _slots.setdefault(limit, threading.BoundedSemaphore(limit))
+
+
+def _busy(request: HttpRequest) -> HttpResponse:
+    # Read to its end, unparsed (a proxy still sending it would take an early answer for a
+    # broken connection, and say 502 instead of this 503).
+    while request.read(64 * 1024):
+        pass
+    language_activate(request)
+    message = str(DECODE_BUSY)
+    if _wants_json(request):
+        response = JsonResponse(
+            {"status": "busy", "busy": True, "error": message, "message": message}, status=503
+        )
+    else:
+        response = render(
+            request,
+            "kiosk/request_too_large.html",
+            {"message": message, "length_required": False},
+            status=503,
+        )
+    response["Retry-After"] = str(ImageDecodeBusy.retry_after_seconds)
+    return response
 
 
 def _content_length(request: HttpRequest) -> int:

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from kiosk import body_limits
 from tests.images import image_bytes
 from tests.test_outbox import OUTBOX, outbox, started, tablet  # noqa: F401 (fixtures)
 from tests.test_views import start_claim
@@ -87,6 +88,39 @@ def test_a_signed_in_body_over_the_largest_legitimate_request_is_refused_in_json
     assert response.status_code == 413
     assert "can be sent at once" in response.json()["error"]  # what photos.js shows
     assert not claim.attachments.exists()
+
+
+def test_a_request_of_several_photos_while_another_is_handled_is_answered_busy(
+    associate_client, store, settings, monkeypatch
+):
+    # Two photos in one request: more than one photo's bytes, as the attack's requests are.
+    photo = image_bytes("JPEG", size=(40, 30))
+    settings.UPLOAD_MAX_BYTES = len(photo) + 100
+    monkeypatch.setattr(body_limits, "ONE_PHOTO_FORM_BYTES", 0)
+    settings.REQUEST_LARGE_CONCURRENCY = 1
+    claim = start_claim(associate_client, store)
+    url = reverse("kiosk:photo-upload", args=[claim.reference])
+
+    def post_two_photos():
+        photos = [SimpleUploadedFile(f"p{n}.jpg", photo, "image/jpeg") for n in range(2)]
+        return associate_client.post(
+            url, {"kind": "item", "photo": photos}, headers={"X-Kiosk-Automatic": "1"}
+        )
+
+    slots = body_limits._large_request_slots()
+    assert slots.acquire(blocking=False)  # another such request, being handled
+    try:
+        busy = post_two_photos()
+    finally:
+        slots.release()
+
+    assert busy.status_code == 503
+    assert busy["Retry-After"] == "2"
+    assert busy.json()["busy"] is True  # photos.js sends it again by itself
+    assert not claim.attachments.exists()
+    # Its turn: the same request is handled.
+    assert post_two_photos().status_code == 201
+    assert claim.attachments.count() == 2
 
 
 def test_the_default_limit_lets_the_item_step_post_all_its_photos(settings):
