@@ -181,7 +181,11 @@ def web_tier(
     processes.spawn("gunicorn-media", gunicorn(media_port, MEDIA_WORKERS), env)
     front = [sys.executable, "-m", "claims_portal.front", "--listen", f"127.0.0.1:{port}"]
     front += ["--app", f"127.0.0.1:{app_port}", "--media", f"127.0.0.1:{media_port}"]
-    front += ["--static-root", str(REPO_ROOT / "staticfiles")]
+    static_root = REPO_ROOT / "staticfiles"
+    if not static_root.is_dir():  # not collected (the test): nginx passes static to the app
+        static_root = processes.run_dir / "static"
+        static_root.mkdir(exist_ok=True)
+    front += ["--static-root", str(static_root)]
     front += ["--run-dir", str(processes.run_dir / "front"), "--access-log", "off"]
     processes.spawn("front", front, env)
     return master, (
