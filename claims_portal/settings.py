@@ -58,6 +58,8 @@ if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret")
 else:
     SECRET_KEY = env.str("SECRET_KEY")
+# Earlier keys, still accepted while they are rotated out: sessions, links, PINs' hashes.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -660,6 +662,10 @@ PASSWORD_COOLOFF = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=1
 KIOSK_PIN_FAILURE_LIMIT = env.int("KIOSK_PIN_FAILURE_LIMIT", default=5)
 KIOSK_PIN_COOLOFF = timedelta(minutes=env.float("KIOSK_PIN_COOLOFF_MINUTES", default=15))
 KIOSK_PIN_WEEKLY_FAILURE_LIMIT = env.int("KIOSK_PIN_WEEKLY_FAILURE_LIMIT", default=10)
+# PBKDF2 rounds for a PIN, keyed with SECRET_KEY (kiosk/services/pin_hashing.py): the key,
+# not the rounds, protects a PIN of a million values; Django's 1,500,000 cost 0.7 CPU-s an
+# unlock. A change applies to each PIN at its next right unlock.
+PIN_HASH_ITERATIONS = env.int("PIN_HASH_ITERATIONS", default=100_000)
 # Shortest PIN accepted (4 to 6 digits); 6 for stores with many associates (docs/security.md).
 KIOSK_PIN_MIN_LENGTH = env.int("KIOSK_PIN_MIN_LENGTH", default=4)
 # The pad unlocks by itself at the PIN's last digit, as a phone does: so it shows how many

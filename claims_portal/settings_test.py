@@ -13,6 +13,7 @@ from claims_portal.settings import *  # noqa: F403
 # live_server serves only unhashed static names.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PIN_HASH_ITERATIONS = 1_000
 MEDIA_ROOT = tempfile.mkdtemp(prefix="claims-portal-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="claims-portal-test-static-")
 SERVE_MEDIA = True

@@ -3,12 +3,11 @@
 import re
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 
 from kiosk.demo.seed import DEMO_LOGINS, DEMO_STORE_ID, demo_setup
 from kiosk.models import AssociatePin, Store
-from kiosk.services.tablets import pin_set
+from kiosk.services.tablets import pin_matches, pin_set
 from tests.factories import ClaimFactory, UserFactory
 
 DEMO = {login.role: login for login in DEMO_LOGINS}
@@ -50,9 +49,8 @@ def test_seed_demo_never_resets_a_changed_password_or_pin(db, capsys):
     assert manager.check_password("a manager's own password")
     assert not manager.check_password(DEMO["manager"].password)
     assert associate.check_password("an associate's own password")
-    pin_hash = AssociatePin.objects.get(user=associate).pin_hash
-    assert check_password("7391", pin_hash)
-    assert not check_password(DEMO["associate"].pin, pin_hash)
+    assert pin_matches(user=associate, pin="7391")
+    assert not pin_matches(user=associate, pin=DEMO["associate"].pin)
 
 
 def test_seed_demo_leaves_a_taken_username_alone(db, capsys):

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, QuerySet
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from kiosk.models import AssociatePin, Store, Tablet
 from kiosk.roles import ASSOCIATES
 from kiosk.selectors.scoping import stores_visible_to
+from kiosk.services.pin_hashing import pin_check, pin_hash
 
 TABLET_COOKIE = "kiosk_tablet"
 # The session of someone who unlocked a tablet by PIN names this backend.
@@ -156,7 +156,7 @@ def pin_set(*, user: AbstractBaseUser, pin: str, by: AbstractBaseUser | None) ->
     associate_pin, _created = AssociatePin.objects.update_or_create(
         user=user,
         defaults={
-            "pin_hash": make_password(pin),
+            "pin_hash": pin_hash(pin),
             "length": len(pin),
             "set_by": by,
             "set_at": timezone.now(),
@@ -168,9 +168,14 @@ def pin_set(*, user: AbstractBaseUser, pin: str, by: AbstractBaseUser | None) ->
 def pin_matches(*, user: AbstractBaseUser, pin: str) -> bool:
     associate_pin = AssociatePin.objects.filter(user=user).first()
     if associate_pin is None:
-        make_password(pin)  # the same work either way: timing tells nothing
+        pin_hash(pin)  # the same work either way: timing tells nothing
         return False
-    return check_password(pin, associate_pin.pin_hash)
+    right, store_again = pin_check(pin, associate_pin.pin_hash)
+    if store_again:
+        AssociatePin.objects.filter(pk=associate_pin.pk, pin_hash=associate_pin.pin_hash).update(
+            pin_hash=pin_hash(pin)
+        )
+    return right
 
 
 def pin_unlock_length(*, user: AbstractBaseUser) -> int | None:
