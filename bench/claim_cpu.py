@@ -30,7 +30,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -75,45 +74,26 @@ def run(*, claims: int = DEFAULT_CLAIMS) -> harness.BenchResult:
 
 
 def _environment(root: Path, database: Path, media_url: str, api_url: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/root"),
-        "ENV_FILE": "/dev/null",
-        "DJANGO_SETTINGS_MODULE": "claims_portal.settings",
-        "SECRET_KEY": "bench-only-" + "x" * 40,
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "*",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "STATIC_ROOT": str(root / "static"),
-        "MEDIA_ROOT": str(root / "www" / "media"),
-        "PUBLIC_MEDIA_BASE_URL": media_url,
-        "ORDERPROTECTION_API_URL": api_url,
-        "ORDERPROTECTION_API_TOKEN": harness.SANDBOX_TOKEN,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "LOG_LEVEL": "WARNING",
-    }
+    return harness.production_env(
+        database_url=f"sqlite:///{database}",
+        media_root=root / "www" / "media",
+        public_media_url=media_url,
+        api_url=api_url,
+        STATIC_ROOT=str(root / "static"),
+    )
 
 
 def _prepare(root: Path) -> Path:
     """A migrated database with the demo logins (copied for each run), static files."""
     template = root / "template.sqlite3"
     environment = _environment(root, template, "http://127.0.0.1", "http://127.0.0.1")
-    manage = [sys.executable, "manage.py"]
     for command in (
         ["migrate", "--noinput", "-v0"],
         ["collectstatic", "--noinput", "-v0"],
         ["seed_demo", "--allow-production"],
     ):
-        subprocess.run(
-            manage + command,
-            cwd=harness.REPO_ROOT,
-            env=environment,
-            check=True,
-            capture_output=True,
-        )
+        # No timeout: collectstatic compresses every file with DEBUG off (minutes).
+        harness.manage(environment, "manage.py", *command, timeout=None)
     return template
 
 
@@ -122,8 +102,9 @@ def _gunicorn(
 ) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers), "--threads", str(threads)],
+        harness.gunicorn_command(
+            bind=f"127.0.0.1:{port}", workers=workers, threads=threads, app=app
+        ),
         cwd=harness.REPO_ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,

@@ -18,12 +18,8 @@ thread holds one uploaded file in memory while it is decoded).
 """
 
 import multiprocessing
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,13 +29,14 @@ from pathlib import Path
 import requests
 
 from bench import harness
+from bench.load import stack
 
 NAME = "decode_attack"
 DEFAULT_CLAIMS = 8  # parallel requests, one claim each
 PHOTOS_PER_REQUEST = 10
 SIDE = (7720, 5140)  # 39.7 MP
 ATTACK_PNG = Path(tempfile.gettempdir()) / "claims-portal-decode-attack-39.7mp.png"
-WORKERS, THREADS = 2, 4
+WORKERS, THREADS = stack.GUNICORN_WORKERS, stack.GUNICORN_THREADS  # `make run`'s
 HEALTH_EVERY = 0.2
 HEALTH_GOAL_SECONDS = 1.0
 BYTES_PER_PIXEL = 4
@@ -144,69 +141,29 @@ def attack_png() -> bytes:
 
 def _measure(concurrency: int, requests_at_once: int, photo: bytes, **extra: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="claims-portal-decode-attack-") as directory:
-        port = _free_port()
-        environment = {
-            "PATH": os.environ["PATH"],
-            "HOME": os.environ.get("HOME", "/root"),
-            "ENV_FILE": "/dev/null",
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-" + "x" * 40,
-            "ALLOWED_HOSTS": "*",
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "MEDIA_ROOT": f"{directory}/media",
-            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-            "ORDERPROTECTION_API_TOKEN": "sandbox-token",
-            "PUBLIC_MEDIA_BASE_URL": f"http://127.0.0.1:{port}",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "ERROR",
-            "IMAGE_DECODE_CONCURRENCY": str(concurrency),
-            "TMPDIR": directory,  # uploads spooled to disk go with the rest
-        } | extra
-        manage = [sys.executable, "manage.py"]
+        port = stack.free_port()
+        environment = harness.production_env(
+            database_url=f"sqlite:///{directory}/bench.sqlite3",
+            media_root=f"{directory}/media",
+            public_media_url=f"http://127.0.0.1:{port}",
+            STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
+            LOG_LEVEL="ERROR",
+            IMAGE_DECODE_CONCURRENCY=str(concurrency),
+            TMPDIR=directory,  # uploads spooled to disk go with the rest
+            **extra,
+        )
         for command in (["migrate", "--noinput", "-v0"], ["seed_demo", "--allow-production"]):
-            subprocess.run(
-                manage + command,
-                cwd=harness.REPO_ROOT,
-                env=environment,
-                check=True,
-                capture_output=True,
-            )
+            harness.manage(environment, "manage.py", *command, timeout=None)
         # As `make run` serves: nginx in front (it reads each whole body before gunicorn
-        # sees it), gunicorn behind it.
-        app_port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "claims_portal.wsgi"]
-            + ["--bind", f"127.0.0.1:{app_port}", "--no-control-socket"]
-            + ["--workers", str(WORKERS), "--threads", str(THREADS)],
-            cwd=harness.REPO_ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        front = subprocess.Popen(
-            [sys.executable, "-m", "claims_portal.front", "--listen", f"127.0.0.1:{port}"]
-            + ["--app", f"127.0.0.1:{app_port}", "--media", f"127.0.0.1:{app_port}"]
-            + ["--run-dir", f"{directory}/front", "--access-log", "off"],
-            cwd=harness.REPO_ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        # sees it), gunicorn behind it; no media pool (no photo is fetched here).
+        processes = stack.Processes(Path(directory))
         try:
+            server, _ = stack.web_tier(processes, environment, port=port, media_workers=0)
             url = f"http://127.0.0.1:{port}"
             _wait_for(url)
             return _attack(url, server.pid, requests_at_once, photo)
         finally:
-            for process in (front, server):
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:  # still decoding the baseline's photos
-                    process.kill()
-                    process.wait()
+            processes.stop()
 
 
 def _attack(url: str, master: int, requests_at_once: int, photo: bytes) -> dict:
@@ -332,12 +289,6 @@ def _status_kb(pid: int, field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise ValueError(field)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_for(url: str) -> None:

@@ -306,6 +306,88 @@ def _reset_task_backends() -> None:
     task_backends._connections = Local(task_backends.thread_critical)
 
 
+# -- the portal in processes of its own, as `make run` serves it ----------------------------
+
+PRODUCTION_SECRET_KEY = "bench-only-" + "x" * 40
+
+
+def production_env(
+    *,
+    database_url: str,
+    media_root: Path | str,
+    public_media_url: str,
+    api_url: str | None = None,
+    api_token: str = SANDBOX_TOKEN,
+    inherit: bool = False,
+    **extra: str,
+) -> dict[str, str]:
+    """The portal's production environment, as `make run` sets it: DEBUG off, plain HTTP
+    (no HTTPS redirect, HSTS or secure cookies), any host; no .env is read.
+
+    ``inherit``: start from this process's whole environment, else from PATH and HOME
+    alone. ``api_url``: where ORDERPROTECTION_API_URL points, if anywhere. ``extra``: the
+    bench's own settings, applied last (they may override any of these).
+    """
+    if inherit:
+        env = os.environ.copy()
+    else:
+        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
+    env.update(
+        {
+            "ENV_FILE": "/dev/null",
+            "DJANGO_SETTINGS_MODULE": "claims_portal.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": PRODUCTION_SECRET_KEY,
+            "ALLOWED_HOSTS": "*",
+            "DATABASE_URL": database_url,
+            "MEDIA_ROOT": str(media_root),
+            "PUBLIC_MEDIA_BASE_URL": public_media_url,
+            "ORDERPROTECTION_API_TOKEN": api_token,
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    if api_url is not None:
+        env["ORDERPROTECTION_API_URL"] = api_url
+    env.update(extra)
+    return env
+
+
+def gunicorn_command(
+    *, bind: str, workers: int = 1, threads: int = 1, app: str = "claims_portal.wsgi"
+) -> list[str]:
+    """The command that serves ``app`` with gunicorn on ``bind`` (HOST:PORT), from REPO_ROOT.
+
+    Without gunicorn's control socket: every gunicorn of a user shares its one path.
+    """
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", bind, "--no-control-socket"]
+    return command + ["--workers", str(workers), "--threads", str(threads)]
+
+
+def manage(env: dict[str, str], *args: str, timeout: float | None = 600) -> None:
+    """Run ``python ARGS`` (``"manage.py", "migrate", …``) from REPO_ROOT with ``env``;
+    raises ``SetupError`` with the end of its output if it fails."""
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SetupError(
+            f"{' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}"
+        )
+
+
+# -- delivery workers ----------------------------------------------------------------------
+
+
 # What `manage.py delivery_worker` prints once it is running, per TASKS_BACKEND.
 WORKER_STARTED = {"database": "Starting worker", "redis": "Listening on"}
 # db_worker sleeps up to 1 s after its start line (against a thundering herd).

@@ -8,7 +8,6 @@ bytes are what crossed the network (CDP's encodedDataLength, headers included).
 Targets: first load at most 100 KB, repeat load at most 10 KB.
 """
 
-import os
 import socket
 import subprocess
 import sys
@@ -55,23 +54,13 @@ def run(*, claims: int = DEFAULT_CLAIMS) -> harness.BenchResult:
 def _measure(overrides: dict[str, str]) -> dict[str, int]:
     with tempfile.TemporaryDirectory(prefix="claims-portal-weight-") as directory:
         port = _free_port()
-        environment = {
-            "PATH": os.environ["PATH"],
-            "HOME": os.environ.get("HOME", "/root"),
-            "ENV_FILE": "/dev/null",
-            "SECRET_KEY": "bench-only-" + "x" * 40,
-            "ALLOWED_HOSTS": "*",
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "STATIC_ROOT": f"{directory}/static",
-            "MEDIA_ROOT": f"{directory}/media",
-            "ORDERPROTECTION_API_TOKEN": "sandbox-token",
-            "PUBLIC_MEDIA_BASE_URL": f"http://127.0.0.1:{port}",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "WARNING",
-        } | overrides
+        environment = harness.production_env(
+            database_url=f"sqlite:///{directory}/bench.sqlite3",
+            media_root=f"{directory}/media",
+            public_media_url=f"http://127.0.0.1:{port}",
+            STATIC_ROOT=f"{directory}/static",
+            **overrides,
+        )
         manage = [sys.executable, "manage.py"]
         for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
             subprocess.run(manage + command, cwd=harness.REPO_ROOT, env=environment, check=True)
@@ -83,7 +72,7 @@ def _measure(overrides: dict[str, str]) -> dict[str, int]:
             capture_output=True,
         )
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "claims_portal.wsgi", "--bind", f"127.0.0.1:{port}"],
+            harness.gunicorn_command(bind=f"127.0.0.1:{port}"),
             cwd=harness.REPO_ROOT,
             env=environment,
             stdout=subprocess.DEVNULL,

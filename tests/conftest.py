@@ -7,6 +7,7 @@ import pytest
 
 from kiosk.models import ClaimAttachment
 from kiosk.services.attachments import attachment_store
+from sandbox import SandboxServer
 from tests.factories import ClaimFactory, StoreFactory, UserFactory
 from tests.images import image_bytes, signature_png
 from tests.translations import messages_compile_if_stale
@@ -135,6 +136,17 @@ def api_to_sandbox(settings, sandbox):
     settings.ORDERPROTECTION_API_URL = sandbox.url
     settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
     return sandbox
+
+
+@pytest.fixture
+def api_to_own_sandbox(settings):
+    """Point the portal at a sandbox of this test's own (its counts start at nothing) that
+    fetches no images (the example claim body points at example.com), over real HTTP."""
+    server = SandboxServer(fetch_images=False).start()
+    settings.ORDERPROTECTION_API_URL = server.url
+    settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
+    yield server
+    server.stop()
 
 
 def attach(claim, kind: str, data: bytes) -> ClaimAttachment:

@@ -8,9 +8,7 @@ these tests are skipped when it is missing.
 
 import contextlib
 import http.client
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -24,7 +22,7 @@ from django.test import Client
 
 from claims_portal import front
 from kiosk.models import ClaimAttachment
-from tests.workers import REPO_ROOT, wait_for, worker_env
+from tests.workers import REPO_ROOT, Processes, wait_for, worker_env
 
 try:
     NGINX = front.find_nginx()
@@ -62,39 +60,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Processes:
-    """Processes a test starts; each stopped by its PID afterwards (TERM, then KILL)."""
-
-    def __init__(self, log_dir: Path):
-        self.log_dir = log_dir
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.started.append(process)
-        return process
-
-    def stop(self) -> None:
-        for process in reversed(self.started):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in reversed(self.started):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
-            for path in sorted(self.log_dir.rglob("*.log"))
-        )
-
-
 def answers(url: str) -> bool:
     try:
         requests.get(url, timeout=1)
@@ -116,7 +81,7 @@ class Portal:
 
     def gunicorn(self, name: str, *, threads: int) -> str:
         address = f"127.0.0.1:{free_port()}"
-        self.processes.start(
+        self.processes.spawn(
             name,
             [sys.executable, "-m", "gunicorn", "claims_portal.wsgi", "--bind", address]
             + ["--workers", "1", "--threads", str(threads), "--graceful-timeout", "1"]
@@ -129,7 +94,7 @@ class Portal:
     def front(self, *, app: str, media: str) -> str:
         address = self.address
         run_dir = self.processes.log_dir / "front"
-        self.processes.start(
+        self.processes.spawn(
             "front",
             [sys.executable, "-m", "claims_portal.front", "--listen", address, "--app", app]
             + ["--media", media, "--static-root", str(self.static_root)]

@@ -22,16 +22,6 @@ EXAMPLE = json.loads((Path(__file__).parent / "data" / "offline_claim_example.js
 SECRET = "whsec-paging"
 
 
-@pytest.fixture
-def api(settings):
-    """A sandbox of its own that fetches no images (the example body points at example.com)."""
-    server = SandboxServer(fetch_images=False).start()
-    settings.ORDERPROTECTION_API_URL = server.url
-    settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
-    yield server
-    server.stop()
-
-
 def queue_claims(store, associate, count: int, *, prefix: str) -> list[Claim]:
     claims = ClaimFactory.create_batch(count, store=store, created_by=associate)
     for number, claim in enumerate(claims):
@@ -42,22 +32,24 @@ def queue_claims(store, associate, count: int, *, prefix: str) -> list[Claim]:
     return claims
 
 
-def listing_calls(api: SandboxServer) -> int:
-    return sum(1 for r in api.received if r.method == "GET" and r.path == "/v1/claims")
+def listing_calls(sandbox: SandboxServer) -> int:
+    return sum(1 for r in sandbox.received if r.method == "GET" and r.path == "/v1/claims")
 
 
 @pytest.mark.django_db
-def test_the_lookups_after_an_outage_share_one_paging(store, associate, api, settings):
+def test_the_lookups_after_an_outage_share_one_paging(
+    store, associate, api_to_own_sandbox, settings
+):
     settings.ORDERPROTECTION_LIST_PAGE_SIZE = 10
     # Claims filed before and during the outage, which every lookup pages past.
     for claim in queue_claims(store, associate, 20, prefix="filed"):
         assert claim_deliver(claim_pk=claim.pk) is Result.FILED
     # The outage: 20 claims filed, every answer lost.
     lost = queue_claims(store, associate, 20, prefix="lost")
-    api.set_faults(mode="drop", after_filing=True)
+    api_to_own_sandbox.set_faults(mode="drop", after_filing=True)
     for claim in lost:
         assert claim_deliver(claim_pk=claim.pk) is Result.QUEUED
-    api.set_faults(mode="none")
+    api_to_own_sandbox.set_faults(mode="none")
     Claim.objects.filter(pk__in=[c.pk for c in lost]).update(next_attempt_at=timezone.now())
 
     for claim in lost:
@@ -65,12 +57,12 @@ def test_the_lookups_after_an_outage_share_one_paging(store, associate, api, set
 
     # 40 claims, 10 a page: one paging is 4 or 5 pages. Each lookup paging on its own
     # read 80 or more.
-    pages = listing_calls(api)
+    pages = listing_calls(api_to_own_sandbox)
     assert pages <= 5, f"{pages} pages read for 20 lookups"
-    assert len(api.claims) == 40, "a claim was filed twice"
+    assert len(api_to_own_sandbox.claims) == 40, "a claim was filed twice"
     for claim in lost:
         claim.refresh_from_db()
-        assert api.claims[claim.claim_number]["customer"] == {
+        assert api_to_own_sandbox.claims[claim.claim_number]["customer"] == {
             **EXAMPLE["customer"],
             "email": claim.request_payload["customer"]["email"],
         }
@@ -82,25 +74,25 @@ def test_the_lookups_after_an_outage_share_one_paging(store, associate, api, set
 
 @pytest.mark.django_db(transaction=True)
 def test_created_webhooks_of_claims_filed_together_cost_one_listing(
-    store, associate, api, settings, live_server
+    store, associate, api_to_own_sandbox, settings, live_server
 ):
     settings.ORDERPROTECTION_WEBHOOK_SECRET = SECRET
     # The app webhooks' spelling names only OrderProtection's id and the store.
-    api.set_webhook(
+    api_to_own_sandbox.set_webhook(
         url=live_server.url + reverse("orderprotection-webhook"), secret=SECRET, style="app"
     )
     claims = queue_claims(store, associate, 10, prefix="webhook")
     for claim in claims:
         assert claim_deliver(claim_pk=claim.pk) is Result.FILED
-    assert api.wait_for_webhooks(timeout=30)
+    assert api_to_own_sandbox.wait_for_webhooks(timeout=30)
     assert WebhookEvent.objects.count() == 10
 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
-    assert listing_calls(api) == 1
+    assert listing_calls(api_to_own_sandbox) == 1
     assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
     listed = requests.get(
-        api.url + "/v1/claims",
+        api_to_own_sandbox.url + "/v1/claims",
         params={"size": 50},
         headers={"Authorization": "Bearer sandbox-token"},
         timeout=10,

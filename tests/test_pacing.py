@@ -13,21 +13,10 @@ from kiosk.delivery.recovery import deliveries_recover
 from kiosk.delivery.results import Result
 from kiosk.delivery.sending import claim_deliver
 from kiosk.models import Claim
-from sandbox import SandboxServer
 from tests.factories import ClaimFactory
 from tests.workers import wait_for, worker_env
 
 EXAMPLE = json.loads((Path(__file__).parent / "data" / "offline_claim_example.json").read_text())
-
-
-@pytest.fixture
-def api(settings):
-    """A sandbox of its own that fetches no images (the example body points at example.com)."""
-    server = SandboxServer(fetch_images=False).start()
-    settings.ORDERPROTECTION_API_URL = server.url
-    settings.ORDERPROTECTION_API_TOKEN = "sandbox-token"
-    yield server
-    server.stop()
 
 
 def queue_claims(store, associate, count: int) -> list[Claim]:
@@ -55,12 +44,12 @@ def spread(seconds: list[float]) -> float:
     ],
 )
 def test_claims_that_failed_together_come_back_spread_over_a_window(
-    fault, told, store, associate, api, settings
+    fault, told, store, associate, api_to_own_sandbox, settings
 ):
     settings.DELIVERY_LOOKUP_DELAY = 30
     settings.DELIVERY_RETRY_JITTER = 1.0
     claims = queue_claims(store, associate, 50)
-    api.set_faults(**fault)
+    api_to_own_sandbox.set_faults(**fault)
 
     for claim in claims:
         assert claim_deliver(claim_pk=claim.pk) is Result.QUEUED
@@ -112,7 +101,7 @@ def test_recovery_spreads_the_claims_it_takes_back(store, associate, settings):
 
 @pytest.mark.django_db
 def test_a_due_claim_over_the_cap_is_put_back_without_counting_an_attempt(
-    store, associate, api, settings
+    store, associate, api_to_own_sandbox, settings
 ):
     settings.DELIVERY_MAX_IN_FLIGHT = 1
     settings.DELIVERY_IN_FLIGHT_PAUSE = 5
@@ -128,7 +117,7 @@ def test_a_due_claim_over_the_cap_is_put_back_without_counting_an_attempt(
     assert waiting.status == Claim.Status.QUEUED
     assert waiting.delivery_attempts == 0 and not waiting.attempts.exists()
     assert 5 <= (waiting.next_attempt_at - before).total_seconds() <= 11
-    assert api.received == []
+    assert api_to_own_sandbox.received == []
     # A sender that stopped long ago holds no place: the claim is taken.
     Claim.objects.filter(pk=sending.pk).update(
         sending_started_at=timezone.now() - datetime.timedelta(hours=1)
@@ -140,11 +129,14 @@ def test_a_due_claim_over_the_cap_is_put_back_without_counting_an_attempt(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.slow
 def test_a_pool_of_workers_never_has_more_than_the_cap_in_flight(
-    store, associate, api, worker_pool
+    store, associate, api_to_own_sandbox, worker_pool
 ):
-    api.set_faults(latency_ms=300)  # every send lasts long enough for the workers to overlap
+    # Every send lasts long enough for the workers to overlap.
+    api_to_own_sandbox.set_faults(latency_ms=300)
     claims = queue_claims(store, associate, 16)
-    pool = worker_pool(worker_env(api_url=api.url, DELIVERY_MAX_IN_FLIGHT="2"), count=4)
+    pool = worker_pool(
+        worker_env(api_url=api_to_own_sandbox.url, DELIVERY_MAX_IN_FLIGHT="2"), count=4
+    )
 
     def all_filed() -> bool:
         return Claim.objects.filter(status=Claim.Status.FILED).count() == len(claims)
@@ -155,7 +147,7 @@ def test_a_pool_of_workers_never_has_more_than_the_cap_in_flight(
         print(pool.logs())
         raise
 
-    assert api.claims_in_flight["peak"] <= 2
-    assert len(api.claims) == len(claims), "a claim was filed twice"
+    assert api_to_own_sandbox.claims_in_flight["peak"] <= 2
+    assert len(api_to_own_sandbox.claims) == len(claims), "a claim was filed twice"
     # Put back by the cap, never failed: one attempt each.
     assert set(Claim.objects.values_list("delivery_attempts", flat=True)) == {1}

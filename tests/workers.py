@@ -55,38 +55,34 @@ def worker_env(*, api_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-class WorkerPool:
-    """Start, kill and stop `manage.py delivery_worker` processes."""
+class Processes:
+    """Processes a test starts, each logging to a file of its own in ``log_dir``; each
+    stopped by its PID afterwards, the last started first (TERM, then KILL)."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path):
-        self.env = env
+    # The logs that `logs()` reads: every file of this pattern below ``log_dir``.
+    log_pattern = "*.log"
+
+    def __init__(self, log_dir: Path):
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, count: int = 1) -> list[subprocess.Popen]:
-        started = []
-        for _ in range(count):
-            log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
+    def spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+        with open(self.log_dir / f"{name}.log", "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "manage.py", "delivery_worker"],
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
-            self.processes.append(process)
-            started.append(process)
-        return started
+        self.processes.append(process)
+        return process
 
     def kill(self, process: subprocess.Popen) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
     def stop(self) -> None:
-        for process in self.processes:
+        for process in reversed(self.processes):
             if process.poll() is None:
                 process.terminate()
-        for process in self.processes:
+        for process in reversed(self.processes):
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -96,8 +92,24 @@ class WorkerPool:
     def logs(self) -> str:
         return "\n".join(
             f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
-            for path in sorted(self.log_dir.glob("worker-*.log"))
+            for path in sorted(self.log_dir.rglob(self.log_pattern))
         )
+
+
+class WorkerPool(Processes):
+    """Start, kill and stop `manage.py delivery_worker` processes."""
+
+    log_pattern = "worker-*.log"
+
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        super().__init__(log_dir)
+        self.env = env
+
+    def start(self, count: int = 1) -> list[subprocess.Popen]:
+        command = [sys.executable, "manage.py", "delivery_worker"]
+        return [
+            self.spawn(f"worker-{len(self.processes)}", command, self.env) for _ in range(count)
+        ]
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, poll: float = 0.1):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench import harness
 from bench.load import profile, report
-from bench.load.stack import REPO_ROOT, Shape, cpu_seconds, manage, production_shape
+from bench.load.stack import REPO_ROOT, Shape, cpu_seconds, production_shape
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "load"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -180,7 +180,7 @@ def _profile(shape: Shape, out: Path, events: dict) -> None:
 
 def _counts(shape: Shape, out: Path) -> dict:
     path = out / "counts.json"
-    manage(shape.env, "-m", "bench.load.seed", "count", "--out", str(path))
+    harness.manage(shape.env, "-m", "bench.load.seed", "count", "--out", str(path))
     return json.loads(path.read_text())
 
 

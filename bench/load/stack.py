@@ -21,7 +21,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import SetupError, live_redis
+from bench.harness import (
+    SetupError,
+    gunicorn_command,
+    live_redis,
+    manage,
+    production_env,
+)
 from tests.postgres_cluster import PostgresCluster, PostgresClusterError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -112,75 +118,53 @@ class Shape:
 def portal_env(
     *, database_url: str, redis_url: str, portal_url: str, sandbox_url: str, run_dir: Path
 ) -> dict[str, str]:
-    """The portal's production environment, as `make run` sets it (DEBUG off, plain HTTP),
-    on PostgreSQL with the Redis task backend; no .env is read."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-    env.update(
-        {
-            "ENV_FILE": "/dev/null",
-            "DJANGO_SETTINGS_MODULE": "claims_portal.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": "load-bench-" + "k" * 50,
-            "ALLOWED_HOSTS": "*",
-            "TRUSTED_PROXY_COUNT": "1",  # behind the front, as under `make run`
-            "DATABASE_URL": database_url,
-            "MEDIA_ROOT": str(run_dir / "media"),
-            "TASKS_BACKEND": "redis",
-            "REDIS_URL": redis_url,
-            "ORDERPROTECTION_API_URL": sandbox_url,
-            "ORDERPROTECTION_API_TOKEN": SANDBOX_TOKEN,
-            "ORDERPROTECTION_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "PUBLIC_MEDIA_BASE_URL": portal_url,
-            "PORTAL_BASE_URL": portal_url,
-            "EMAIL_URL": f"filemail:///{run_dir / 'outbox'}",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
+    """The portal's production environment (harness.production_env), behind the front, on
+    PostgreSQL with the Redis task backend and webhooks from the sandbox."""
+    return production_env(
+        database_url=database_url,
+        media_root=run_dir / "media",
+        public_media_url=portal_url,
+        api_url=sandbox_url,
+        api_token=SANDBOX_TOKEN,
+        inherit=True,
+        TRUSTED_PROXY_COUNT="1",  # behind the front, as under `make run`
+        TASKS_BACKEND="redis",
+        REDIS_URL=redis_url,
+        ORDERPROTECTION_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        PORTAL_BASE_URL=portal_url,
+        EMAIL_URL=f"filemail:///{run_dir / 'outbox'}",
+        PYTHONUNBUFFERED="1",
     )
-    return env
-
-
-def manage(env: dict[str, str], *args: str, timeout: float = 600) -> None:
-    result = subprocess.run(
-        [sys.executable, *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SetupError(
-            f"{' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}"
-        )
 
 
 def web_tier(
-    processes: Processes, env: dict[str, str], *, port: int
+    processes: Processes,
+    env: dict[str, str],
+    *,
+    port: int,
+    media_workers: int = MEDIA_WORKERS,
 ) -> tuple[subprocess.Popen, str]:
     """The web tier on ``port`` as `make run` serves it; returns the app pool's master (the
     pool whose workers are profiled and whose CPU is counted) and a one-line description.
 
     nginx (claims_portal/front.py) listens on ``port``, reads whole requests and serves
     the static files; gunicorn's app pool answers the pages, and a media pool of its own
-    the photos the sandbox fetches (claims_portal/supervisord/run.conf).
+    (``media_workers`` processes; with 0, none: the app pool serves them too) the photos
+    the sandbox fetches (claims_portal/supervisord/run.conf).
     """
-    app_port, media_port = free_port(), free_port()
-
-    def gunicorn(bind: int, workers: int) -> list[str]:
-        argv = [sys.executable, "-m", "gunicorn", "claims_portal.wsgi", "--no-control-socket"]
-        argv += ["--bind", f"127.0.0.1:{bind}", "--workers", str(workers)]
-        return argv + ["--threads", str(GUNICORN_THREADS)]
-
-    master = processes.spawn("gunicorn", gunicorn(app_port, GUNICORN_WORKERS), env)
-    processes.spawn("gunicorn-media", gunicorn(media_port, MEDIA_WORKERS), env)
+    app = f"127.0.0.1:{free_port()}"
+    pool = gunicorn_command(bind=app, workers=GUNICORN_WORKERS, threads=GUNICORN_THREADS)
+    master = processes.spawn("gunicorn", pool, env)
+    app_pool = f"gunicorn ({GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads)"
+    topology = f"nginx in front of {app_pool}"
+    media = app
+    if media_workers:
+        media = f"127.0.0.1:{free_port()}"
+        pool = gunicorn_command(bind=media, workers=media_workers, threads=GUNICORN_THREADS)
+        processes.spawn("gunicorn-media", pool, env)
+        topology += f" and a media pool ({media_workers} x {GUNICORN_THREADS})"
     front = [sys.executable, "-m", "claims_portal.front", "--listen", f"127.0.0.1:{port}"]
-    front += ["--app", f"127.0.0.1:{app_port}", "--media", f"127.0.0.1:{media_port}"]
+    front += ["--app", app, "--media", media]
     static_root = REPO_ROOT / "staticfiles"
     if not static_root.is_dir():  # not collected (the test): nginx passes static to the app
         static_root = processes.run_dir / "static"
@@ -188,10 +172,7 @@ def web_tier(
     front += ["--static-root", str(static_root)]
     front += ["--run-dir", str(processes.run_dir / "front"), "--access-log", "off"]
     processes.spawn("front", front, env)
-    return master, (
-        f"nginx in front of gunicorn ({GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads)"
-        f" and a media pool ({MEDIA_WORKERS} x {GUNICORN_THREADS})"
-    )
+    return master, topology
 
 
 def static_files_fresh() -> bool:
