@@ -13,11 +13,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+# Work known by its caller: a sample whose stack passes through one goes to it, whatever
+# it called (Pillow, the ORM).
+CALLERS = (
+    ("risk signals (photo hashes, matching; kiosk/risk/)", ("kiosk/risk/",)),
+    ("PIN check (PBKDF2)", ("pin_hashing",)),
+)
 # Areas of the code: each sample goes to the area of the frame nearest its leaf that
 # matches one (in this order, for a frame that matches several); the rest is "other".
 AREAS = (
-    ("PIN check (PBKDF2 password hasher)", ("pbkdf2", "hashers.py")),
+    ("PIN check (PBKDF2)", ("pbkdf2", "hashers.py")),
     ("photos (Pillow decode, resize, encode)", ("PIL/",)),
+    ("calls to the API (requests, urllib3)", ("requests/", "urllib3/")),
     ("database (psycopg)", ("psycopg",)),
     ("ORM (building queries, models)", ("django/db/",)),
     ("templates", ("django/template/", "crispy_forms")),
@@ -68,6 +75,9 @@ def summarise(folded: Path, *, top: int = 25) -> str:
 
 
 def _area(frames: list[str]) -> str:
+    for area, needles in CALLERS:
+        if any(needle in frame for frame in frames for needle in needles):
+            return area
     for frame in reversed(frames):
         for area, needles in AREAS:
             if any(needle in frame for needle in needles):

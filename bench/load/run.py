@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import harness
-from bench.load import profile, report
+from bench.load import machine, profile, report
 from bench.load.stack import REPO_ROOT, Shape, cpu_seconds, production_shape
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "load"
@@ -21,6 +21,8 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 API_LATENCY_MS = 500
 OUTAGE_STARTS_AFTER = 60  # seconds into the run
 PROFILE_SECONDS = 60
+# The processes this run starts, as the CPU breakdown names them.
+PARTS = {"gunicorn": "app pool", "gunicorn-media": "media pool", "worker": "delivery workers"}
 DRAIN_TIMEOUT = 600  # seconds after the tablets stop, for the queued claims to be filed
 PHOTO_SIZE = (4032, 3024)  # a 12 MP phone camera
 # What the tablet's script uploads of it (static/kiosk/photos.js): at most this many pixels
@@ -129,6 +131,8 @@ def _drive(shape: Shape, options: LoadOptions, out: Path, photos: dict[str, Path
     argv += ["--only-summary", "--stop-timeout", "120", "--loglevel", "WARNING"]
     pids = shape.web_worker_pids() + shape.worker_pids()
     cpu_before = cpu_seconds(pids)
+    named = {process.pid: _part(name) for name, process in shape.processes.started}
+    machine_before = machine.snapshot(named)
     started = time.time()
     with (out / "locust.log").open("wb") as locust_log:
         locust = subprocess.Popen(
@@ -151,10 +155,17 @@ def _drive(shape: Shape, options: LoadOptions, out: Path, photos: dict[str, Path
         for thread in side:
             thread.join()
     ran_for = time.time() - started
+    machine_cpu = machine.spent(machine_before, machine.snapshot(named))
     counts, drained_after = _drain(shape, out)
     cpu_after = cpu_seconds(pids)
     cpu_used = sum(cpu_after.get(pid, 0) - cpu_before.get(pid, 0) for pid in pids)
-    return _result(shape, options, out, events, counts, ran_for, drained_after, cpu_used)
+    return _result(
+        shape, options, out, events, counts, ran_for, drained_after, cpu_used, machine_cpu
+    )
+
+
+def _part(name: str) -> str:
+    return PARTS.get(name) or PARTS.get(name.rstrip("-0123456789"), name)
 
 
 def _outage(shape: Shape, options: LoadOptions, started: float, events: dict) -> None:
@@ -168,13 +179,23 @@ def _outage(shape: Shape, options: LoadOptions, started: float, events: dict) ->
 
 def _profile(shape: Shape, out: Path, events: dict) -> None:
     time.sleep(15)  # the tablets have ramped up
-    pid = shape.web_worker_pids()[0]
-    folded = out / "profile-gunicorn-worker.folded"
-    spy = profile.record(pid=pid, seconds=PROFILE_SECONDS, output=folded)
-    spy.wait(timeout=PROFILE_SECONDS + 60)
-    summary = profile.summarise(folded) if folded.exists() else "py-spy wrote nothing"
-    header = f"py-spy on gunicorn worker {pid} for {PROFILE_SECONDS} s ({folded.name})\n"
-    (out / "profile-summary.txt").write_text(header + summary + "\n")
+    targets = {
+        "gunicorn-worker": shape.web_worker_pids()[0],
+        "delivery-worker": shape.worker_pids()[0],
+    }
+    spies = {}
+    for name, pid in targets.items():
+        spies[name] = profile.record(
+            pid=pid, seconds=PROFILE_SECONDS, output=out / f"profile-{name}.folded"
+        )
+    summaries = []
+    for name, spy in spies.items():
+        spy.wait(timeout=PROFILE_SECONDS + 60)
+        folded = out / f"profile-{name}.folded"
+        summary = profile.summarise(folded) if folded.exists() else "py-spy wrote nothing"
+        header = f"py-spy on {name} {targets[name]} for {PROFILE_SECONDS} s ({folded.name})"
+        summaries.append(f"{header}\n{summary}\n")
+    (out / "profile-summary.txt").write_text("\n".join(summaries))
     events["profiled"] = 1
 
 
@@ -199,7 +220,7 @@ def _drain(shape: Shape, out: Path) -> tuple[dict, float]:
         time.sleep(5)
 
 
-def _result(shape, options, out, events, counts, ran_for, drained_after, cpu_used):
+def _result(shape, options, out, events, counts, ran_for, drained_after, cpu_used, machine_cpu):
     stats = report.locust_stats(out / "locust")
     failures = report.locust_failures(out / "locust")
     entries = report.request_log(out / "requests.jsonl")
@@ -244,6 +265,7 @@ def _result(shape, options, out, events, counts, ran_for, drained_after, cpu_use
             f"{per_claim:.2f} (gunicorn workers + delivery workers: {cpu_used:.0f} s)",
         )
     )
+    rows.append(("CPU while the tablets ran", machine.describe(machine_cpu, ran_for)))
     data = {
         "options": options.__dict__,
         "command": options.command,
@@ -253,6 +275,7 @@ def _result(shape, options, out, events, counts, ran_for, drained_after, cpu_use
         "claims": check.__dict__ | {"lost": check.lost, "rejected": check.rejected},
         "claims_per_minute": check.submitted / minutes,
         "cpu_seconds_per_claim": per_claim,
+        "machine_cpu_seconds": machine_cpu,
         "drained_after_s": drained_after,
         "failures": failures,
     }
