@@ -4,8 +4,10 @@ Started by ``bench/load/run.py`` (``locust --headless``), never by hand; it read
 
 - ``LOAD_TABLETS``: the JSON ``bench.load.seed seed`` wrote (each tablet's cookie, its
   associate's id and PIN); each virtual tablet takes the next one.
-- ``LOAD_ITEM_PHOTO``, ``LOAD_RECEIPT_PHOTO``: the JPEGs uploaded with every claim;
-  ``LOAD_SIGNATURE``: the PNG the review's signature pad sends as a data URL.
+- ``LOAD_PHOTOS``: a folder of JPEGs, ``item-NNN.jpg`` and ``receipt-NNN.jpg``
+  (bench/load/inputs.py); each claim takes the next pair, and its own phone number, so
+  that claims differ as a chain's do. ``LOAD_SIGNATURE``: the PNG the review's signature
+  pad sends as a data URL.
 - ``LOAD_REQUEST_LOG``: every request is appended here as a JSON line (when, kind, ms,
   ok), for the figures Locust does not keep (a time window's p95).
 - ``LOAD_THINK_SECONDS`` (1), ``LOAD_RESULT_WAIT_SECONDS`` (60), ``LOAD_CLAIMS_PER_TABLET``
@@ -38,8 +40,13 @@ from urllib3.filepost import encode_multipart_formdata
 
 TABLETS = json.loads(Path(os.environ["LOAD_TABLETS"]).read_text())["tablets"]
 STORE = json.loads(Path(os.environ["LOAD_TABLETS"]).read_text())["store"]
-ITEM_PHOTO = Path(os.environ["LOAD_ITEM_PHOTO"]).read_bytes()
-RECEIPT_PHOTO = Path(os.environ["LOAD_RECEIPT_PHOTO"]).read_bytes()
+PHOTOS = {
+    kind: sorted(Path(os.environ["LOAD_PHOTOS"]).glob(f"{kind}-*.jpg"))
+    for kind in ("item", "receipt")
+}
+# 500 phone numbers that are never anyone's (NANP 555-01XX).
+PHONES = [f"{area} 555 01{n:02d}" for area in (212, 646, 718, 917, 347) for n in range(100)]
+NEXT_CLAIM = itertools.count()
 SIGNATURE = (
     "data:image/png;base64,"
     + base64.b64encode(Path(os.environ["LOAD_SIGNATURE"]).read_bytes()).decode()
@@ -61,7 +68,6 @@ TYPED = {
     "customer": {
         "ship_first_name": "Jane",
         "ship_last_name": "Doe",
-        "customer_phone": "212 555 0100",
     },
     "item": {
         "item_name": "Espresso machine",
@@ -212,6 +218,7 @@ class Tablet(HttpUser):
             data={"csrfmiddlewaretoken": _csrf(home.text), "store": STORE},
         )
         url = started.headers["Location"]
+        self.number = next(NEXT_CLAIM)
         for slug in ("customer", "item", "address"):
             url = self._page(url, slug)
         review = self.expect("GET", url, "step page", (200,))
@@ -234,6 +241,7 @@ class Tablet(HttpUser):
         typed = dict(TYPED[slug])
         if slug == "customer":
             typed["customer_email"] = f"{uuid.uuid4().hex[:12]}@load.example.com"
+            typed["customer_phone"] = PHONES[self.number % len(PHONES)]
         half = dict(list(typed.items())[: len(typed) // 2])
         for given in (half, typed):
             sequence = int(fields.get("input_sequence") or 0) + 1
@@ -246,7 +254,10 @@ class Tablet(HttpUser):
             self.expect("POST", url, "step save", (200, 204), data=autosave, headers=AUTOMATIC)
         if slug == "item":
             reference = url.split("/")[2]
-            for kind, photo in (("item", ITEM_PHOTO), ("receipt", RECEIPT_PHOTO)):
+            for kind, photos in PHOTOS.items():
+                # The receipts shift by one each round: a pair comes back only rarely.
+                n = self.number + (self.number // len(photos) if kind == "receipt" else 0)
+                photo = photos[n % len(photos)].read_bytes()
                 self._upload(reference, fields["csrfmiddlewaretoken"], kind, photo)
         moved = self.expect("POST", url, "step next", (302,), data=fields | {"nav": "next"})
         location = moved.headers["Location"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench import harness
 from bench.load import machine, profile, report
+from bench.load.inputs import inputs
 from bench.load.stack import REPO_ROOT, Shape, cpu_seconds, production_shape
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "load"
@@ -24,10 +25,6 @@ PROFILE_SECONDS = 60
 # The processes this run starts, as the CPU breakdown names them.
 PARTS = {"gunicorn": "app pool", "gunicorn-media": "media pool", "worker": "delivery workers"}
 DRAIN_TIMEOUT = 600  # seconds after the tablets stop, for the queued claims to be filed
-PHOTO_SIZE = (4032, 3024)  # a 12 MP phone camera
-# What the tablet's script uploads of it (static/kiosk/photos.js): at most this many pixels
-# on the long side, the EXIF orientation applied, JPEG at quality 85.
-TABLET_MAX_SIDE, TABLET_QUALITY = 2048, 85
 
 
 @dataclass(frozen=True)
@@ -64,38 +61,6 @@ class LoadOptions:
             words += [f"--claims-per-unlock {self.claims_per_unlock}"]
         words += ["--full-size-photos"] if self.full_size_photos else []
         return " ".join(words)
-
-
-def inputs(directory: Path, *, full_size_photos: bool = False) -> dict[str, Path]:
-    """The photos and signature every claim sends, made once and kept (test-artifacts/):
-    12 MP phone photos, uploaded as the tablet's script makes them (or as they are)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    phone = {kind: directory / f"{kind}-4032x3024.jpg" for kind in ("item", "receipt")}
-    tablet = {kind: path.with_name(f"{kind}-tablet.jpg") for kind, path in phone.items()}
-    sent = phone if full_size_photos else tablet
-    paths = {
-        "LOAD_ITEM_PHOTO": sent["item"],
-        "LOAD_RECEIPT_PHOTO": sent["receipt"],
-        "LOAD_SIGNATURE": directory / "signature.png",
-    }
-    if not all(path.exists() for path in [*phone.values(), *tablet.values(), *paths.values()]):
-        from PIL import Image, ImageDraw, ImageOps
-
-        from tests.images import phone_photo
-
-        phone["item"].write_bytes(phone_photo(size=PHOTO_SIZE, orientation=6))
-        phone["receipt"].write_bytes(phone_photo(size=PHOTO_SIZE, orientation=1))
-        for kind, path in phone.items():
-            with Image.open(path) as photo:
-                small = ImageOps.exif_transpose(photo)
-                small.thumbnail((TABLET_MAX_SIDE, TABLET_MAX_SIDE))
-                small.save(tablet[kind], format="JPEG", quality=TABLET_QUALITY)
-        # The pad's canvas on an 820 px tablet at 2x: a PNG data URL of a few kB.
-        signature = Image.new("RGBA", (1480, 400), (0, 0, 0, 0))
-        points = [(60 + 45 * i, 200 + (90 if i % 2 else -90) * (i % 5) / 4) for i in range(30)]
-        ImageDraw.Draw(signature).line(points, fill="black", width=6, joint="curve")
-        signature.save(paths["LOAD_SIGNATURE"], format="PNG")
-    return paths
 
 
 def load_run(options: LoadOptions) -> harness.BenchResult:
