@@ -1,9 +1,10 @@
-"""Where a gunicorn worker's time goes under load: py-spy on one worker, summarised.
+"""Where a process's time goes under load: py-spy on one gunicorn or delivery worker.
 
-py-spy samples the worker's threads 100 times a second (on CPU only: a thread waiting on
-a socket or a lock is not counted) for ``seconds``, and writes the stacks in the
-collapsed ("folded") form flamegraph.pl and speedscope read. ``summarise`` turns them
-into two tables: the functions the samples were in (self), and the share of samples
+py-spy samples the process's threads 100 times a second for ``seconds``, only the thread
+holding the GIL (``--gil``: Python's own CPU time; a thread waiting on PostgreSQL, a socket
+or a lock is not counted, though psycopg's waits count as on CPU without it), and writes
+the stacks in the collapsed ("folded") form flamegraph.pl and speedscope read.
+``summarise`` turns them into two tables: the functions the samples were in (self), and the share of samples
 whose stack passes through each area of the code (inclusive).
 """
 
@@ -43,7 +44,7 @@ def py_spy() -> str:
 def record(*, pid: int, seconds: int, output: Path) -> subprocess.Popen:
     """Start py-spy on ``pid`` for ``seconds``; returns the running py-spy."""
     argv = [py_spy(), "record", "--pid", str(pid), "--duration", str(seconds)]
-    argv += ["--format", "raw", "--nolineno", "--output", str(output), "--nonblocking"]
+    argv += ["--format", "raw", "--nolineno", "--output", str(output), "--nonblocking", "--gil"]
     log = output.with_suffix(".log").open("wb")
     return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
 
@@ -64,7 +65,7 @@ def summarise(folded: Path, *, top: int = 25) -> str:
         areas[_area(frames)] += count
     if not total:
         return "py-spy took no samples (the worker was idle, or py-spy could not attach)."
-    lines = [f"{total} samples on CPU ({total / 100:.0f} s of one core at 100 Hz)", ""]
+    lines = [f"{total} samples holding the GIL ({total / 100:.0f} s at 100 Hz)", ""]
     lines.append("Share of samples by area (the frame nearest the leaf that names one):")
     for area, count in areas.most_common():
         lines.append(f"  {100 * count / total:5.1f}%  {area}")
