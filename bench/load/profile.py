@@ -4,8 +4,8 @@ py-spy samples the process's threads 100 times a second for ``seconds``, only th
 holding the GIL (``--gil``: Python's own CPU time; a thread waiting on PostgreSQL, a socket
 or a lock is not counted, though psycopg's waits count as on CPU without it), and writes
 the stacks in the collapsed ("folded") form flamegraph.pl and speedscope read.
-``summarise`` turns them into two tables: the functions the samples were in (self), and the share of samples
-whose stack passes through each area of the code (inclusive).
+``summarise`` turns them into two tables: the functions the samples were in (self), and
+the share of samples whose stack passes through each area of the code (inclusive).
 """
 
 import shutil
