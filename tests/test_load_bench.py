@@ -22,6 +22,7 @@ def test_the_load_harness_files_each_tablets_claim_once(tmp_path):
         tablets=2,
         minutes=1.5,
         claims_per_tablet=1,
+        photo_pool=2,
         think_seconds=0.05,
         api_latency_ms=50,
         database_url=database_url(),

@@ -21,22 +21,28 @@ TABLET_MAX_SIDE, TABLET_QUALITY = 2048, 85
 POOL_SIZE = 100
 
 
-def inputs(directory: Path, *, full_size_photos: bool = False) -> dict[str, Path]:
-    """The environment the locustfile reads: the photos' folder and the signature."""
+def inputs(
+    directory: Path, *, full_size_photos: bool = False, pool_size: int = POOL_SIZE
+) -> dict[str, Path]:
+    """The environment the locustfile reads: the photos' folder (at least ``pool_size``
+    photos of each kind) and the signature."""
     directory.mkdir(parents=True, exist_ok=True)
     signature = directory / "signature.png"
     if not signature.exists():
         _signature(signature)
     photos = directory / ("phone" if full_size_photos else "tablet")
-    size = 1 if full_size_photos else POOL_SIZE
+    size = 1 if full_size_photos else pool_size
     wanted = [photos / f"{kind}-{n:03d}.jpg" for kind in ("item", "receipt") for n in range(size)]
     if not all(path.exists() for path in wanted):
         photos.mkdir(exist_ok=True)
-        (_phone_photos if full_size_photos else _tablet_photos)(photos)
+        if full_size_photos:
+            _phone_photos(photos)
+        else:
+            _tablet_photos(photos, pool_size)
     return {"LOAD_PHOTOS": photos, "LOAD_SIGNATURE": signature}
 
 
-def _tablet_photos(folder: Path) -> None:
+def _tablet_photos(folder: Path, pool_size: int) -> None:
     from PIL import Image, ImageChops
 
     from tests.risk_photo_samples import different_photos
@@ -45,7 +51,7 @@ def _tablet_photos(folder: Path) -> None:
     width, height = TABLET_MAX_SIDE, TABLET_MAX_SIDE * 3 // 4
     noise = Image.effect_noise((width, height), 3).convert("RGB")
     for kind, (step, offset) in {"item": (7, 3), "receipt": (11, 5)}.items():
-        for n in range(POOL_SIZE):
+        for n in range(pool_size):
             left = regions[n % len(regions)]
             right = regions[(n * step + offset) % len(regions)]
             photo = Image.new("RGB", (width, height))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench import harness
 from bench.load import machine, profile, report
-from bench.load.inputs import inputs
+from bench.load.inputs import POOL_SIZE, inputs
 from bench.load.stack import REPO_ROOT, Shape, cpu_seconds, production_shape
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "load"
@@ -39,6 +39,7 @@ class LoadOptions:
     # The phone's own files, as a form posted without script sends them, instead of what
     # the tablet's script makes of them.
     full_size_photos: bool = False
+    photo_pool: int = POOL_SIZE  # different photos of each kind, taken in turn
     think_seconds: float = 1.0
     # For the test: the test's own database, no collectstatic, files under its tmp_path.
     database_url: str | None = None
@@ -68,7 +69,11 @@ def load_run(options: LoadOptions) -> harness.BenchResult:
     out = options.out_dir or ARTIFACTS / options.label
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    photos = inputs(ARTIFACTS / "inputs", full_size_photos=options.full_size_photos)
+    photos = inputs(
+        ARTIFACTS / "inputs",
+        full_size_photos=options.full_size_photos,
+        pool_size=options.photo_pool,
+    )
     with production_shape(
         run_dir=out / "run",
         tablets=options.tablets,
