@@ -14,10 +14,11 @@ over those runs only, twice, in the same run:
 
 Before the fix every assessment queued one of each claim it matched, so the shared claims
 cost O(N²): the second half of them far more than the first (N=60: 1,920 assessments,
-34.7x the baseline's CPU, second half / first half 2.74; after: 168, 2.7x, 1.31). Target: shared / baseline ≤
-TARGET_RATIO in worker CPU, and the shared second half / first half ≤ TARGET_GROWTH
-(linear). The photos are stored with their hashes (no image decoding): the cost measured
-is the finders' and the queue's. `python -m bench --only risk_fanout --claims 100`.
+34.7x the baseline's CPU, second half / first half 2.74; after: 168, 2.7x, 1.31).
+Target: shared / baseline ≤ TARGET_RATIO in worker CPU, and the shared second half /
+first half ≤ TARGET_GROWTH (linear). The photos are stored with their hashes (no image
+decoding): the cost measured is the finders' and the queue's.
+`python -m bench --only risk_fanout --claims 100`.
 """
 
 import collections
