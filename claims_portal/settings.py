@@ -551,6 +551,13 @@ RISK_VELOCITY_DAYS = env.int("RISK_VELOCITY_DAYS", default=7)
 RISK_VELOCITY_BASELINE_DAYS = env.int("RISK_VELOCITY_BASELINE_DAYS", default=90)
 RISK_VELOCITY_FACTOR = env.float("RISK_VELOCITY_FACTOR", default=3.0)
 RISK_VELOCITY_MIN_CLAIMS = env.int("RISK_VELOCITY_MIN_CLAIMS", default=5)
+# The most claims one assessment queues again (the newest it matched): a store phone or a
+# reused receipt shared by thousands must not make each new claim cost thousands of runs.
+RISK_REASSESS_MATCHES_MAX = env.int("RISK_REASSESS_MATCHES_MAX", default=50)
+if RISK_REASSESS_MATCHES_MAX < 0:
+    raise ImproperlyConfigured(
+        f"RISK_REASSESS_MATCHES_MAX={RISK_REASSESS_MATCHES_MAX} is under 0: a number of claims."
+    )
 
 # The desk marks drafts older than this as abandoned; `manage.py purge_abandoned_drafts`
 # deletes their photos and signatures.

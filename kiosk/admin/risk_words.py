@@ -34,8 +34,10 @@ class MatchedClaims:
     def __init__(self, visible: dict[int, str]):
         self.visible = visible
 
-    def named(self, pks: Iterable) -> SafeString:
-        """ "OP-1, OP-2 and 2 claims at stores you do not manage" (links to the first)."""
+    def named(self, pks: Iterable, more=0) -> SafeString:
+        """ "OP-1, OP-2, 2 claims at stores you do not manage and 180 more claims" (links to
+        the first); `more`: the claims the signal found beyond those it lists (its detail's
+        "more"), counted only."""
         pks = list(dict.fromkeys(pks))
         shown = [pk for pk in pks if pk in self.visible]
         hidden = len(pks) - len(shown)
@@ -55,6 +57,11 @@ class MatchedClaims:
                     hidden,
                 )
                 % {"count": hidden}
+            )
+        more = more if isinstance(more, int) and more > 0 else 0
+        if more:
+            parts.append(
+                ngettext("%(count)d more claim", "%(count)d more claims", more) % {"count": more}
             )
         return words_list(parts)
 
@@ -90,7 +97,9 @@ def signal_sentence(signal: RiskSignal, claims: MatchedClaims) -> SafeString:
             logger.warning("Risk signal %s: its detail %r has no words", signal.code, detail)
     label = format_html("{}", signal_label(signal.code))
     if matched:
-        return format_html(_("{label}: {claims}."), label=label, claims=claims.named(matched))
+        return format_html(
+            _("{label}: {claims}."), label=label, claims=claims.named(matched, detail.get("more"))
+        )
     return format_html(_("{label}."), label=label)
 
 
@@ -104,7 +113,7 @@ def _photo_matched(detail: dict, matched: list) -> list:
 
 
 def _photo_copy(detail: dict, matched: list, claims: MatchedClaims) -> SafeString:
-    named = claims.named(_photo_matched(detail, matched))
+    named = claims.named(_photo_matched(detail, matched), detail.get("more"))
     if detail["kind"] == "receipt":
         return format_html(
             _("The receipt photo is an exact copy of the one on {claims}."), claims=named
@@ -125,7 +134,7 @@ def _closeness(detail: dict) -> str:
 
 
 def _photo_lookalike(detail: dict, matched: list, claims: MatchedClaims) -> SafeString:
-    named = claims.named(_photo_matched(detail, matched))
+    named = claims.named(_photo_matched(detail, matched), detail.get("more"))
     if detail["kind"] == "receipt":
         sentence = _("The receipt photo looks like the one on {claims} ({closeness}).")
     elif detail["kind"] == "item":
@@ -151,7 +160,7 @@ def _receipt_reuse(detail: dict, matched: list, claims: MatchedClaims) -> SafeSt
             "and the store and date of purchase are the same."
         )
     )
-    return format_html(sentence, claims=claims.named(pks))
+    return format_html(sentence, claims=claims.named(pks, detail.get("more")))
 
 
 def _by_words(by: list) -> str:
@@ -192,7 +201,9 @@ def _repeat_claimant(detail: dict, matched: list, claims: MatchedClaims) -> Safe
     sentence = format_html("{}.", format_html_join(", ", "{}", ((part,) for part in parts)))
     if matched:
         sentence = format_html(
-            "{} {}", sentence, format_html(_("Claims: {claims}."), claims=claims.named(matched))
+            "{} {}",
+            sentence,
+            format_html(_("Claims: {claims}."), claims=claims.named(matched, detail.get("more"))),
         )
     return sentence
 
@@ -211,7 +222,7 @@ def _shared_identity(detail: dict, matched: list, claims: MatchedClaims) -> Safe
     return format_html(
         _("A different customer has the same {shared} on {claims}."),
         shared=words_list(shared),
-        claims=claims.named(matched),
+        claims=claims.named(matched, detail.get("more")),
     )
 
 
@@ -278,11 +289,11 @@ def _item_other_customer(detail: dict, matched: list, claims: MatchedClaims) -> 
         return format_html(
             _("The same item ({item}) was claimed by a different customer on {claims}."),
             item=item,
-            claims=claims.named(matched),
+            claims=claims.named(matched, detail.get("more")),
         )
     return format_html(
         _("The same item was claimed by a different customer on {claims}."),
-        claims=claims.named(matched),
+        claims=claims.named(matched, detail.get("more")),
     )
 
 

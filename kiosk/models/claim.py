@@ -257,6 +257,9 @@ class Claim(models.Model):
         max_length=8, choices=RiskLevel, blank=True, editable=False, db_index=True
     )
     risk_scored_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When an assessment was queued that has not started yet (kiosk.risk.tasks): while
+    # set, a match queues no other (the queued one, still to come, will find it).
+    risk_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The latest manager's decision (kiosk.models.RiskDecision), for the list's filter.
     risk_verdict = models.CharField(max_length=16, blank=True, editable=False)
 

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from kiosk.models import Claim, RiskDecision
 from kiosk.risk.scoring import claim_risk_assess
-from kiosk.risk.tasks import risk_assess_queue
+from kiosk.risk.tasks import risk_reassess_queue
 
 
 def risk_decide(*, claim: Claim, user: AbstractBaseUser, verdict: str, reason: str) -> RiskDecision:
@@ -27,7 +27,6 @@ def risk_decide(*, claim: Claim, user: AbstractBaseUser, verdict: str, reason: s
         )
         Claim.objects.filter(pk=claim.pk).update(risk_verdict=verdict)
     matched = claim_risk_assess(claim_pk=claim.pk)
-    for other_pk in sorted(matched):
-        risk_assess_queue(other_pk, follow_matches=False)
+    risk_reassess_queue(matched)
     claim.refresh_from_db()
     return decision

@@ -168,7 +168,8 @@ def repeat_claimant(claim: Claim, *, others: list[Contact] | None = None) -> lis
         "more": max(0, len(earlier) - MATCHED_CLAIMS_MAX),
     }
     matched = tuple(o.pk for o in earlier[:MATCHED_CLAIMS_MAX])
-    return [Finding(RiskSignal.Code.REPEAT_CLAIMANT, detail, matched)]
+    # Only earlier claims count: assessed again, none of them would count this one.
+    return [Finding(RiskSignal.Code.REPEAT_CLAIMANT, detail, matched, reciprocal=False)]
 
 
 def shared_identity(claim: Claim, *, others: list[Contact] | None = None) -> list[Finding]:

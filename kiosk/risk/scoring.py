@@ -30,9 +30,12 @@ FINDERS: tuple[Callable[[Claim], list[Finding]], ...] = (
 def claim_risk_assess(*, claim_pk: int) -> set[int]:
     """Find, weigh and record one submitted claim's signals afresh, and its score.
 
-    Returns the other claims its signals matched (to assess again: a match goes both
-    ways). A draft is not assessed.
+    Returns the other claims its signals matched that would find this one back (to assess
+    again: such a match goes both ways). A draft is not assessed. Clears the claim's
+    queued re-assessment mark first (kiosk.risk.tasks): a claim matched from then on is
+    queued again, since this run may have read too early to find it.
     """
+    Claim.objects.filter(pk=claim_pk, risk_queued_at__isnull=False).update(risk_queued_at=None)
     claim = Claim.objects.select_related("store", "catalog_variant__product").get(pk=claim_pk)
     if claim.submitted_at is None:
         return set()
@@ -53,7 +56,8 @@ def claim_risk_assess(*, claim_pk: int) -> set[int]:
             risk_level=risk_level(score=score, signals=len(counted)),
             risk_scored_at=timezone.now(),
         )
-    return {pk for finding in findings for pk in finding.matched_claim_ids} - {claim.pk}
+    reciprocal = [finding for finding in findings if finding.reciprocal]
+    return {pk for finding in reciprocal for pk in finding.matched_claim_ids} - {claim.pk}
 
 
 def risk_level(*, score: int, signals: int) -> str:

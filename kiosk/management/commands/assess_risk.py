@@ -20,7 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--unscored", action="store_true", help="Claims never assessed (no risk score)."
+            "--unscored",
+            action="store_true",
+            help=(
+                "Claims never assessed (no risk score), and claims whose queued assessment "
+                "again has not started (a lost task)."
+            ),
         )
         parser.add_argument(
             "--since", type=int, metavar="DAYS", help="Claims submitted in the last DAYS days."
@@ -48,7 +53,7 @@ class Command(BaseCommand):
             raise CommandError("Say which claims: --unscored, --since DAYS or --claim REF.")
         claims = Claim.objects.filter(submitted_at__isnull=False)
         if unscored:
-            claims = claims.filter(risk_scored_at__isnull=True)
+            claims = claims.filter(Q(risk_scored_at__isnull=True) | Q(risk_queued_at__isnull=False))
         if since is not None:
             if since < 0:
                 raise CommandError("--since takes a number of days, 0 or more.")
@@ -58,7 +63,8 @@ class Command(BaseCommand):
             if older_than < 0:
                 raise CommandError("--older-than takes a number of minutes, 0 or more.")
             cutoff = timezone.now() - datetime.timedelta(minutes=older_than)
-            claims = claims.filter(submitted_at__lte=cutoff)
+            # A re-assessment waits from when it was queued, not from the submission.
+            claims = claims.filter(submitted_at__lte=cutoff).exclude(risk_queued_at__gt=cutoff)
         if claim:
             ref = claim.strip()
             one = Q(reference=ref.upper()) | Q(claim_number=ref)
