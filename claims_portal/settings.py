@@ -448,6 +448,9 @@ DELIVERY_STUCK_AFTER = env.float("DELIVERY_STUCK_AFTER", default=120.0)
 DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER = env.float("DELIVERY_IMAGE_FETCH_GIVE_UP_AFTER", default=900.0)
 # /healthz/delivery answers 503 when an undelivered claim is older than this (0: never).
 HEALTHZ_MAX_QUEUE_AGE = env.float("HEALTHZ_MAX_QUEUE_AGE", default=30 * 60)
+# How far below its starting priority a delivery worker runs (os.nice, 0 to 19): when the
+# CPU is short, the pages the tablets wait on go first, and the workers catch up after.
+DELIVERY_WORKER_NICE = env.int("DELIVERY_WORKER_NICE", default=10)
 # Each delivery worker records that it is alive this often (a row in WorkerHeartbeat).
 WORKER_HEARTBEAT_SECONDS = env_seconds(
     "WORKER_HEARTBEAT_SECONDS", default=10.0, at_least=0.1, why="a heartbeat is a write."

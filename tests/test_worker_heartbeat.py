@@ -2,6 +2,7 @@
 claims wait: with real worker processes, killed as the OOM killer or a `kill -9` would."""
 
 import datetime
+import os
 
 import pytest
 from django.utils import timezone
@@ -115,6 +116,19 @@ def test_a_worker_that_stops_cleanly_removes_its_heartbeat(fast_heartbeats, work
 
     assert process.returncode in (0, 128 + 15), pool.logs()
     assert not WorkerHeartbeat.objects.exists()
+
+
+def test_a_worker_runs_below_the_priority_it_was_started_with(fast_heartbeats, worker_pool):
+    """So that, when the CPU is short, the tablets' pages go first (docs/load.md)."""
+    env = worker_env(
+        api_url="http://127.0.0.1:9",
+        WORKER_HEARTBEAT_SECONDS=BEAT_SECONDS,
+        DELIVERY_WORKER_NICE="7",
+    )
+    [process] = worker_pool(env).processes
+    wait_for(lambda: heartbeat_of(process) is not None, timeout=60, what="a heartbeat")
+
+    assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(19, os.nice(0) + 7)
 
 
 def test_a_beat_forgets_workers_dead_longer_than_the_max_age(settings):

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -10,7 +12,8 @@ class Command(BaseCommand):
         "Run one background worker for the configured TASKS_BACKEND: django-tasks-db's "
         "db_worker, or an RQ worker (with its scheduler, for delayed retries) on Redis. "
         "Start as many as you need, on any machine that shares the database (and Redis). "
-        "Each writes a heartbeat every WORKER_HEARTBEAT_SECONDS, which /healthz/delivery reads."
+        "Each writes a heartbeat every WORKER_HEARTBEAT_SECONDS, which /healthz/delivery reads, "
+        "and runs DELIVERY_WORKER_NICE below the priority it was started with."
     )
 
     def add_arguments(self, parser):
@@ -21,6 +24,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch: bool, **options):
+        # Below the web processes' priority: when the CPU is short, a page waits less.
+        os.nice(settings.DELIVERY_WORKER_NICE)
         with worker_heartbeats(backend=settings.TASKS_BACKEND):
             self.run_worker(batch=batch)
 
