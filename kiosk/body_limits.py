@@ -36,6 +36,7 @@ from kiosk.middleware import language_activate
 from kiosk.outbox_views import TOKEN_HEADER
 from kiosk.services.images import DECODE_BUSY, ImageDecodeBusy
 from kiosk.services.outbox import outbox_user
+from kiosk.services.process_slots import process_slots
 
 
 class RefusedFileUploadHandler(FileUploadHandler):
@@ -88,17 +89,11 @@ class RequestBodyLimitMiddleware:
 
 # The form fields and multipart framing around one photo.
 ONE_PHOTO_FORM_BYTES = 1024 * 1024
-_slots_lock = threading.Lock()
-_slots: dict[int, threading.BoundedSemaphore] = {}
 
 
 def _large_request_slots() -> threading.BoundedSemaphore | None:
     """This process's slots for REQUEST_LARGE_CONCURRENCY requests (None: no limit)."""
-    limit = settings.REQUEST_LARGE_CONCURRENCY
-    if limit <= 0:
-        return None
-    with _slots_lock:
-        return _slots.setdefault(limit, threading.BoundedSemaphore(limit))
+    return process_slots("large request", settings.REQUEST_LARGE_CONCURRENCY)
 
 
 def _busy(request: HttpRequest) -> HttpResponse:

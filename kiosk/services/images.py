@@ -18,7 +18,6 @@ script scales down before sending, and signatures, cost a few MB and need no slo
 """
 
 import io
-import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +28,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
+
+from kiosk.services.process_slots import process_slots
 
 register_heif_opener()
 
@@ -153,21 +154,15 @@ def image_normalise(*, data: bytes, max_side: int | None = None) -> NormalisedIm
     )
 
 
-_slots_lock = threading.Lock()
-_slots: dict[int, threading.BoundedSemaphore] = {}
-
-
 @contextmanager
 def image_decode_slot(*, pixels: int) -> Iterator[None]:
     """Hold one of IMAGE_DECODE_CONCURRENCY decode slots of this process while decoding
     more than IMAGE_MAX_SIDE squared pixels; raise ImageDecodeBusy after waiting
     IMAGE_DECODE_WAIT_SECONDS for one. Smaller decodes, and a limit of 0, need no slot."""
-    limit = settings.IMAGE_DECODE_CONCURRENCY
-    if limit <= 0 or pixels <= settings.IMAGE_MAX_SIDE**2:
+    semaphore = process_slots("image decode", settings.IMAGE_DECODE_CONCURRENCY)
+    if semaphore is None or pixels <= settings.IMAGE_MAX_SIDE**2:
         yield
         return
-    with _slots_lock:
-        semaphore = _slots.setdefault(limit, threading.BoundedSemaphore(limit))
     if not semaphore.acquire(timeout=settings.IMAGE_DECODE_WAIT_SECONDS):
         raise ImageDecodeBusy
     try:
