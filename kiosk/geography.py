@@ -100,20 +100,12 @@ def postal_code_place(country_code: str, postal_code: str) -> PostalPlace | None
     match = US_ZIP.fullmatch(postal_code.strip())
     if match is None:
         return None
-    return _us_places().get(match[1])
-
-
-@cache
-def _us_places() -> dict[str, PostalPlace]:
-    """Each active US ZIP code's place, once per process: `zipcodes.matching` reads the
-    whole list (42,789 codes) on every call, 3% of a tablet request's CPU under load."""
     us_states = {code for code, _name in subdivision_choices("US")}
-    places: dict[str, PostalPlace] = {}
-    for place in zipcodes.list_all():
+    for place in zipcodes.matching(match[1]):
         state = f"US-{place['state']}"
         if place["active"] and state in us_states:
-            places.setdefault(place["zip_code"], PostalPlace(city=place["city"], state=state))
-    return places
+            return PostalPlace(city=place["city"], state=state)
+    return None
 
 
 @dataclass(frozen=True)
