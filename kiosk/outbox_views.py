@@ -37,9 +37,15 @@ from kiosk.services.drafts import (
 )
 from kiosk.services.languages import claim_set_customer_language
 from kiosk.services.outbox import outbox_user, tablet_report_waiting
-from kiosk.services.quotas import DraftLimitReached
+from kiosk.services.quotas import DraftLimitReached, pending_not_kept_message
 from kiosk.services.submission import claim_submit
-from kiosk.steps import STEPS_BY_SLUG, FormStep, first_incomplete_step, page_to_correct
+from kiosk.steps import (
+    STEPS_BY_SLUG,
+    FormStep,
+    first_incomplete_step,
+    page_of,
+    page_to_correct,
+)
 from kiosk.validators import tablet_made_id
 
 TOKEN_HEADER = "X-Kiosk-Outbox-Token"
@@ -138,10 +144,20 @@ def _save(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonRespons
     if not isinstance(step, FormStep):
         return _refused(400, "bad_request", _("Unknown step."))
     try:
-        complete = step.replay(claim, request.POST, save_id=item_id)
+        replayed = step.replay(claim, request.POST, save_id=item_id)
     except ValidationError as error:  # the id is another claim's save
         return _refused(400, "bad_request", " ".join(error.messages))
-    return JsonResponse({"status": "saved", "complete": complete})
+    if replayed.not_kept:
+        # Saved, but not all of it: the tablet shows this among its corrections.
+        return JsonResponse(
+            {
+                "status": "needs_correction",
+                "step": page_of(step).slug,
+                "message": pending_not_kept_message(labels=replayed.not_kept),
+                "complete": replayed.complete,
+            }
+        )
+    return JsonResponse({"status": "saved", "complete": replayed.complete})
 
 
 def _photo(request: HttpRequest, claim: Claim, item_id: uuid.UUID) -> JsonResponse:

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import time
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,6 +36,13 @@ from kiosk.validators import tablet_made_id
 SENT_MEANWHILE = _("This claim was sent meanwhile, so it can no longer be changed here.")
 # Posted by a step shown offline whose input the tablet did not have (offline-pages.js).
 OFFLINE_UNLOADED = "offline_unloaded"
+
+
+class Replayed(NamedTuple):
+    """What became of a save the tablet kept offline (FormStep.replay)."""
+
+    complete: bool
+    not_kept: list[str]
 
 
 class Step:
@@ -209,18 +217,20 @@ class FormStep(Step):
         target = self.navigation_target(data)
         return target is None or PAGES.index(page_of(target)) > PAGES.index(page_of(self))
 
-    def replay(self, claim: Claim, data: QueryDict, *, save_id: uuid.UUID) -> bool:
+    def replay(self, claim: Claim, data: QueryDict, *, save_id: uuid.UUID) -> Replayed:
         """Save a post of this page that the tablet kept while offline and sends now (the
-        outbox); whether the steps it holds are complete.
+        outbox): whether the steps it holds are complete, and the labels of the fields
+        whose input the draft could not keep (PENDING_INPUT_MAX_BYTES).
 
         Checked as the page's own post would have been (`checks`), and put in order like
         the page's background saves: skipped if input given later was saved already.
         Photos travel on their own, each with its id (kiosk.services.drafts.claim_add_photos).
         """
         given = {step: step.form_class(data, claim=claim) for step in self.steps_given(data)}
-        return self.save_forms(
+        complete = self.save_forms(
             claim, given, checked=self.checks(data), background=True, save_id=save_id
         )
+        return Replayed(complete=complete, not_kept=not_kept_labels(given))
 
     def get(self, request: HttpRequest, claim: Claim) -> HttpResponse:
         if self.shown_on:

@@ -204,6 +204,25 @@ def test_an_older_save_that_arrives_after_a_newer_one_changes_nothing(outbox):
     assert sorted(ClaimSave.objects.values_list("applied", flat=True)) == [False, True]
 
 
+def test_a_save_whose_input_the_draft_cannot_keep_comes_back_as_a_correction(outbox, settings):
+    """Kept offline and sent later, a save too big for the draft says so, as the page's
+    own background save does: the tablet shows it among the corrections (outbox-replay.js)."""
+    settings.PENDING_INPUT_MAX_BYTES = 2_000
+    claim = started(outbox)
+    typed = {"item_name": "Kettle", "item_details": "y" * 3_000, "item_price": "abc"}
+
+    answer = outbox("save", reference=claim.reference, step="item", **typed).json()
+
+    assert answer["status"] == "needs_correction"
+    assert answer["step"] == "item" and answer["complete"] is False
+    assert "Too long to keep on the draft" in answer["message"]
+    assert "Describe the problem" in answer["message"]
+    claim.refresh_from_db()
+    kept = claim.pending_input["item"]["data"]
+    assert kept["item_name"] == ["Kettle"]  # what fits is kept on the draft
+    assert "item_details" not in kept
+
+
 def test_a_signature_saved_then_submitted_files_the_claim_once(
     outbox, complete_claim, api_to_sandbox, media_server
 ):
