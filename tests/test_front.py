@@ -9,6 +9,7 @@ these tests are skipped when it is missing.
 import contextlib
 import http.client
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -353,6 +354,45 @@ def test_static_files_come_from_static_root_with_whitenoises_caching(fronted, po
     assert hashed.headers["Cache-Control"] == "max-age=315360000, public, immutable"
     assert fallback.status_code == 200
     assert fallback.text == (REPO_ROOT / "static" / "kiosk" / "kiosk.css").read_text()
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed: `make nginx`")
+def test_an_access_log_of_dash_is_written_to_the_fronts_output_a_pipe(tmp_path):
+    """`make run ACCESS_LOG=-`: nginx writes each request's line to its standard output,
+    which supervisord reads from a pipe and prints; no access log file is made."""
+    static_root = tmp_path / "static"
+    (static_root / "kiosk").mkdir(parents=True)
+    (static_root / "kiosk" / "piped.css").write_text("body {}")
+    address = f"127.0.0.1:{free_port()}"
+    unused = [f"127.0.0.1:{free_port()}" for _ in range(2)]  # no request reaches them
+    run_dir = tmp_path / "front"
+    command = [sys.executable, "-m", "claims_portal.front", "--listen", address]
+    command += ["--app", unused[0], "--media", unused[1], "--static-root", str(static_root)]
+    command += ["--run-dir", str(run_dir), "--access-log", "-"]
+    front_process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=worker_env(api_url="http://127.0.0.1:9"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: lines.extend(front_process.stdout), daemon=True)
+    reader.start()
+    try:
+        url = f"http://{address}/static/kiosk/piped.css"
+        wait_for(lambda: answers(url), timeout=60, what=f"the front at {url}", poll=0.1)
+        assert requests.get(url, timeout=WORK_TIMEOUT).text == "body {}"
+        wait_for(
+            lambda: any(b"GET /static/kiosk/piped.css" in line for line in lines),
+            timeout=10,
+            what="the request's line on the front's output",
+        )
+    finally:
+        front_process.terminate()
+        front_process.wait(timeout=15)
+        reader.join(timeout=5)
+    assert not (run_dir / "access.log").exists()
 
 
 def test_front_renders_the_body_limits_from_the_settings(tmp_path):
