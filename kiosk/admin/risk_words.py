@@ -31,13 +31,18 @@ class MatchedClaims:
     """The claims a claim's signals matched: those the manager may open, by pk, with their
     number (claim number once filed, else reference); the rest are only counted."""
 
-    def __init__(self, visible: dict[int, str]):
+    def __init__(self, visible: dict[int, str], more=0):
         self.visible = visible
+        # The claims a signal found beyond those it lists (its detail's "more"), counted only.
+        self.more = more if isinstance(more, int) and more > 0 else 0
 
-    def named(self, pks: Iterable, more=0) -> SafeString:
+    def of_signal(self, detail: dict) -> "MatchedClaims":
+        """These claims, with the count of those the signal's `detail` found beyond them."""
+        return MatchedClaims(self.visible, detail.get("more"))
+
+    def named(self, pks: Iterable) -> SafeString:
         """ "OP-1, OP-2, 2 claims at stores you do not manage and 180 more claims" (links to
-        the first); `more`: the claims the signal found beyond those it lists (its detail's
-        "more"), counted only."""
+        the first)."""
         pks = list(dict.fromkeys(pks))
         shown = [pk for pk in pks if pk in self.visible]
         hidden = len(pks) - len(shown)
@@ -58,10 +63,10 @@ class MatchedClaims:
                 )
                 % {"count": hidden}
             )
-        more = more if isinstance(more, int) and more > 0 else 0
-        if more:
+        if self.more:
             parts.append(
-                ngettext("%(count)d more claim", "%(count)d more claims", more) % {"count": more}
+                ngettext("%(count)d more claim", "%(count)d more claims", self.more)
+                % {"count": self.more}
             )
         return words_list(parts)
 
@@ -90,6 +95,7 @@ def signal_sentence(signal: RiskSignal, claims: MatchedClaims) -> SafeString:
     words = SENTENCES.get(signal.code)
     detail = signal.detail if isinstance(signal.detail, dict) else {}
     matched = signal.matched_claim_ids if isinstance(signal.matched_claim_ids, list) else []
+    claims = claims.of_signal(detail)
     if words is not None:
         try:
             return words(detail, matched, claims)
@@ -97,9 +103,7 @@ def signal_sentence(signal: RiskSignal, claims: MatchedClaims) -> SafeString:
             logger.warning("Risk signal %s: its detail %r has no words", signal.code, detail)
     label = format_html("{}", signal_label(signal.code))
     if matched:
-        return format_html(
-            _("{label}: {claims}."), label=label, claims=claims.named(matched, detail.get("more"))
-        )
+        return format_html(_("{label}: {claims}."), label=label, claims=claims.named(matched))
     return format_html(_("{label}."), label=label)
 
 
@@ -113,7 +117,7 @@ def _photo_matched(detail: dict, matched: list) -> list:
 
 
 def _photo_copy(detail: dict, matched: list, claims: MatchedClaims) -> SafeString:
-    named = claims.named(_photo_matched(detail, matched), detail.get("more"))
+    named = claims.named(_photo_matched(detail, matched))
     if detail["kind"] == "receipt":
         return format_html(
             _("The receipt photo is an exact copy of the one on {claims}."), claims=named
@@ -134,7 +138,7 @@ def _closeness(detail: dict) -> str:
 
 
 def _photo_lookalike(detail: dict, matched: list, claims: MatchedClaims) -> SafeString:
-    named = claims.named(_photo_matched(detail, matched), detail.get("more"))
+    named = claims.named(_photo_matched(detail, matched))
     if detail["kind"] == "receipt":
         sentence = _("The receipt photo looks like the one on {claims} ({closeness}).")
     elif detail["kind"] == "item":
@@ -160,7 +164,7 @@ def _receipt_reuse(detail: dict, matched: list, claims: MatchedClaims) -> SafeSt
             "and the store and date of purchase are the same."
         )
     )
-    return format_html(sentence, claims=claims.named(pks, detail.get("more")))
+    return format_html(sentence, claims=claims.named(pks))
 
 
 def _by_words(by: list) -> str:
@@ -203,7 +207,7 @@ def _repeat_claimant(detail: dict, matched: list, claims: MatchedClaims) -> Safe
         sentence = format_html(
             "{} {}",
             sentence,
-            format_html(_("Claims: {claims}."), claims=claims.named(matched, detail.get("more"))),
+            format_html(_("Claims: {claims}."), claims=claims.named(matched)),
         )
     return sentence
 
@@ -222,7 +226,7 @@ def _shared_identity(detail: dict, matched: list, claims: MatchedClaims) -> Safe
     return format_html(
         _("A different customer has the same {shared} on {claims}."),
         shared=words_list(shared),
-        claims=claims.named(matched, detail.get("more")),
+        claims=claims.named(matched),
     )
 
 
@@ -289,11 +293,11 @@ def _item_other_customer(detail: dict, matched: list, claims: MatchedClaims) -> 
         return format_html(
             _("The same item ({item}) was claimed by a different customer on {claims}."),
             item=item,
-            claims=claims.named(matched, detail.get("more")),
+            claims=claims.named(matched),
         )
     return format_html(
         _("The same item was claimed by a different customer on {claims}."),
-        claims=claims.named(matched, detail.get("more")),
+        claims=claims.named(matched),
     )
 
 
